@@ -1,0 +1,9 @@
+"""CLI commands for the web capability."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer, case_app: typer.Typer) -> None:
+    """Add this capability's commands to the root app and/or the `haven case` group."""
