@@ -1,9 +1,221 @@
-"""CLI commands for the protect capability."""
+"""CLI for protecting images: ``haven protect hash|scan`` and ``haven protect case create|show|withdraw|
+delete|export``. Thin: argument parsing and printing over ``haven.protect``."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import typer
+from rich.markup import escape
+from rich.table import Table
+
+from haven.cli.common import OutputFormat, console, err_console, handle_errors, print_json
+from haven.core.errors import BadAnswers, HavenError
+from haven.protect.case import ProtectCase
+from haven.protect.hashing import HashResult, hash_paths
+from haven.protect.scan import scan_folder
+from haven.protect.video import ENGINES
+
+_FMT = typer.Option(OutputFormat.table, "--format", help="json or table.")
+_STORE = typer.Option(
+    None,
+    "--store",
+    metavar="DIR",
+    help="Folder that holds protection cases (default: $HAVEN_PROTECT_DIR or ~/.local/share/haven/protect).",
+)
+_EXACT = typer.Option(False, "--exact", help="Decode images at full size (Meta's reference; slower).")
+_PIN_ENV = typer.Option(
+    None, "--pin-env", metavar="VAR", help="Read the case PIN from this environment variable, not a prompt."
+)
+
+
+def _check_format(fmt: OutputFormat) -> None:
+    if fmt not in (OutputFormat.json, OutputFormat.table):
+        raise BadAnswers("--format must be json or table", key="format")
+
+
+def _get_pin(env_var: str | None) -> str:
+    if env_var:
+        value = os.environ.get(env_var)
+        if value is None:
+            raise HavenError(f"The environment variable {env_var} is not set.")
+        return value
+    if not sys.stdin.isatty():
+        raise HavenError("No PIN: there is no terminal to ask on. Use --pin-env VAR.")
+    return typer.prompt("Case PIN", hide_input=True)
+
+
+def _hash_table(results: list[HashResult]) -> Table:
+    table = Table(title="Hashes (made on this computer)")
+    for col in ("file", "media", "PDQ / vPDQ", "quality", "MD5"):
+        table.add_column(col, overflow="fold")
+    for r in results:
+        if r.error:
+            perceptual, quality = f"[red]{escape(r.error)}[/]", "-"
+        elif r.media == "image":
+            extra = f" (+{len(r.frames) - 1} frames)" if len(r.frames) > 1 else ""
+            perceptual, quality = f"{r.pdq}{extra}", str(r.quality)
+        elif r.media == "video":
+            good = sum(1 for f in r.vpdq if f.quality >= 50)
+            perceptual, quality = f"{len(r.vpdq)} frames", f"{good} good"
+        else:
+            perceptual, quality = "-", "-"
+        table.add_row(escape(r.path), r.media, perceptual, quality, r.md5 or "-")
+    return table
+
+
+def _show_case(case: ProtectCase) -> None:
+    console.print(f"Case [bold]{case.case_number}[/]  status: [bold]{case.status}[/]  created {case.created}")
+    table = Table(title="Protected files (hashes only; the files stay where they are)")
+    for col in ("file on this computer", "media", "PDQ / frames", "MD5"):
+        table.add_column(col, overflow="fold")
+    for f in case.files:
+        perceptual = f.get("pdq") or (f"{len(f['vpdq'])} video frames" if f.get("vpdq") else "-")
+        table.add_row(escape(f.get("path", "")), f.get("media", ""), perceptual, f.get("md5") or "-")
+    console.print(table)
+    console.print("Where you can send these hashes:")
+    for s in case.services():
+        console.print(f"  - [bold]{escape(s['name'])}[/]: {escape(s['what'])} {s['url']}", highlight=False)
 
 
 def register(app: typer.Typer, case_app: typer.Typer) -> None:
-    """Add this capability's commands to the root app and/or the `haven case` group."""
+    """Add ``haven protect ...`` to the root app."""
+    protect_app = typer.Typer(
+        help="Protect your images: make hashes on this computer so copies can be found and blocked. "
+        "The images never leave this computer.",
+        no_args_is_help=True,
+    )
+    pcase_app = typer.Typer(
+        help="A protection case: a case number, a PIN and your hashes.", no_args_is_help=True
+    )
+    app.add_typer(protect_app, name="protect")
+    protect_app.add_typer(pcase_app, name="case")
+
+    @protect_app.command("hash")
+    @handle_errors
+    def hash_cmd(
+        paths: list[Path] = typer.Argument(..., help="Files or folders (folders are walked)."),
+        fmt: OutputFormat = _FMT,
+        exact: bool = _EXACT,
+        workers: int = typer.Option(0, "--workers", help="Processes to use (0 = every core)."),
+        video_engine: str = typer.Option("vpdq", "--video-engine", help=f"One of: {', '.join(ENGINES)}."),
+    ) -> None:
+        """Hash images (PDQ), videos (vPDQ) and any file (MD5, SHA-256). Nothing is sent anywhere."""
+        _check_format(fmt)
+        if video_engine not in ENGINES:
+            raise BadAnswers(f"--video-engine must be one of: {', '.join(ENGINES)}", key="video-engine")
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise BadAnswers(f"Not found: {', '.join(missing)}", key="paths")
+        results = list(hash_paths(paths, fast=not exact, workers=workers or None, video_engine=video_engine))
+        if fmt == OutputFormat.json:
+            print_json([r.to_dict() for r in results])
+        else:
+            console.print(_hash_table(results))
+        if results and all(r.error for r in results):
+            raise typer.Exit(2)
+
+    @protect_app.command("scan")
+    @handle_errors
+    def scan_cmd(
+        folder: Path = typer.Argument(..., help="The folder to look through (e.g. Downloads)."),
+        against: str = typer.Option(..., "--against", help="A case number, case file, export or hash list."),
+        fmt: OutputFormat = _FMT,
+        store: Path | None = _STORE,
+        exact: bool = _EXACT,
+    ) -> None:
+        """Look for copies of your protected images in a folder."""
+        _check_format(fmt)
+        report = scan_folder(folder, against, store=store, fast=not exact)
+        if fmt == OutputFormat.json:
+            print_json(report.to_dict())
+            return
+        console.print(f"Looked at {report.scanned} files.")
+        if not report.matches:
+            console.print("No copies were found.")
+        for m in report.matches:
+            how = {"pdq": f"{m.score:g} bits apart", "vpdq": f"{m.score:g}% of frames"}
+            line = f"[bold]{escape(m.path)}[/] looks like {escape(m.matches)}"
+            console.print(f"{line} ({m.signal}, {how.get(m.signal, 'identical')})", highlight=False)
+        for f in report.failed:
+            err_console.print(f"[yellow]could not check[/] {escape(f['path'])}: {escape(f['error'])}")
+
+    @pcase_app.command("create")
+    @handle_errors
+    def case_create(
+        paths: list[Path] = typer.Argument(..., help="Your images or videos, or folders of them."),
+        age: int | None = typer.Option(None, "--age", help="Your age: it decides where to send hashes."),
+        store: Path | None = _STORE,
+        exact: bool = _EXACT,
+        fmt: OutputFormat = _FMT,
+    ) -> None:
+        """Make a protection case: hashes of your files, a case number and a PIN (shown only once)."""
+        _check_format(fmt)
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise BadAnswers(f"Not found: {', '.join(missing)}", key="paths")
+        case, pin = ProtectCase.create(list(paths), store=store, age=age, fast=not exact)
+        if fmt == OutputFormat.json:
+            extra = {"pin": pin, "stored_at": str(case.path), "services": case.services()}
+            print_json({**case.to_dict(), **extra})
+            return
+        _show_case(case)
+        console.print(
+            f"\nYour PIN is [bold]{pin}[/]. Write it down now: it is shown only this once, "
+            "and you need it to withdraw or delete the case.",
+            highlight=False,
+        )
+        console.print(f"The case is kept on this computer at {escape(str(case.path))}", highlight=False)
+
+    @pcase_app.command("show")
+    @handle_errors
+    def case_show(
+        case_ref: str = typer.Argument(..., metavar="CASE", help="Case number or case file."),
+        store: Path | None = _STORE,
+        fmt: OutputFormat = _FMT,
+    ) -> None:
+        """Show a case: its status, the files' hashes and where to send them."""
+        _check_format(fmt)
+        case = ProtectCase.load(case_ref, store=store)
+        if fmt == OutputFormat.json:
+            print_json({**case.to_dict(), "services": case.services()})
+        else:
+            _show_case(case)
+
+    @pcase_app.command("withdraw")
+    @handle_errors
+    def case_withdraw(
+        case_ref: str = typer.Argument(..., metavar="CASE"),
+        store: Path | None = _STORE,
+        pin_env: str | None = _PIN_ENV,
+    ) -> None:
+        """Withdraw a case (needs the PIN). Its hashes are no longer exported."""
+        case = ProtectCase.load(case_ref, store=store)
+        case.withdraw(_get_pin(pin_env))
+        console.print(f"Case {case.case_number} is now Withdrawn.")
+
+    @pcase_app.command("delete")
+    @handle_errors
+    def case_delete(
+        case_ref: str = typer.Argument(..., metavar="CASE"),
+        store: Path | None = _STORE,
+        pin_env: str | None = _PIN_ENV,
+    ) -> None:
+        """Delete a case's hashes and file paths (needs the PIN). Your files are not touched."""
+        case = ProtectCase.load(case_ref, store=store)
+        case.delete(_get_pin(pin_env))
+        console.print(f"Case {case.case_number} is now Deleted. Your own files were not touched.")
+
+    @pcase_app.command("export")
+    @handle_errors
+    def case_export(
+        case_ref: str = typer.Argument(..., metavar="CASE"),
+        out: Path = typer.Option(..., "--out", "-o", help="Where to write the submission file (JSON)."),
+        store: Path | None = _STORE,
+    ) -> None:
+        """Write a submission file with hashes only (no file names or paths) for a hash service."""
+        case = ProtectCase.load(case_ref, store=store)
+        case.export_submission(out)
+        console.print(f"Wrote {escape(str(out))}: hashes only, no pictures, names or paths.", highlight=False)

@@ -1,9 +1,290 @@
-"""CLI commands for the vault capability."""
+"""CLI commands for the evidence vault: ``haven case create|import|timeline|verify|info|items|ledger|note|
+mark-intimate``. Thin: argument parsing and printing over ``haven.vault.Vault``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from haven.cli.common import (
+    PASSPHRASE_ENV_HELP,
+    OutputFormat,
+    console,
+    err_console,
+    get_passphrase,
+    handle_errors,
+    print_json,
+)
+from haven.core.errors import BadAnswers
+from haven.vault import ImportSummary, Vault
+
+TIMELINE_FIELDS = (
+    "id",
+    "source_format",
+    "conversation",
+    "sender",
+    "sender_id",
+    "timestamp_utc",
+    "timestamp_original",
+    "kind",
+    "text",
+    "attachments",
+)
+
+_DIR = typer.Argument(..., help="The case folder.")
+_PASS = typer.Option(None, "--passphrase-env", metavar="VAR", help=PASSPHRASE_ENV_HELP)
+
+
+def _open(directory: Path, passphrase_env: str | None) -> Vault:
+    return Vault.open(directory, get_passphrase(passphrase_env))
+
+
+def _check_format(fmt: OutputFormat, allowed: tuple[OutputFormat, ...]) -> None:
+    if fmt not in allowed:
+        raise BadAnswers(f"--format must be one of: {', '.join(a.value for a in allowed)}", key="format")
+
+
+def _print_summary(summary: ImportSummary) -> None:
+    table = Table(title="Import summary", show_lines=False)
+    for col in ("file", "format", "messages", "new", "items", "warnings", "errors"):
+        table.add_column(col, overflow="fold")
+    for f in summary.files:
+        table.add_row(
+            escape(Path(f.path).name),
+            f.format or "-",
+            str(f.messages),
+            str(f.new_messages),
+            str(f.items),
+            str(len(f.warnings)),
+            escape("; ".join(f.errors)) or "-",
+        )
+    console.print(table)
+    for f in summary.files:
+        name = Path(f.path).name
+        for w in f.warnings:
+            text = w if w.startswith(name) else f"{name}: {w}"
+            console.print("[yellow]note[/] " + escape(text), highlight=False)
+        for e in f.errors:
+            text = e if e.startswith(name) else f"{name}: {e}"
+            console.print("[red]could not import[/] " + escape(text), highlight=False)
 
 
 def register(app: typer.Typer, case_app: typer.Typer) -> None:
-    """Add this capability's commands to the root app and/or the `haven case` group."""
+    """Add the vault commands to the ``haven case`` group."""
+
+    @case_app.command("create")
+    @handle_errors
+    def create(
+        directory: Path = _DIR,
+        minor: bool = typer.Option(
+            False,
+            "--minor",
+            help="The person is under 18 (intimate images are "
+            "recorded by hash and location only, never copied).",
+        ),
+        age: int | None = typer.Option(
+            None, "--age", help="The person's age (under 18 makes it a minor's case)."
+        ),
+        region: str | None = typer.Option(
+            None, "--region", help="scotland, england, wales, northern-ireland or outside-uk."
+        ),
+        reference: str | None = typer.Option(
+            None, "--reference", help="Police crime reference, if you have one."
+        ),
+        passphrase_env: str | None = _PASS,
+    ) -> None:
+        """Make a new, encrypted case folder."""
+        passphrase = get_passphrase(passphrase_env, confirm=True)
+        with Vault.create(
+            directory, passphrase, minor=minor, age=age, region=region, reference=reference
+        ) as vault:
+            case = vault.case
+        console.print(f"Case created in {directory} (case id {case.id}).", highlight=False)
+        if case.minor:
+            console.print(
+                "This is a case for a person under 18: intimate images are recorded by their hash and "
+                "location only, and never copied.",
+                highlight=False,
+            )
+        console.print("Keep your passphrase safe: without it nobody, including you, can open the case.")
+
+    @case_app.command("import")
+    @handle_errors
+    def import_(
+        directory: Path = _DIR,
+        paths: list[Path] = typer.Argument(..., help="Files or folders to import (they are only read)."),
+        fmt: str | None = typer.Option(None, "--format", help="Force an importer instead of detecting it."),
+        intimate: bool = typer.Option(False, "--intimate", help="These files are intimate images."),
+        tz: str | None = typer.Option(
+            None, "--tz", help="Time zone of exports that write local times (e.g. Europe/London)."
+        ),
+        output: OutputFormat = typer.Option(OutputFormat.table, "--output", help="table or json."),
+        passphrase_env: str | None = _PASS,
+    ) -> None:
+        """Copy evidence into the case (encrypted), read its messages, and log it."""
+        _check_format(output, (OutputFormat.table, OutputFormat.json))
+        with _open(directory, passphrase_env) as vault:
+            columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+            with Progress(
+                *columns, console=err_console, transient=True, disable=not err_console.is_terminal
+            ) as bar:
+                task = bar.add_task("Importing", total=None)
+
+                def progress(done: int, total: int, name: str) -> None:
+                    bar.update(task, completed=done, total=total, description=f"Importing {name[:40]}")
+
+                summary = vault.import_paths(
+                    paths, fmt=fmt, intimate=intimate, progress=progress, options={"tz": tz} if tz else None
+                )
+        if output is OutputFormat.json:
+            print_json(summary.to_dict())
+        else:
+            _print_summary(summary)
+        if not summary.ok:
+            raise typer.Exit(2)
+
+    @case_app.command("timeline")
+    @handle_errors
+    def timeline(
+        directory: Path = _DIR,
+        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="json or table."),
+        conversation: str | None = typer.Option(None, "--conversation", help="Only this conversation."),
+        passphrase_env: str | None = _PASS,
+    ) -> None:
+        """Every message, from every app, in time order."""
+        _check_format(fmt, (OutputFormat.table, OutputFormat.json))
+        with _open(directory, passphrase_env) as vault:
+            messages = list(vault.messages(conversation))
+        if fmt is OutputFormat.json:
+            print_json([m.model_dump(mode="json", include=set(TIMELINE_FIELDS)) for m in messages])
+            return
+        table = Table(title=f"Timeline ({len(messages)} messages)")
+        for col in ("time (UTC)", "conversation", "sender", "kind", "text"):
+            table.add_column(col, overflow="fold")
+        for m in messages:
+            when = (
+                m.timestamp_utc.strftime("%Y-%m-%d %H:%M")
+                if m.timestamp_utc
+                else (m.timestamp_original or "")
+            )
+            files = ", ".join(a.filename for a in m.attachments)
+            text = m.text + (f" [{files}]" if files else "")
+            table.add_row(when, escape(m.conversation), escape(m.sender or ""), m.kind.value, escape(text))
+        console.print(table)
+
+    @case_app.command("verify")
+    @handle_errors
+    def verify(directory: Path = _DIR, passphrase_env: str | None = _PASS) -> None:
+        """Check the ledger chain and every stored item's hash (exit 0 if all is well, 1 if not)."""
+        with _open(directory, passphrase_env) as vault:
+            problems = vault.verify()
+            entries = len(vault.ledger())
+            items = len(vault.items())
+        if problems:
+            err_console.print(f"[bold red]{len(problems)} problem(s) found:[/]", highlight=False)
+            for p in problems:
+                err_console.print(f"  - {p}", highlight=False, markup=False)
+            raise typer.Exit(1)
+        console.print(f"All is well: {entries} ledger entries and {items} items checked.", highlight=False)
+
+    @case_app.command("info")
+    @handle_errors
+    def info(
+        directory: Path = _DIR,
+        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="json or table."),
+        passphrase_env: str | None = _PASS,
+    ) -> None:
+        """What is in the case: counts, the person's age group, the ledger head."""
+        _check_format(fmt, (OutputFormat.table, OutputFormat.json))
+        with _open(directory, passphrase_env) as vault:
+            data = vault.info()
+        if fmt is OutputFormat.json:
+            print_json(data)
+            return
+        table = Table(show_header=False)
+        for key, value in {**data.pop("case"), **data}.items():
+            table.add_row(key, "" if value is None else escape(str(value)))
+        console.print(table)
+
+    @case_app.command("items")
+    @handle_errors
+    def items(
+        directory: Path = _DIR,
+        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="json or table."),
+        passphrase_env: str | None = _PASS,
+    ) -> None:
+        """The files kept as evidence, with their ids and SHA-256 hashes."""
+        _check_format(fmt, (OutputFormat.table, OutputFormat.json))
+        with _open(directory, passphrase_env) as vault:
+            found = vault.items()
+        if fmt is OutputFormat.json:
+            print_json([i.model_dump(mode="json") for i in found])
+            return
+        table = Table(title=f"{len(found)} items")
+        for col in ("id", "file", "size", "sha256", "kept"):
+            table.add_column(col, overflow="fold")
+        for i in found:
+            kept = "hash only" if not i.stored else ("intimate" if i.intimate else "yes")
+            table.add_row(i.id, escape(i.filename), str(i.size), i.sha256, kept)
+        console.print(table)
+
+    @case_app.command("ledger")
+    @handle_errors
+    def ledger_(
+        directory: Path = _DIR,
+        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="json or table."),
+        passphrase_env: str | None = _PASS,
+    ) -> None:
+        """The log of every action on the evidence."""
+        _check_format(fmt, (OutputFormat.table, OutputFormat.json))
+        with _open(directory, passphrase_env) as vault:
+            entries = vault.ledger()
+        if fmt is OutputFormat.json:
+            print_json([e.model_dump(mode="json") for e in entries])
+            return
+        table = Table(title="Ledger")
+        for col in ("seq", "time (UTC)", "action", "sha256", "hash"):
+            table.add_column(col, overflow="fold")
+        for e in entries:
+            table.add_row(
+                str(e.seq),
+                e.time_utc.strftime("%Y-%m-%d %H:%M:%S"),
+                e.action,
+                e.sha256 or "",
+                e.entry_hash[:16],
+            )
+        console.print(table)
+
+    @case_app.command("note")
+    @handle_errors
+    def note(
+        directory: Path = _DIR,
+        text: str = typer.Argument(..., help="What to write down."),
+        passphrase_env: str | None = _PASS,
+    ) -> None:
+        """Write down what happened (kept encrypted and logged)."""
+        with _open(directory, passphrase_env) as vault:
+            saved = vault.add_note(text)
+        console.print(f"Note {saved['id']} saved.")
+
+    @case_app.command("mark-intimate")
+    @handle_errors
+    def mark_intimate(
+        directory: Path = _DIR,
+        item_id: str = typer.Argument(..., help="The item id."),
+        passphrase_env: str | None = _PASS,
+    ) -> None:
+        """Mark an item as an intimate image: never shown, never exported without your say."""
+        with _open(directory, passphrase_env) as vault:
+            item = vault.mark_intimate(item_id)
+            minor = vault.is_minor
+        console.print(f"{item.filename} is marked as an intimate image.", highlight=False)
+        if minor and not item.stored:
+            console.print(
+                "Because this is a case for a person under 18, the copy in the vault was removed. "
+                "Its hash and where it was found are still recorded."
+            )

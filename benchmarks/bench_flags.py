@@ -1,0 +1,131 @@
+"""Benchmark the red-flag detector on the labelled conversation set (``data/flags_eval/``).
+
+Prints precision / recall per flag for each split (``dev`` was used to tune the lexicon; ``heldout`` and
+``heldout2`` were written before tuning; ``heldout`` was then looked at once and its errors fixed, so
+``heldout2`` is the only split never tuned on), checks that ordinary conversations get no
+threat-to-share or payment-demand, checks who Haven thinks the victim is, and measures messages/s.
+
+The speed anchor is a naive keyword baseline (labelled as such below: substring keywords per flag, no
+sides, no context). Its precision/recall is printed too, so the ratio is not read as "faster is better".
+The LAST line is ``ratio haven/naive-keyword-baseline (messages/s): X``.
+
+    .venv/bin/python benchmarks/bench_flags.py             # small default, a few seconds
+    .venv/bin/python benchmarks/bench_flags.py --repeat 200 # longer timing run
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import flags_eval  # noqa: E402
+
+from haven.core.models import Message  # noqa: E402
+from haven.flags import FLAG_NAMES, detect  # noqa: E402
+
+NAIVE_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "sexual-escalation": ("sexy", "naked", "nude", "hot", "bed", "clothes"),
+    "image-request": ("send me a pic", "pics", "photo", "video call", "webcam", "camera"),
+    "move-platform": ("snap", "whatsapp", "skype", "telegram", "hangouts"),
+    "identity-claim": ("i am a", "i'm a", "im 1", "i'm 2", "years old"),
+    "recording-claim": ("recorded", "screenshot", "saved"),
+    "threat-to-share": ("send it to", "post it", "everyone", "your family", "followers"),
+    "contact-list": ("followers", "friends list", "your mum", "your boss"),
+    "payment-demand": ("pay", "money", "gift card", "bitcoin", "western union", "£", "$"),
+    "deadline": ("hour", "minutes", "tonight", "midnight", "tomorrow"),
+    "repeat-demand": ("more", "another"),
+    "self-harm-risk": ("die", "kill myself", "suicide", "end it", "can't go on"),
+}
+
+
+def naive_predict(messages: list[Message]) -> dict[str, set[str]]:
+    """BASELINE, not Haven: any keyword anywhere in the message raises the flag."""
+    out: dict[str, set[str]] = {}
+    for m in messages:
+        low = m.text.lower()
+        hits = {flag for flag, words in NAIVE_KEYWORDS.items() if any(w in low for w in words)}
+        if hits:
+            out[m.id] = hits
+    return out
+
+
+def haven_predict(messages: list[Message]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for f in detect(messages).flags:
+        out.setdefault(f.message_id, set()).add(f.flag)
+    return out
+
+
+def throughput(conversations: list[flags_eval.Conversation], predict, repeat: int) -> float:
+    n = sum(len(c.messages) for c in conversations) * repeat
+    start = time.perf_counter()
+    for _ in range(repeat):
+        for c in conversations:
+            predict(c.messages)
+    return n / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20, help="passes over the set for the speed figure")
+    parser.add_argument("--mistakes", action="store_true", help="list every false positive / negative")
+    args = parser.parse_args()
+
+    conversations = flags_eval.load()
+    if flags_eval.STANDIN_USED:
+        print("NOTE: haven.importers could not be imported; the stand-in reader in flags_eval.py was used")
+    splits = ["dev", "heldout", "heldout2"]
+    print(
+        f"labelled set: {len(conversations)} conversations, "
+        f"{sum(len(c.messages) for c in conversations)} messages, "
+        f"{sum(len(f) for c in conversations for f in c.expected.values())} expected flags"
+    )
+    all_scores = None
+    for split in [*splits, "all"]:
+        chosen = [c for c in conversations if split in ("all", c.split)]
+        s = flags_eval.score(chosen, haven_predict)
+        print(f"\n== Haven, split {split} ({len(chosen)} conversations)")
+        print(s.table())
+        if args.mistakes and split != "all":
+            print("\n".join(s.mistakes))
+        if split == "all":
+            all_scores = s
+    assert all_scores is not None
+    print(
+        "\nordinary conversations with threat-to-share or payment-demand:",
+        len(all_scores.ordinary_violations),
+        all_scores.ordinary_violations or "",
+    )
+    right = 0
+    for c in conversations:
+        victim = detect(c.messages).summary["victim"]
+        expected = [c.victim] if c.victim else None
+        right += victim == expected
+        if victim != expected:
+            print(f"victim guess wrong in {c.file}: {victim} (expected {expected})")
+    print(f"victim found (or rightly left unknown): {right}/{len(conversations)}")
+    failed = [
+        f
+        for f in FLAG_NAMES
+        if f != "self-harm-risk" and (all_scores.precision(f) < 0.9 or all_scores.recall(f) < 0.9)
+    ]
+    print(
+        f"targets (all splits): self-harm-risk recall {all_scores.recall('self-harm-risk'):.2f} (target 1.0); "
+        f"flags below 0.9 P or R: {failed or 'none'}"
+    )
+
+    naive = flags_eval.score(conversations, naive_predict)
+    print("\n== BASELINE (naive keywords, not Haven), all splits")
+    print(naive.table())
+    ours = throughput(conversations, haven_predict, args.repeat)
+    base = throughput(conversations, naive_predict, args.repeat)
+    print(f"\nhaven: {ours:,.0f} messages/s; naive keyword baseline: {base:,.0f} messages/s")
+    print(f"ratio haven/naive-keyword-baseline (messages/s): {ours / base:.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Import throughput of the evidence vault against coreutils ``sha256sum`` over the same bytes.
+
+Makes an export-like folder of incompressible files (one large "video" and many 1-8 MiB media files),
+then, in the same run and on the same warm page cache:
+
+* anchor: ``sha256sum`` over every file,
+* haven: ``Vault.import_paths`` of the folder into a new case (hash SHA-256 + MD5, encrypt with AES-GCM,
+  fsync, ledger), in a child process so its peak memory (ru_maxrss) is measured on its own.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_import.py             # 200 MB (default, well under 2 minutes)
+    .venv/bin/python benchmarks/bench_import.py --size-gb 1 # the 1 GB export measurement
+    .venv/bin/python benchmarks/bench_import.py --detect    # auto-detect formats instead of --format generic
+
+The last line is ``ratio haven/anchor: X`` where X = haven import seconds / sha256sum seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MiB = 1 << 20
+
+
+def make_export(root: Path, total: int, seed: int = 7) -> list[Path]:
+    """An export-like folder: a quarter of the bytes in one video, the rest in 1-8 MiB media files."""
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    sizes = [total // 4]
+    left = total - sizes[0]
+    while left > 0:
+        size = min(left, rng.randint(1, 8) * MiB + rng.randint(0, MiB))
+        sizes.append(size)
+        left -= size
+    files = []
+    for i, size in enumerate(sizes):
+        path = root / (f"video{i:03}.mp4.bin" if i == 0 else f"media{i:04}.bin")
+        with open(path, "wb") as fh:
+            left = size
+            while left > 0:
+                n = min(left, 4 * MiB)
+                fh.write(os.urandom(n))
+                left -= n
+        files.append(path)
+    return files
+
+
+def child(case: str, export: str, detect: bool) -> None:
+    """Run in a separate process: import ``export`` into the new case ``case`` and print the timings."""
+    from haven.vault import Vault
+
+    with Vault.create(case, "benchmark passphrase") as vault:
+        start = time.perf_counter()
+        summary = vault.import_paths([export], fmt=None if detect else "generic")
+        seconds = time.perf_counter() - start
+        ok = summary.ok
+        items = summary.items
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": seconds, "ok": ok, "items": items, "peak_kib": peak_kib}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=int, default=200, help="export size in MB (default 200)")
+    parser.add_argument("--size-gb", type=float, default=None, help="export size in GB (overrides --size-mb)")
+    parser.add_argument("--detect", action="store_true", help="auto-detect formats (default: generic)")
+    parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temporary one)")
+    parser.add_argument("--child", nargs=2, metavar=("CASE", "EXPORT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1], args.detect)
+        return
+
+    total = int(args.size_gb * 1024 * MiB) if args.size_gb else args.size_mb * MiB
+    work = Path(tempfile.mkdtemp(prefix="haven-bench-", dir=args.dir))
+    try:
+        files = make_export(work / "export", total)
+        print(f"export: {total / MiB:.0f} MiB in {len(files)} files")
+
+        start = time.perf_counter()
+        subprocess.run(["sha256sum", *map(str, files)], check=True, stdout=subprocess.DEVNULL)
+        anchor = time.perf_counter() - start
+        print(f"sha256sum: {anchor:.2f} s ({total / MiB / anchor:.0f} MiB/s)")
+
+        cmd = [sys.executable, __file__, "--child", str(work / "case"), str(work / "export")]
+        if args.detect:
+            cmd.append("--detect")
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        ours = result["seconds"]
+        stored = sum(p.stat().st_size for p in (work / "case" / "blobs").rglob("*") if p.is_file())
+        print(
+            f"haven import: {ours:.2f} s ({total / MiB / ours:.0f} MiB/s), {result['items']} items, "
+            f"ok={result['ok']}, {stored / MiB:.0f} MiB stored encrypted"
+        )
+        print(
+            f"haven import peak memory (ru_maxrss of the importing process): "
+            f"{result['peak_kib'] / 1024:.0f} MiB"
+        )
+        print(f"ratio haven/anchor: {ours / anchor:.2f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Offender-detail extraction: precision/recall per kind on the labelled set, and throughput vs iocextract.
+
+    .venv/bin/python benchmarks/bench_indicators.py            # 2 MB of chat-like text (default, < 1 min)
+    .venv/bin/python benchmarks/bench_indicators.py --mb 20    # bigger run
+
+Precision and recall compare (kind, normalized, valid) per message of ``data/indicators_eval.jsonl``.
+Throughput: one core, the same text for both; "chat-like" is ordinary chat lines with one labelled message
+in ten (offender details are sparse in real conversations); "dense" is the labelled messages alone.
+The baseline is iocextract's ``extract_iocs`` (plain regexes: URLs, IPs, emails, hashes; no validation).
+The last line is the throughput ratio haven/iocextract on the chat-like text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import iocextract
+
+from haven.indicators import KINDS
+from haven.indicators.extract import find_hits
+
+DATA = Path(__file__).with_name("data") / "indicators_eval.jsonl"
+WORDS = (
+    "the a to and you i it is that of in for on me my was what we so just do no be have are with this "
+    "not but at lol can your get like if up love go all ok okay yeah now know out one see time when "
+    "good how going back well think really tomorrow today tonight later work home night morning haha "
+    "babe miss want come why who about did dinner mum dad school class bus train football match game "
+    "sorry thanks thank please call text weekend friday party movie photo pics food pizza coffee"
+).split()
+
+
+def load() -> list[dict]:
+    return [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def evaluate(rows: list[dict]) -> tuple[dict[str, Counter], list[str]]:
+    stats: dict[str, Counter] = {k: Counter() for k in KINDS.names()}
+    misses: list[str] = []
+    for row in rows:
+        expected = {(e["kind"], e["normalized"], e["valid"]) for e in row["expect"]}
+        got = {(h.kind, h.normalized, h.valid) for h in find_hits(row["text"], row["region"])}
+        for kind, norm, valid in got | expected:
+            c = stats.setdefault(kind, Counter())
+            key = (kind, norm, valid)
+            if key in got and key in expected:
+                c["tp"] += 1
+            elif key in got:
+                c["fp"] += 1
+                misses.append(f"FP {row['id']} {kind} {norm!r} valid={valid} | {row['text'][:90]!r}")
+            else:
+                c["fn"] += 1
+                misses.append(f"FN {row['id']} {kind} {norm!r} valid={valid} | {row['text'][:90]!r}")
+    return stats, misses
+
+
+def chat_corpus(rows: list[dict], size: int, seed: int = 7) -> str:
+    rng = random.Random(seed)
+    parts: list[str] = []
+    total = 0
+    while total < size:
+        if rng.random() < 0.1:
+            line = rng.choice(rows)["text"]
+        else:
+            line = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(3, 18)))
+            if rng.random() < 0.2:
+                line += f" {rng.randrange(1, 60)}"
+        parts.append(f"[{rng.randrange(1, 28):02d}/11/2026, {rng.randrange(24):02d}:{rng.randrange(60):02d}] "
+                     f"{rng.choice(['Sam', 'Alex', 'Mum', 'Jess'])}: {line}")
+        total += len(parts[-1]) + 1
+    return "\n".join(parts)
+
+
+def dense_corpus(rows: list[dict], size: int) -> str:
+    texts = [r["text"] for r in rows]
+    out: list[str] = []
+    total = 0
+    while total < size:
+        for t in texts:
+            out.append(t)
+            total += len(t) + 1
+    return "\n".join(out)
+
+
+def _chunks(text: str, lines_per_chunk: int = 200) -> list[str]:
+    lines = text.split("\n")
+    return ["\n".join(lines[i : i + lines_per_chunk]) for i in range(0, len(lines), lines_per_chunk)]
+
+
+def throughput(text: str, fn, repeat: int = 1) -> float:
+    chunks = _chunks(text)
+    mb = len(text.encode("utf-8")) / 1e6
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for c in chunks:
+            fn(c)
+        best = min(best, time.perf_counter() - t0)
+    return mb / best
+
+
+def haven_fn(text: str) -> None:
+    find_hits(text, "GB")
+
+
+def ioc_fn(text: str) -> None:
+    for _ in iocextract.extract_iocs(text, refang=True):
+        pass
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=2.0, help="megabytes of chat-like text (default 2)")
+    ap.add_argument("--misses", action="store_true", help="print every false positive / negative")
+    args = ap.parse_args()
+    rows = load()
+    stats, misses = evaluate(rows)
+    print(f"labelled set: {len(rows)} messages, {sum(len(r['expect']) for r in rows)} expected findings")
+    print(f"{'kind':18} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}")
+    worst = 1.0
+    for kind, c in stats.items():
+        tp, fp, fn = c["tp"], c["fp"], c["fn"]
+        if tp + fp + fn == 0:
+            continue
+        p = tp / (tp + fp) if tp + fp else 1.0
+        r = tp / (tp + fn) if tp + fn else 1.0
+        worst = min(worst, p, r)
+        print(f"{kind:18} {tp:4d} {fp:4d} {fn:4d} {p:9.3f} {r:7.3f}")
+    tp = sum(c["tp"] for c in stats.values())
+    fp = sum(c["fp"] for c in stats.values())
+    fn = sum(c["fn"] for c in stats.values())
+    print(f"{'ALL':18} {tp:4d} {fp:4d} {fn:4d} {tp / max(1, tp + fp):9.3f} {tp / max(1, tp + fn):7.3f}")
+    print(f"lowest per-kind precision or recall: {worst:.3f}")
+    if args.misses:
+        print("\n".join(misses))
+    else:
+        print(f"({len(misses)} misses; --misses lists them)")
+    size = int(args.mb * 1e6)
+    chat = chat_corpus(rows, size)
+    dense = dense_corpus(rows, max(200_000, size // 4))
+    h_chat = throughput(chat, haven_fn)
+    i_chat = throughput(chat, ioc_fn)
+    h_dense = throughput(dense, haven_fn)
+    i_dense = throughput(dense, ioc_fn)
+    print(f"throughput chat-like ({len(chat) / 1e6:.1f} MB): haven {h_chat:.1f} MB/s, iocextract {i_chat:.1f} MB/s")
+    print(f"throughput dense     ({len(dense) / 1e6:.1f} MB): haven {h_dense:.1f} MB/s, iocextract {i_dense:.1f} MB/s")
+    sys.stdout.flush()
+    print(f"ratio haven/iocextract: {h_chat / i_chat:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""The red-flag detector: per-message flags over normalised messages, with evidence and plain words.
+
+How a conversation is read (every step explainable from the lexicon data files):
+
+1. Messages are put in time order and the victim's side is decided (:mod:`haven.flags.roles`).
+2. Each message is matched against every flag's rules for its side: "them" flags on the other side's
+   messages, ``self-harm-risk`` on the victim's own (on everyone's when the victim is not known for sure:
+   recall comes first there).
+3. Some rules only count in context: "I'll send it to everyone" is a joke between friends and a threat
+   after "I recorded you"; a request for money is a demand once there has been a threat. A rule with
+   ``needs_context`` fires only when one of its flag's ``context`` flags was raised earlier in the
+   conversation by the other side, or in the same message.
+4. ``repeat-demand`` is raised on a payment demand that comes after a payment (the victim says they paid,
+   or the other side says it was received).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from haven.core.models import Flag, Message, MessageKind
+from haven.flags.lexicon import FLAG_NAMES, Lexicon, Rule, load_lexicon, normalise
+from haven.flags.roles import Roles, given_roles, infer_roles, sender_key
+from haven.flags.summary import build_summary
+
+_SENTENCE_END = re.compile(r"[.!?\n]")
+MAX_EVIDENCE = 300
+"""Evidence is the sentence around the match ("pay" reads as "Then pay."), or the match alone when the
+sentence is longer than this."""
+
+
+@dataclass
+class Event:
+    """A payment seen in the conversation (not a flag; used for repeat-demand and the summary)."""
+
+    message: Message
+    evidence: str
+
+
+@dataclass
+class FlagReport:
+    """What the detector found: a conversation summary and the per-message flags."""
+
+    summary: dict[str, Any]
+    flags: list[Flag]
+    messages: list[Message] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary,
+            "flags": [
+                {
+                    "message_id": f.message_id,
+                    "flag": f.flag,
+                    "evidence": f.evidence,
+                    "explanation": f.explanation,
+                    "confidence": round(f.confidence, 2),
+                }
+                for f in self.flags
+            ],
+        }
+
+    def by_message(self) -> dict[str, list[Flag]]:
+        out: dict[str, list[Flag]] = {}
+        for f in self.flags:
+            out.setdefault(f.message_id, []).append(f)
+        return out
+
+
+def _evidence(text: str, match: re.Match[str]) -> tuple[str, int, int]:
+    """The sentence(s) around a match (what a person or an officer reads), and the match's own offsets."""
+    start, end = match.start(), match.end()
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
+    left = ends[-1] if ends else 0
+    nxt = _SENTENCE_END.search(text, max(end - 1, left))
+    right = nxt.end() if nxt else len(text)
+    evidence = text[left:right].strip()
+    if len(evidence) > MAX_EVIDENCE:
+        evidence = text[start:end].strip()[:MAX_EVIDENCE]
+    return evidence, start, end
+
+
+PAYMENT_KINDS = frozenset(
+    {
+        "btc",
+        "eth",
+        "ltc",
+        "xmr",
+        "doge",
+        "trx",
+        "gift-card",
+        "mtcn",
+        "moneygram-ref",
+        "iban",
+        "uk-bank-account",
+    }
+)
+"""Offender details (from haven.indicators) that mean "pay here" when the other side sends them."""
+_PAYMENT_CONTEXT = {"recording-claim", "threat-to-share", "payment-demand", "contact-list"}
+_INDICATOR_RULE = Rule(patterns=(), confidence=0.9)
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _payment_indicator(text: str) -> re.Match[str] | None:
+    """A valid wallet, gift-card code, MTCN or bank account in the text, found by ``haven.indicators``
+    (imported lazily: the detector works without it), as a match object over the text."""
+    try:
+        from haven.indicators import extract
+    except ImportError:
+        return None
+    for ind in extract(text):
+        if ind.kind in PAYMENT_KINDS and ind.valid:
+            start = ind.provenance.start
+            end = ind.provenance.end or start + len(ind.value)
+            return re.compile(re.escape(text[start:end])).search(text, start)
+    return None
+
+
+def _time_order(messages: list[Message]) -> list[Message]:
+    if all(m.timestamp_utc is not None for m in messages):
+        return sorted(messages, key=lambda m: m.timestamp_utc or datetime.min)
+    return list(messages)
+
+
+def _applies(spec_side: str, side: str, roles: Roles, *, recall_first: bool = False) -> bool:
+    if spec_side == "any" or side == "unknown":
+        return True
+    if recall_first and spec_side == "me" and not roles.explicit:
+        return True  # self-harm: recall first when the victim's side is only inferred
+    return spec_side == side
+
+
+class _Detector:
+    def __init__(self, lexicons: list[Lexicon], roles: Roles) -> None:
+        self.lexicons = lexicons
+        self.roles = roles
+        self.context: set[str] = set()
+        self.payments: list[Event] = []
+        self.unanswered_payment = False
+        self.flags: list[Flag] = []
+
+    @staticmethod
+    def _best(rules: list[Rule], text: str) -> tuple[Rule, re.Match[str]] | None:
+        best = None
+        for rule in rules:
+            if best is not None and rule.confidence <= best[0].confidence:
+                continue
+            hit = rule.search(text)
+            if hit:
+                best = (rule, hit)
+        return best
+
+    def message(self, msg: Message) -> None:
+        if msg.kind in (MessageKind.SYSTEM, MessageKind.DELETED) or not msg.text.strip():
+            return
+        text = normalise(msg.text)
+        side = self.roles.side(msg)
+        found: dict[str, tuple[Rule, re.Match[str], str]] = {}
+        pending = []  # flags with rules that need context, checked once the context is known
+        for lexicon in self.lexicons:
+            for name, spec in lexicon.flags.items():
+                if not spec.rules or not _applies(spec.side, side, self.roles, recall_first=True):
+                    continue
+                hit = self._best([r for r in spec.rules if not r.needs_context], text)
+                if hit:
+                    found[name] = (hit[0], hit[1], spec.explanation)
+                if any(r.needs_context for r in spec.rules):
+                    pending.append(spec)
+        changed = True
+        while changed:  # same-message context: a demand can give meaning to a threat and back
+            changed = False
+            ctx = self.context | set(found)
+            for spec in list(pending):
+                if not ctx.intersection(spec.context):
+                    continue
+                pending.remove(spec)
+                hit = self._best([r for r in spec.rules if r.needs_context], text)
+                if hit and (spec.name not in found or hit[0].confidence > found[spec.name][0].confidence):
+                    changed = changed or spec.name not in found
+                    found[spec.name] = (hit[0], hit[1], spec.explanation)
+        if "payment-demand" not in found and side != "me" and _HAS_DIGIT.search(text):
+            hit = _payment_indicator(text)
+            if hit and (side == "them" or self.context & _PAYMENT_CONTEXT):
+                spec = self.lexicons[0].flags.get("payment-demand")
+                found["payment-demand"] = (_INDICATOR_RULE, hit, spec.explanation if spec else "")
+        for lexicon in self.lexicons:
+            for name, spec in lexicon.flags.items():
+                if name in found and set(spec.suppressed_by) & set(found):
+                    del found[name]
+        self._payments(msg, text, side, found)
+        if "payment-demand" in found and self.unanswered_payment:
+            # the first demand after a payment is a new demand: paying did not make it stop
+            self.unanswered_payment = False
+            rule, hit, _ = found["payment-demand"]
+            spec = self.lexicons[0].flags.get("repeat-demand")
+            found["repeat-demand"] = (rule, hit, spec.explanation if spec else "")
+        for name in FLAG_NAMES:
+            if name not in found:
+                continue
+            rule, hit, explanation = found[name]
+            evidence, start, end = _evidence(msg.text, hit)
+            self.flags.append(
+                Flag(
+                    message_id=msg.id,
+                    flag=name,
+                    evidence=evidence,
+                    explanation=explanation,
+                    confidence=rule.confidence,
+                    start=start,
+                    end=end,
+                )
+            )
+        if side != "me":
+            self.context.update(found)
+
+    def flags_by_message(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for f in self.flags:
+            out.setdefault(f.message_id, set()).add(f.flag)
+        return out
+
+    def _payments(self, msg: Message, text: str, side: str, found: dict) -> None:
+        """Note a payment: the victim says they paid, or the other side says it arrived."""
+        for lexicon in self.lexicons:
+            for name in ("payment-made", "payment-received"):
+                signal = lexicon.signals.get(name)
+                if not signal or not _applies(signal.side, side, self.roles):
+                    continue
+                if name == "payment-made" and "payment-demand" in found:
+                    continue  # "send it" in a demand is not a payment
+                hit = signal.rules[0].search(text)
+                if hit:
+                    self.payments.append(Event(msg, _evidence(msg.text, hit)[0]))
+                    self.unanswered_payment = True
+                    return
+
+
+def detect(
+    messages: list[Message], *, me: str | None = None, languages: tuple[str, ...] = ("en",)
+) -> FlagReport:
+    """Flag the red-flag moments in a conversation and summarise it.
+
+    ``me`` names the victim (a sender name or id) when the messages do not say which side is theirs
+    (``Message.from_me``); without either, the victim is inferred (see :mod:`haven.flags.roles`).
+    Several conversations may be passed together; each is read on its own.
+    """
+    lexicons = [load_lexicon(lang) for lang in languages]
+    ordered = _time_order(list(messages))
+    by_conv: dict[str, list[Message]] = {}
+    for m in ordered:
+        by_conv.setdefault(m.conversation, []).append(m)
+    flags: list[Flag] = []
+    payments: list[Event] = []
+    roles_by_conv: dict[str, Roles] = {}
+    for conv, conv_messages in by_conv.items():
+        roles = given_roles(conv_messages, me)
+        detector = None
+        if roles is None:
+            first = _Detector(lexicons, Roles(source="unknown"))
+            for m in conv_messages:
+                first.message(m)
+            roles = infer_roles(conv_messages, first.flags_by_message(), lexicons)
+            if roles.source == "unknown":
+                detector = first  # no sides found: the first reading is the answer
+        roles_by_conv[conv] = roles
+        if detector is None:
+            detector = _Detector(lexicons, roles)
+            for m in conv_messages:
+                detector.message(m)
+        flags.extend(detector.flags)
+        payments.extend(detector.payments)
+    summary = build_summary(ordered, roles_by_conv, flags, [(e.message, e.evidence) for e in payments])
+    return FlagReport(summary, flags, ordered)
+
+
+__all__ = ["FLAG_NAMES", "FlagReport", "detect", "sender_key"]

@@ -1,0 +1,185 @@
+"""The plan engine: turns validated ``Answers`` into an ordered ``Plan`` and routes support services.
+
+The advice itself is data (``data/*.toml``); this module only works out a few plain "facts" about the
+person's situation and keeps the steps whose ``when`` / ``unless`` conditions match them.
+
+Unknown age or region (a skipped question) is handled the safest way we could find:
+
+* **Unknown age** shows the routes for BOTH age groups (under-18 and adult), because every service
+  and step names the age it is for ("For under-18s", "18 or over"). Hiding the under-18 routes could
+  leave a child without CEOP or Report Remove; hiding the adult ones could leave an adult without
+  StopNCII. Letting the person pick the labelled route is safer than guessing.
+* **Unknown region** shows the UK-wide routes and the routes for people outside the UK, but never a
+  service offered in only one UK nation (such as Breathing Space or NHS 24, Scotland only): those
+  phone numbers do not work, or do not help, elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from haven.guide import knowledge
+from haven.guide.knowledge import StepDef
+from haven.guide.models import (
+    ADULT_AGE,
+    UK_REGIONS,
+    Answers,
+    Contact,
+    Feeling,
+    Images,
+    Plan,
+    Region,
+    Service,
+    Step,
+)
+
+Facts = dict[str, frozenset[str]]
+
+UNKNOWN = "unknown"
+_ONLINE_CONTACT = {
+    Contact.social_media,
+    Contact.dating_app,
+    Contact.webcam,
+    Contact.gaming,
+    Contact.hacked_account,
+}
+
+
+def _many(values: Iterable[str]) -> frozenset[str]:
+    vals = frozenset(str(v) for v in values)
+    return vals or frozenset({UNKNOWN})
+
+
+def _one(value: object) -> frozenset[str]:
+    return frozenset({UNKNOWN if value is None else str(value)})
+
+
+def situation_facts(answers: Answers) -> Facts:
+    """The plain facts the step conditions in steps.toml test. A skipped question gives "unknown"."""
+    age = UNKNOWN if answers.age is None else ("under-18" if answers.age < ADULT_AGE else "adult")
+    if answers.region is None:
+        uk = UNKNOWN
+    else:
+        uk = "yes" if answers.region in UK_REGIONS else "no"
+    paid = answers.paid
+    if paid is None and answers.payment_method:
+        paid_value = "yes-unknown"  # they named how they paid, so they paid; collection unknown
+    else:
+        paid_value = UNKNOWN if paid is None else str(paid)
+    paid_any = UNKNOWN if paid_value == UNKNOWN else ("no" if paid_value == "no" else "yes")
+    reported = UNKNOWN if answers.reported is None else ("yes" if answers.reported else "no")
+    hacked = Contact.hacked_account in answers.contact or Images.stolen_or_hacked in answers.images
+    online_platforms = [p for p in answers.platforms if p != "email"]
+    online = bool(online_platforms) or (
+        not answers.platforms
+        and (not answers.contact or any(c in _ONLINE_CONTACT for c in answers.contact))
+    )
+    return {
+        "age": frozenset({age}),
+        "region": _one(answers.region),
+        "uk": frozenset({uk}),
+        "feeling": _one(answers.feeling),
+        "contact": _many(answers.contact),
+        "images": _many(answers.images),
+        "paid": frozenset({paid_value}),
+        "paid_any": frozenset({paid_any}),
+        "demands": _many(answers.demands),
+        "reported": frozenset({reported}),
+        "hacked": frozenset({"yes" if hacked else "no"}),
+        "online": frozenset({"yes" if online else "no"}),
+    }
+
+
+def _matches(step: StepDef, facts: Facts) -> bool:
+    for key, wanted in step.when.items():
+        if key not in facts:
+            raise ValueError(f"step {step.id!r}: unknown condition {key!r}")
+        if not facts[key] & set(wanted):
+            return False
+    for key, unwanted in step.unless.items():
+        if key not in facts:
+            raise ValueError(f"step {step.id!r}: unknown condition {key!r}")
+        if facts[key] & set(unwanted):
+            return False
+    return True
+
+
+def services_for(age: int | None, region: Region | str | None) -> list[Service]:
+    """Services open to someone of this age in this region, in the data file's order.
+
+    18+-only services are never given to under-18s, under-18-only services never to adults, and a
+    service offered in only one UK nation only to people there. See the module docstring for
+    what an unknown age or region gives.
+    """
+    reg = Region(region) if region is not None else None
+    out = []
+    for s in knowledge.services():
+        if not s.open_to(age):
+            continue
+        if reg is None:
+            if len(s.regions) == 1 and s.regions[0] in UK_REGIONS:
+                continue
+        elif reg not in s.regions:
+            continue
+        out.append(s)
+    return out
+
+
+def _with_contacts(detail: str, ids: list[str], allowed: dict[str, Service]) -> str:
+    mentions = []
+    for sid in ids:
+        s = allowed.get(sid)
+        if s is None:
+            continue
+        how = s.short_contact()
+        mentions.append(f"{s.name}: {how}." if how else f"{s.name}.")
+    return " ".join([detail, *mentions]) if mentions else detail
+
+
+def _expand(kind: str, answers: Answers) -> list[Step]:
+    if kind == "platforms":
+        pmap = knowledge.platform_map()
+        chosen = list(answers.platforms)
+        if not chosen and (
+            not answers.contact or any(c in _ONLINE_CONTACT for c in answers.contact)
+        ):
+            chosen = ["other"]  # no app named: give the general "report, then pause" step
+        defs = [pmap[p] for p in chosen]
+        return [
+            Step(id=f"platform-{d.id}", title=d.title, detail=d.detail, why=d.why, sources=d.sources)
+            for d in defs
+        ]
+    pays = knowledge.payments()
+    return [
+        Step(id=f"paid-{m}", title=d.title, detail=d.detail, why=d.why, sources=d.sources)
+        for m in answers.payment_method
+        for d in [pays[str(m)]]
+    ]
+
+
+def build_plan(answers: Answers) -> Plan:
+    """The ordered plan for this person. Crisis steps come first when they may be at risk."""
+    facts = situation_facts(answers)
+    crisis = answers.feeling == Feeling.thinking_of_self_harm
+    services = services_for(answers.age, answers.region)
+    allowed = {s.id: s for s in services}
+    steps: list[Step] = []
+    for d in knowledge.steps():
+        if not _matches(d, facts):
+            continue
+        if d.expand:
+            steps.extend(_expand(d.expand, answers))
+            continue
+        steps.append(
+            Step(
+                id=d.id,
+                title=d.title,
+                detail=_with_contacts(d.detail, d.contacts, allowed),
+                why=d.why,
+                sources=list(d.sources),
+            )
+        )
+    if crisis:
+        # Crisis lines first; otherwise keep the data file's order (police first).
+        services = sorted(services, key=lambda s: "crisis" not in s.tags)
+    return Plan(crisis=crisis, steps=steps, services=services)

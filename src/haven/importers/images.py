@@ -1,0 +1,131 @@
+"""Screenshots and photos: stored with their EXIF (time taken, device) and the text Tesseract reads in them.
+
+OCR runs on this computer (``pytesseract`` + Debian ``tesseract-ocr``), so offender names, numbers and
+payment details in screenshots can be found. Images bigger than Pillow's ``MAX_IMAGE_PIXELS`` are refused
+as decompression bombs before any pixel is decoded. Set the sink option ``ocr`` to False to skip OCR.
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+from typing import Any, ClassVar
+
+from PIL import ExifTags, Image, UnidentifiedImageError
+
+from haven.core.errors import ImportFileError, UnsafeInput
+from haven.importers.base import Importer, ImportSink, add_source_item, guess_media_type, sink_option
+
+EXAMPLES = Path(__file__).parent / "examples" / "images"
+MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
+EXIF_KEEP = {
+    "Make",
+    "Model",
+    "Software",
+    "DateTime",
+    "DateTimeOriginal",
+    "DateTimeDigitized",
+    "OffsetTime",
+    "OffsetTimeOriginal",
+    "LensModel",
+    "ImageDescription",
+    "Artist",
+    "HostComputer",
+}
+MAX_OCR_PIXELS = 40_000_000
+
+try:  # HEIC photos from iPhones
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
+    pass
+
+
+def is_image_head(head: bytes) -> bool:
+    if head.startswith(MAGIC):
+        return True
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return True
+    return head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"avif")
+
+
+def open_image(path: Path) -> Image.Image:
+    """Open an image lazily, refusing decompression bombs with a clear ``UnsafeInput``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(path)
+            img.size  # noqa: B018 - touch the header so size checks run now
+            if Image.MAX_IMAGE_PIXELS and img.width * img.height > Image.MAX_IMAGE_PIXELS:
+                raise UnsafeInput(
+                    f"{path.name} claims {img.width}x{img.height} pixels (a decompression bomb); refused"
+                )
+            return img
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UnsafeInput(f"{path.name} is too large to open safely (decompression bomb: {exc})") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ImportFileError(f"{path.name} is not a readable picture ({exc})") from exc
+
+
+def read_exif(img: Image.Image) -> dict[str, Any]:
+    """The EXIF fields that matter for evidence (when and on what device), as JSON-safe strings."""
+    out: dict[str, Any] = {"format": img.format, "width": img.width, "height": img.height}
+    try:
+        exif = img.getexif()
+        tags = dict(exif.items())
+        tags.update(exif.get_ifd(ExifTags.IFD.Exif).items())
+    except Exception:  # broken EXIF blocks are common; the picture itself is still evidence
+        return out
+    for tag, value in tags.items():
+        name = ExifTags.TAGS.get(tag)
+        if name in EXIF_KEEP:
+            text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+            out[name] = text.strip("\x00 ").strip()
+    if ExifTags.IFD.GPSInfo in tags or 0x8825 in dict(img.getexif().items()):
+        out["has_gps"] = True
+    return out
+
+
+def ocr_text(img: Image.Image, label: str, sink: ImportSink) -> str | None:
+    """Text Tesseract finds in the picture (None if Tesseract is missing or fails: a warning says so)."""
+    if shutil.which("tesseract") is None:
+        sink.warn(f"{label}: text in the picture was not read (Tesseract is not installed)")
+        return None
+    import pytesseract
+
+    try:
+        frame = img.convert("RGB") if img.mode not in ("RGB", "L") else img
+        if frame.width * frame.height > MAX_OCR_PIXELS:
+            frame = frame.copy()
+            frame.thumbnail((6000, 6000))
+        return pytesseract.image_to_string(frame, timeout=120).strip()
+    except Exception as exc:  # OCR is a help, never a reason to lose the picture
+        sink.warn(f"{label}: text in the picture could not be read ({exc})")
+        return None
+
+
+class ImageImporter(Importer):
+    name = "image"
+    description = "Screenshots and photos (JPEG, PNG, HEIC, WebP, GIF, TIFF): EXIF kept, text read by OCR."
+    examples: ClassVar[list[Path]] = [EXAMPLES / "screenshot.png", EXAMPLES / "photo.jpg"]
+
+    def detect(self, path: Path, head: bytes) -> float:
+        return 0.9 if is_image_head(head) else 0.0
+
+    def run(self, path: Path, sink: ImportSink) -> None:
+        img = open_image(path)
+        try:
+            try:
+                img.load()
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+                raise UnsafeInput(f"{path.name} is too large to open safely (decompression bomb)") from exc
+            except (OSError, SyntaxError, ValueError) as exc:
+                raise ImportFileError(f"{path.name} is a damaged picture ({exc})") from exc
+            exif = read_exif(img)
+            text = ocr_text(img, path.name, sink) if sink_option(sink, "ocr", True) else None
+            media = Image.MIME.get(img.format or "", guess_media_type(path.name))
+        finally:
+            img.close()
+        add_source_item(sink, path, media, exif=exif, ocr_text=text)

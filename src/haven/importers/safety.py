@@ -1,0 +1,255 @@
+"""Safety limits for hostile input: zip bombs, zip-slip paths, runaway JSON nesting, wrong encodings.
+
+Each check raises ``UnsafeInput`` (or ``ImportFileError``) with a plain message naming the file, so the
+vault records one clear per-file error and carries on with the other files.
+
+Written by hand because the stdlib ``zipfile`` trusts the sizes a zip declares and ``json`` fails with a
+bare ``RecursionError``; no well-kept library wraps both the way an evidence importer needs (refuse before
+anything is stored, count the real bytes while streaming).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import posixpath
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from haven.core.errors import ImportFileError, UnsafeInput
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """Limits for one archive. Defaults fit a real chat export with years of media."""
+
+    max_members: int = 100_000
+    max_total_bytes: int = 16 * 1024**3
+    """Uncompressed bytes over all members."""
+    max_member_bytes: int = 4 * 1024**3
+    max_ratio: float = 200.0
+    """Uncompressed / compressed size, per member (only checked for members above ``ratio_floor``)."""
+    ratio_floor: int = 1024 * 1024
+
+
+DEFAULT_ZIP_LIMITS = ZipLimits()
+
+MAX_JSON_BYTES = 2 * 1024**3
+"""JSON exports are parsed whole (a chat's ``message_1.json`` is its own file), bounded by this size."""
+MAX_JSON_DEPTH = 200
+"""Real exports nest fewer than 10 levels."""
+
+
+def safe_member_name(name: str) -> str:
+    """The member name, normalised; ``UnsafeInput`` if it would leave the archive (zip-slip)."""
+    clean = name.replace("\\", "/")
+    if clean.startswith("/") or (len(clean) > 1 and clean[1] == ":") or "\x00" in clean:
+        raise UnsafeInput(f"the archive has a member with an absolute path ({name!r}); refused")
+    norm = posixpath.normpath(clean)
+    if norm == ".." or norm.startswith("../") or "/../" in f"/{clean}/":
+        raise UnsafeInput(f"the archive has a member that points outside it ({name!r}, zip-slip); refused")
+    return norm
+
+
+class _CountingReader(io.RawIOBase):
+    """Wraps a zip member stream and stops it if it produces more bytes than allowed."""
+
+    def __init__(
+        self, raw: IO[bytes], budget: int, label: str, declared: int, total: list[int], total_limit: int
+    ) -> None:
+        self._raw, self._budget, self._label = raw, budget, label
+        self._declared, self._seen = declared, 0
+        self._total, self._total_limit = total, total_limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._raw.read(len(buffer))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise ImportFileError(f"{self._label} is damaged ({exc}); refused") from exc
+        n = len(data)
+        self._seen += n
+        self._total[0] += n
+        if self._seen > self._budget or self._seen > self._declared:
+            raise UnsafeInput(
+                f"{self._label} expands beyond its declared or allowed size (zip bomb); refused"
+            )
+        if self._total[0] > self._total_limit:
+            raise UnsafeInput(f"{self._label}: the archive expands beyond {self._total_limit} bytes; refused")
+        buffer[:n] = data
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class SafeZip:
+    """A read-only zip whose member list is checked up front and whose member streams are size-counted.
+
+    Use as a context manager: ``with SafeZip(path) as z: for info in z.members(): with z.open(info) ...``.
+    """
+
+    def __init__(self, path: Path, limits: ZipLimits = DEFAULT_ZIP_LIMITS) -> None:
+        self.path, self.limits = path, limits
+        try:
+            self._zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ImportFileError(f"{path.name} is not a readable zip file ({exc})") from exc
+        self._total = [0]
+        self._check()
+
+    def _check(self) -> None:
+        infos = self._zip.infolist()
+        lim = self.limits
+        if len(infos) > lim.max_members:
+            raise UnsafeInput(f"{self.path.name} has {len(infos)} members (limit {lim.max_members}); refused")
+        declared = 0
+        for info in infos:
+            safe_member_name(info.filename)
+            declared += info.file_size
+            if info.file_size > lim.max_member_bytes:
+                raise UnsafeInput(
+                    f"{self.path.name}: member {info.filename!r} is too large "
+                    f"({info.file_size} bytes); refused"
+                )
+            if info.file_size > lim.ratio_floor and info.file_size > lim.max_ratio * max(
+                info.compress_size, 1
+            ):
+                raise UnsafeInput(
+                    f"{self.path.name}: member {info.filename!r} compresses "
+                    f"{info.file_size // max(info.compress_size, 1)}:1 (zip bomb); refused"
+                )
+        if declared > lim.max_total_bytes:
+            raise UnsafeInput(
+                f"{self.path.name} would expand to {declared} bytes (limit {lim.max_total_bytes}); refused"
+            )
+
+    def members(self) -> list[zipfile.ZipInfo]:
+        """File members (not directories), in archive order."""
+        return [i for i in self._zip.infolist() if not i.is_dir()]
+
+    def names(self) -> list[str]:
+        return [safe_member_name(i.filename) for i in self.members()]
+
+    def open(self, info: zipfile.ZipInfo) -> io.BufferedReader:
+        """A size-counted stream of one member."""
+        label = f"{self.path.name}!{info.filename}"
+        try:
+            raw = self._zip.open(info)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+            raise ImportFileError(f"{label} cannot be read ({exc})") from exc
+        budget = min(self.limits.max_member_bytes, info.file_size)
+        reader = _CountingReader(raw, budget, label, info.file_size, self._total, self.limits.max_total_bytes)
+        return io.BufferedReader(reader, buffer_size=1 << 16)
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> SafeZip:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def text_lines(stream: IO[bytes], label: str) -> Iterator[str]:
+    """Decode a byte stream line by line (UTF-8, UTF-8 with BOM, or UTF-16 with BOM), without slurping.
+
+    Raises ``ImportFileError`` naming the line if the bytes are not valid text in that encoding.
+    """
+    head = stream.read(4)
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    rest = io.BufferedReader(_Prefixed(head, stream))  # type: ignore[arg-type]
+    reader = io.TextIOWrapper(rest, encoding=encoding, errors="strict", newline=None)
+    lineno = 0
+    try:
+        for lineno, line in enumerate(reader, start=1):  # noqa: B007
+            yield line.rstrip("\n")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            f"{label} is not {encoding.upper()} text near line {lineno + 1} "
+            "(wrong encoding?); nothing was imported from it"
+        ) from exc
+
+
+class _Prefixed(io.RawIOBase):
+    def __init__(self, prefix: bytes, stream: IO[bytes]) -> None:
+        self._prefix, self._stream = prefix, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _check_depth(obj: Any, label: str, max_depth: int) -> None:
+    """Iterative depth check (no recursion, so hostile nesting cannot overflow the stack)."""
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            raise UnsafeInput(f"{label} nests deeper than {max_depth} levels; refused")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
+
+
+def load_json(
+    stream: IO[bytes],
+    label: str,
+    *,
+    size: int | None = None,
+    max_bytes: int = MAX_JSON_BYTES,
+    max_depth: int = MAX_JSON_DEPTH,
+) -> Any:
+    """Parse a JSON document with a size cap and a depth limit; every failure is a clear ``ImportFileError``.
+
+    Memory: a chat export's JSON is parsed whole (exports split long chats into files of a few MB, so
+    this is bounded by ``max_bytes``); media are never read here.
+    """
+    if size is not None and size > max_bytes:
+        raise UnsafeInput(f"{label} is {size} bytes of JSON (limit {max_bytes}); refused")
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UnsafeInput(f"{label} is more than {max_bytes} bytes of JSON; refused")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(f"{label} is not UTF-8 JSON (wrong encoding?); nothing was imported") from exc
+    try:
+        obj = json.loads(text)
+    except RecursionError as exc:
+        raise UnsafeInput(f"{label} nests too deeply to read safely; refused") from exc
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(
+            f"{label} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg}); nothing was imported"
+        ) from exc
+    _check_depth(obj, label, max_depth)
+    return obj
+
+
+def read_json_file(path: Path, **kw: Any) -> Any:
+    """``load_json`` on a file on disk."""
+    with open(path, "rb") as fh:
+        return load_json(fh, path.name, size=path.stat().st_size, **kw)

@@ -1,0 +1,226 @@
+"""WhatsApp "Export chat" files: the ``.txt`` alone, or the ``.zip`` with media (Android and iOS).
+
+Streams the chat twice (first to settle the day/month order from every date, then to emit messages), so
+memory stays flat however long the chat is. Media in the zip become items linked from the messages that
+name them; media the export left out are kept as file names only.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path, PurePosixPath
+from typing import IO, ClassVar
+
+from haven.core.errors import ImportFileError
+from haven.core.models import Attachment, Item, Message
+from haven.importers.base import (
+    Importer,
+    ImportSink,
+    add_source_item,
+    guess_media_type,
+    make_message_id,
+    sink_option,
+)
+from haven.importers.localtime import resolve_zone, to_utc
+from haven.importers.safety import SafeZip, text_lines
+from haven.importers.whatsapp_parse import (
+    DateOrder,
+    group_lines,
+    header_datetime,
+    looks_like_chat,
+    parse_body,
+)
+
+EXAMPLES = Path(__file__).parent / "examples" / "whatsapp"
+_TITLE = re.compile(r"^WhatsApp Chat (?:with|-|mit|con|avec|com)\s+(?P<name>.+)$", re.IGNORECASE)
+
+
+def conversation_name(filename: str, fallback: str = "WhatsApp chat") -> str:
+    """The chat's name from the export's file name (``WhatsApp Chat with Alice.txt`` -> ``Alice``)."""
+    stem = PurePosixPath(filename).stem
+    if stem.startswith("_chat") or not stem:
+        return fallback
+    m = _TITLE.match(stem)
+    return m["name"].strip() if m else stem
+
+
+def _first_order(
+    opener: Callable[[], AbstractContextManager[IO[bytes]]], label: str, prefer: str | None
+) -> tuple[str, bool, int]:
+    resolver = DateOrder()
+    with opener() as fh:
+        for raw in group_lines(text_lines(fh, label)):
+            if raw.header is not None:
+                resolver.feed(raw.header.parts, raw.header.ampm)
+    if resolver.seen == 0:
+        raise ImportFileError(f"{label} has no WhatsApp message lines (is it a WhatsApp chat export?)")
+    order, ambiguous = resolver.result(prefer)
+    if order is None:
+        raise ImportFileError(f"{label}: the dates do not fit day/month/year in any order; nothing imported")
+    return order, ambiguous, resolver.seen
+
+
+class WhatsAppImporter(Importer):
+    name = "whatsapp"
+    description = "WhatsApp chat export (.txt, or .zip with media), Android or iOS, any date locale."
+    examples: ClassVar[list[Path]] = [
+        EXAMPLES / "WhatsApp Chat with Sam.txt",
+        EXAMPLES / "WhatsApp Chat - Sam.zip",
+        EXAMPLES / "ios_12h.txt",
+    ]
+
+    def detect(self, path: Path, head: bytes) -> float:
+        if head.startswith(b"PK"):
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    names = [PurePosixPath(n).name for n in zf.namelist()]
+                    txt = [n for n in zf.namelist() if n.lower().endswith(".txt")]
+                    if "_chat.txt" in names or any(n.startswith("WhatsApp Chat") for n in names):
+                        return 0.95
+                    if txt and looks_like_chat(zf.read(txt[0])[:65536].decode("utf-8", "replace")) > 0:
+                        return 0.7
+            except (zipfile.BadZipFile, OSError, RuntimeError):
+                return 0.0
+            return 0.0
+        try:
+            text = (
+                head.decode("utf-16")
+                if head[:2] in (b"\xff\xfe", b"\xfe\xff")
+                else head.decode("utf-8-sig", "replace")
+            )
+        except UnicodeDecodeError:
+            return 0.0
+        return looks_like_chat(text)
+
+    def run(self, path: Path, sink: ImportSink) -> None:
+        with open(path, "rb") as fh:
+            is_zip = fh.read(4).startswith(b"PK")
+        if is_zip or path.suffix.lower() == ".zip":
+            self._run_zip(path, sink)
+        else:
+            self._run_txt(path, sink)
+
+    def _run_txt(self, path: Path, sink: ImportSink) -> None:
+        prefer = sink_option(sink, "date_order")
+        order, ambiguous, _ = _first_order(lambda: open(path, "rb"), path.name, prefer)  # noqa: SIM115
+        source = add_source_item(sink, path, "text/plain")
+        with open(path, "rb") as fh:
+            self._emit(
+                fh, path.name, conversation_name(path.name, path.stem), source, {}, order, ambiguous, sink
+            )
+
+    def _run_zip(self, path: Path, sink: ImportSink) -> None:
+        prefer = sink_option(sink, "date_order")
+        with SafeZip(path) as zf:
+            members = [m for m in zf.members() if not m.filename.startswith("__MACOSX/")]
+            chats = (
+                [m for m in members if PurePosixPath(m.filename).name == "_chat.txt"]
+                or [
+                    m
+                    for m in members
+                    if m.filename.lower().endswith(".txt")
+                    and PurePosixPath(m.filename).name.startswith("WhatsApp Chat")
+                ]
+                or [m for m in members if m.filename.lower().endswith(".txt")]
+            )
+            if not chats:
+                raise ImportFileError(f"{path.name} has no chat text file (_chat.txt) inside")
+            chat = chats[0]
+            label = f"{path.name}!{chat.filename}"
+            order, ambiguous, _ = _first_order(lambda: zf.open(chat), label, prefer)
+            source = add_source_item(sink, path, "application/zip")
+            with zf.open(chat) as fh:
+                chat_item = sink.add_item(
+                    fh,
+                    filename=chat.filename,
+                    source_path=f"{path}!{chat.filename}",
+                    media_type="text/plain",
+                    parent_id=source.id,
+                )
+            media: dict[str, Item] = {}
+            for member in members:
+                if member is chat:
+                    continue
+                with zf.open(member) as fh:
+                    item = sink.add_item(
+                        fh,
+                        filename=member.filename,
+                        source_path=f"{path}!{member.filename}",
+                        media_type=guess_media_type(member.filename),
+                        parent_id=source.id,
+                        original_mtime=None,
+                    )
+                media[PurePosixPath(member.filename).name] = item
+            name = conversation_name(chat.filename, conversation_name(path.name, path.stem))
+            with zf.open(chat) as fh:
+                self._emit(fh, label, name, chat_item, media, order, ambiguous, sink)
+
+    def _emit(
+        self,
+        fh: IO[bytes],
+        label: str,
+        conversation: str,
+        source: Item,
+        media: dict[str, Item],
+        order: str,
+        ambiguous: bool,
+        sink: ImportSink,
+    ) -> None:
+        zone = resolve_zone(sink, label)
+        if ambiguous:
+            sink.warn(
+                f"{label}: the day/month order of the dates cannot be settled from the file; read as "
+                f"{'/'.join(order)} and every message is marked ambiguous (give --date-order to choose)"
+            )
+        missing = 0
+        for seq, raw in enumerate(self._raw(fh, label)):
+            parsed = parse_body(raw)
+            stamp = local = None
+            if raw.header is not None:
+                stamp = raw.header.stamp
+                local = header_datetime(raw.header, order)
+                if local is None:
+                    sink.warn(
+                        f"{label} line {raw.line_no}: time {stamp!r} is not a real time; kept without one"
+                    )
+            attachments = []
+            if parsed.attached:
+                item = media.get(PurePosixPath(parsed.attached).name)
+                if item is None:
+                    missing += 1
+                    attachments.append(Attachment(filename=parsed.attached))
+                else:
+                    attachments.append(
+                        Attachment(item_id=item.id, sha256=item.sha256, filename=parsed.attached)
+                    )
+            extra: dict[str, object] = {"line": raw.line_no}
+            if parsed.media_omitted:
+                extra["media_omitted"] = True
+            sink.add_message(
+                Message(
+                    id=make_message_id(source.sha256, seq),
+                    source_format=self.name,
+                    source_item_id=source.id,
+                    conversation=conversation,
+                    sender=parsed.sender,
+                    timestamp_utc=to_utc(local, zone) if local else None,
+                    timestamp_original=stamp,
+                    timestamp_ambiguous=ambiguous and local is not None,
+                    kind=parsed.kind,
+                    text=parsed.text,
+                    attachments=attachments,
+                    extra=extra,
+                )
+            )
+        if missing:
+            sink.warn(
+                f"{label}: {missing} attached file(s) named in the chat are not in the export "
+                "(kept as file names only)"
+            )
+
+    @staticmethod
+    def _raw(fh: IO[bytes], label: str) -> Iterator:
+        return group_lines(text_lines(fh, label))

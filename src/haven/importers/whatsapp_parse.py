@@ -1,0 +1,261 @@
+"""WhatsApp chat text: message headers in every locale, day/month order from the whole file, message kinds.
+
+Written by hand: the maintained parsers are JavaScript (whatsapp-chat-parser) or load the whole file into
+pandas (whatstk, chat-miner); Haven needs a streaming parser that keeps every line (system, deleted,
+media-only) and flags dates whose day/month order cannot be settled.
+
+Lines look like ``12/9/20, 23:55 - Alice: hi`` (Android) or ``[20.06.19, 15:58:47] Loris: hi`` (iOS), with
+any of d/m/y, m/d/y, y/m/d, 12 or 24 hour clocks (``11:25 a. m.``, ``3:04\u202fPM``) and invisible
+U+200E marks. A line that does not start with a header continues the message before it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache, lru_cache
+from pathlib import Path
+
+from haven.core.models import MessageKind
+
+_SP = r"[ \u202f\u00a0]"
+HEADER = re.compile(
+    r"^[\u200e\u200f\ufeff\u202a\u202c]*"
+    r"(?P<open>\[)?"
+    r"(?P<stamp>(?P<date>\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4})\.?,?" + _SP + r"+"
+    r"(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
+    r"(?:" + _SP + r"*(?P<ampm>[aApP]\.?" + _SP + r"?[mM]\.?))?)"
+    r"(?(open)\]" + _SP + r"?|" + _SP + r"?[-–]" + _SP + r")"
+    r"(?P<rest>.*)$"
+)
+SENDER = re.compile(r"^(?P<name>[^:\"“”\n]{1,80}?):(?:[ \u202f](?P<text>.*))?$", re.DOTALL)
+ATTACHED = re.compile(r"<attached: (?P<file>[^>]+)>")
+MARKS = "\u200e\u200f\u202a\u202b\u202c\ufeff"
+ORDERS = ("dmy", "mdy", "ymd", "ydm")
+
+
+@cache
+def phrases() -> dict[str, list[str]]:
+    """The phrase lists in ``data/whatsapp.json`` (data, not code)."""
+    path = Path(__file__).parent / "data" / "whatsapp.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+_MARK_TABLE = {ord(c): None for c in MARKS}
+_MARK_RE = re.compile(f"[{MARKS}]")
+_MARK_TUPLE = tuple(MARKS)
+_DATE_SPLIT = re.compile(r"[./\-]")
+_TIME_SPLIT = re.compile(r"[:.]")
+
+
+def strip_marks(text: str) -> str:
+    return text.translate(_MARK_TABLE) if _MARK_RE.search(text) else text
+
+
+@dataclass(frozen=True)
+class _Phrases:
+    deleted: frozenset[str]
+    omitted: frozenset[str]
+    suffixes: tuple[str, ...]
+    calls: tuple[str, ...]
+    system: tuple[str, ...]
+
+
+@cache
+def _phrase_sets() -> _Phrases:
+    p = phrases()
+    return _Phrases(frozenset(p["deleted"]), frozenset(p["media_omitted"]),
+                    tuple(" " + x for x in p["attached_suffixes"]), tuple(p["call"]), tuple(p["system_contains"]))
+
+
+@dataclass
+class Header:
+    stamp: str
+    parts: tuple[str, str, str]
+    time: str
+    ampm: str | None
+    rest: str
+
+
+def parse_header(line: str) -> Header | None:
+    m = HEADER.match(line)
+    if not m:
+        return None
+    a, b, c = _DATE_SPLIT.split(m["date"])
+    return Header(m["stamp"], (a, b, c), m["time"], m["ampm"], m["rest"])
+
+
+@lru_cache(maxsize=8192)
+def _ymd(parts: tuple[str, str, str], order: str) -> tuple[int, int, int] | None:
+    by = dict(zip(order, parts, strict=True))
+    y, mo, d = by["y"], by["m"], by["d"]
+    if len(y) not in (2, 4) or len(mo) > 2 or len(d) > 2:
+        return None
+    year = int(y) + (2000 if len(y) == 2 else 0)
+    month, day = int(mo), int(d)
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return None
+    return year, month, day
+
+
+@dataclass
+class _Candidate:
+    valid: bool = True
+    prev: tuple[int, int, int] | None = None
+    inversions: int = 0
+
+
+@dataclass
+class DateOrder:
+    """Settles which of d/m/y, m/d/y, y/m/d (y/d/m) a file uses, from all of its dates, in one pass.
+
+    An order is ruled out by any impossible date (month 13, 31 February); among the rest, the one whose
+    dates run forward in time (fewest backward steps) wins. A tie is *ambiguous*: a preference is used
+    and every message is flagged ``timestamp_ambiguous``.
+    """
+
+    twelve_hour: bool = False
+    year_first: bool = False
+    seen: int = 0
+    _cands: dict[str, _Candidate] = field(default_factory=lambda: {o: _Candidate() for o in ORDERS})
+
+    def feed(self, parts: tuple[str, str, str], ampm: str | None) -> None:
+        self.seen += 1
+        self.twelve_hour = self.twelve_hour or bool(ampm)
+        self.year_first = self.year_first or len(parts[0]) == 4
+        for order, cand in self._cands.items():
+            if not cand.valid:
+                continue
+            ymd = _ymd(parts, order)
+            if ymd is None:
+                cand.valid = False
+                continue
+            if cand.prev is not None and ymd < cand.prev:
+                cand.inversions += 1
+            cand.prev = ymd
+
+    def result(self, prefer: str | None = None) -> tuple[str | None, bool]:
+        """``(order, ambiguous)``; order is None when no order fits every date."""
+        valid = {o: c.inversions for o, c in self._cands.items() if c.valid}
+        if not valid:
+            return None, False
+        best = min(valid.values())
+        tied = [o for o in ORDERS if valid.get(o) == best]
+        if len(tied) == 1:
+            return tied[0], False
+        preference = [prefer] if prefer else []
+        day_month = ["mdy", "dmy"] if self.twelve_hour else ["dmy", "mdy"]
+        # A four-digit year first means y/m/d (y/d/m is vanishingly rare); a two-digit first part is
+        # almost always a day or month (``20.06.19``), so year-last orders come first then.
+        preference += ["ymd", *day_month, "ydm"] if self.year_first else [*day_month, "ymd", "ydm"]
+        chosen = next(o for o in preference if o in tied)
+        ambiguous = (chosen in ("dmy", "mdy") and {"dmy", "mdy"} <= set(tied)) or (
+            chosen in ("ymd", "ydm") and {"ymd", "ydm"} <= set(tied) and not self.year_first
+        )
+        return chosen, ambiguous
+
+
+def header_datetime(h: Header, order: str) -> datetime | None:
+    """The naive local datetime of a header under ``order`` (None if impossible under it)."""
+    ymd = _ymd(h.parts, order)
+    if ymd is None:
+        return None
+    nums = [int(x) for x in _TIME_SPLIT.split(h.time)]
+    hour, minute, second = nums[0], nums[1], nums[2] if len(nums) > 2 else 0
+    if h.ampm:
+        pm = h.ampm.strip().lower().startswith("p")
+        if hour > 12:
+            return None
+        hour = hour % 12 + (12 if pm else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return datetime(*ymd, hour, minute, second)
+
+
+@dataclass
+class RawMessage:
+    """One message as written: its header and every line of its text."""
+
+    header: Header | None
+    lines: list[str]
+    line_no: int
+
+
+def group_lines(lines: Iterable[str]) -> Iterator[RawMessage]:
+    """Group lines into messages: a header line starts one, other lines continue it (streaming)."""
+    current: RawMessage | None = None
+    for number, line in enumerate(lines, start=1):
+        header = parse_header(line)
+        if header is not None:
+            if current is not None:
+                yield current
+            current = RawMessage(header, [header.rest], number)
+        elif current is None:
+            current = RawMessage(None, [line], number)
+        else:
+            current.lines.append(line)
+    if current is not None:
+        yield current
+
+
+@dataclass
+class Parsed:
+    """Sender, text and kind of one message body."""
+
+    sender: str | None
+    text: str
+    kind: MessageKind
+    attached: str | None = None
+    """File name the export says was attached (iOS ``<attached: x>``, Android ``x (file attached)``)."""
+    media_omitted: bool = False
+
+
+def parse_body(raw: RawMessage) -> Parsed:
+    """Split sender from text and classify the message (never drops anything)."""
+    body = "\n".join(raw.lines).rstrip()
+    if raw.header is None:
+        return Parsed(None, body, MessageKind.SYSTEM)
+    m = SENDER.match(body)
+    p = _phrase_sets()
+    if not m:
+        plain = strip_marks(body).strip()
+        is_call = plain.lower().startswith(p.calls)
+        return Parsed(None, plain, MessageKind.CALL if is_call else MessageKind.SYSTEM)
+    sender = strip_marks(m["name"]).strip()
+    text = (m["text"] or "").strip()
+    plain = strip_marks(text).strip()
+    low = plain.lower()
+    if low in p.deleted:
+        return Parsed(sender, plain, MessageKind.DELETED)
+    if low in p.omitted:
+        return Parsed(sender, plain, MessageKind.MEDIA, media_omitted=True)
+    if "<attached: " in plain:
+        att = ATTACHED.search(plain)
+        if att:
+            return Parsed(sender, plain, MessageKind.MEDIA, attached=att["file"].strip())
+    first = low.split("\n", 1)[0]
+    if first.endswith(p.suffixes):
+        suffix = next(x for x in p.suffixes if first.endswith(x))
+        original_first = plain.split("\n", 1)[0]
+        return Parsed(sender, plain, MessageKind.MEDIA, attached=original_first[: -len(suffix)].strip())
+    marked = text.startswith(_MARK_TUPLE)
+    if low in p.calls or (marked and low.startswith(p.calls)):
+        return Parsed(sender, plain, MessageKind.CALL)
+    if marked and any(x in low for x in p.system):
+        return Parsed(sender, plain, MessageKind.SYSTEM)
+    return Parsed(sender, plain, MessageKind.TEXT)
+
+
+def looks_like_chat(head_text: str) -> float:
+    """Detection score for text: share of the first non-empty lines that are message headers."""
+    lines = [line for line in head_text.splitlines()[:40] if line.strip()]
+    if not lines:
+        return 0.0
+    hits = sum(1 for line in lines if parse_header(line))
+    if parse_header(lines[0]) is None and hits < 2:
+        return 0.0
+    return min(0.95, 0.5 + 0.5 * hits / len(lines))

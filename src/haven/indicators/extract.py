@@ -1,0 +1,67 @@
+"""Run every registered kind over a text, settle overlapping findings, and build ``Indicator``s.
+
+Overlaps: two *exclusive* hits may not share characters; the higher-priority kind wins (an MTCN or IBAN
+beats a phone-shaped or bare-domain reading of the same characters), then the longer span. Derived hits (a
+link's domain, a profile link's handle) are never dropped.
+"""
+
+from __future__ import annotations
+
+from haven.core.models import Indicator, Provenance
+from haven.indicators.base import KINDS, Hit, Scan, context_snippet
+
+
+def find_hits(text: str, region: str = "GB") -> list[Hit]:
+    """All hits of all kinds in ``text``, overlaps settled, in text order."""
+    if not text:
+        return []
+    scan = Scan(text, region)
+    hits: list[Hit] = []
+    for _, kind in KINDS.items():
+        hits.extend(kind.find(scan))
+    return settle(hits)
+
+
+def settle(hits: list[Hit]) -> list[Hit]:
+    exclusive = sorted(
+        (h for h in hits if h.exclusive), key=lambda h: (-h.priority, h.start - h.end, h.start)
+    )
+    kept: list[Hit] = []
+    spans: list[tuple[int, int]] = []
+    for h in exclusive:
+        if any(h.start < e and s < h.end for s, e in spans):
+            continue
+        kept.append(h)
+        spans.append((h.start, h.end))
+    seen: set[tuple[str, int, int, str]] = set()
+    out: list[Hit] = []
+    for h in kept + [h for h in hits if not h.exclusive]:
+        key = (h.kind, h.start, h.end, h.normalized)
+        if key not in seen:
+            seen.add(key)
+            out.append(h)
+    out.sort(key=lambda h: (h.start, h.end, h.kind))
+    return out
+
+
+def to_indicator(hit: Hit, text: str, provenance: Provenance | None) -> Indicator:
+    base = provenance or Provenance()
+    prov = Provenance(
+        item_id=base.item_id, message_id=base.message_id, field=base.field, start=hit.start, end=hit.end
+    )
+    return Indicator(
+        kind=hit.kind,
+        value=hit.value,
+        normalized=hit.normalized,
+        valid=hit.valid,
+        confidence=hit.confidence,
+        context=context_snippet(text, hit.start, hit.end),
+        provenance=prov,
+        extra=hit.extra,
+    )
+
+
+def extract(text: str, *, region: str = "GB", provenance: Provenance | None = None) -> list[Indicator]:
+    """Every offender detail in ``text``: offsets are relative to ``text``; the item/message ids and field
+    of ``provenance`` (when given) are copied into each finding's provenance."""
+    return [to_indicator(h, text, provenance) for h in find_hits(text, region)]

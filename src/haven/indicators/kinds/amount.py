@@ -1,0 +1,128 @@
+"""``amount``: money demanded or paid in an extortion — ``£500``, ``1450 USD``, ``0.05 BTC``, ``2k`` —
+normalised ``CUR:NUMBER`` (``GBP:500``, ``USD:1450``, ``BTC:0.05``). Only amounts with demand or payment
+words around them ("send", "pay", "I paid", "or else") and without everyday-spending words ("dinner",
+"ticket", "rent", "price") count: ordinary prices are not offender details."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+
+from haven.indicators.base import Example, Hit, Scan, register
+
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,8}))?"
+_SYM = re.compile(
+    r"(?<![\w$£€])(£|€|\$|us\$|usd|gbp|eur|btc|eth|usdt|inr|₹|ngn|₦)\s?"
+    + _NUM
+    + r"(?:\s?(k|grand)\b)?(?![\d,])",
+    re.I,
+)
+_WORD = re.compile(
+    r"(?<![\w.,$£€])" + _NUM + r"\s?(k\s?)?(pounds?|quid|gbp|usd|dollars?|bucks|eur|euros?|btc|bitcoins?|eth|"
+    r"ethereum|usdt|inr|rupees?|naira|ngn|£|€)\b",
+    re.I,
+)
+_CURRENCY = {
+    "£": "GBP",
+    "gbp": "GBP",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "quid": "GBP",
+    "$": "USD",
+    "us$": "USD",
+    "usd": "USD",
+    "dollar": "USD",
+    "dollars": "USD",
+    "bucks": "USD",
+    "€": "EUR",
+    "eur": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "btc": "BTC",
+    "bitcoin": "BTC",
+    "bitcoins": "BTC",
+    "eth": "ETH",
+    "ethereum": "ETH",
+    "usdt": "USDT",
+    "inr": "INR",
+    "₹": "INR",
+    "rupee": "INR",
+    "rupees": "INR",
+    "ngn": "NGN",
+    "₦": "NGN",
+    "naira": "NGN",
+}
+_DEMAND = re.compile(
+    r"\b(?:send|sent|pay|paid|paying|payment|transfer|transferred|wire|deposit|give me|want|need|owe|demand|"
+    r"require|or else|or i|or your|otherwise|ransom|fee|to delete|to remove|to stop|cost you|will cost|"
+    r"to keep|keep quiet|silence|in btc|in bitcoin|bitcoin|btc|gift card|moneygram|western union|cash\s?app|"
+    r"venmo|paypal|zelle|extort\w*|blackmail\w*|asked for|asking for|demanded|demanding)\b"
+)
+_STRONG = re.compile(
+    r"\b(?:or else|or i|or your|ransom|to delete|extort\w*|blackmail\w*|to remove|"
+    r"or everyone|or they|or all)\b"
+)
+_ORDINARY = re.compile(
+    r"\b(?:dinner|lunch|breakfast|ticket|tickets|rent|bill|bills|shopping|groceries|uber|taxi|pizza|"
+    r"coffee|drinks?|price|prices|priced|sale|discount|off|per|each|salary|wage|costs?(?! you)|bought|buy|"
+    r"spent|pay (?:you|u) back|paid (?:you|u) back|split|concert|netflix|subscription|deposit on|"
+    r"fare|petrol|gas|shoes|jacket|dress|phone bill|quote|was|were|cheap|expensive|worth|raise|"
+    r"earn\w*|won|win|lottery|pocket money|birthday)\b"
+)
+
+
+def _number(whole: str, frac: str | None, mult: str | None) -> str | None:
+    try:
+        n = Decimal(whole.replace(",", "") + ("." + frac if frac else ""))
+    except InvalidOperation:
+        return None
+    if mult:
+        n *= 1000
+    text = format(n.normalize(), "f")
+    return text
+
+
+@register(
+    "amount",
+    "Amount of money demanded or paid (with currency), never ordinary prices",
+    [
+        Example("Send me £500 now or I post it", ("GBP:500",)),
+        Example("pay 1,450 USD in bitcoin within 48 hours", ("USD:1450",)),
+        Example("transfer 0.05 BTC to my wallet or else", ("BTC:0.05",)),
+        Example("I already paid him $200 yesterday and he wants 2k more", ("USD:200",)),
+        Example("I want €1.000 or your family sees", ("EUR:1000",)),
+        Example("dinner was £45 and the tickets cost £20 each"),
+        Example("the jacket is on sale for $79.99"),
+    ],
+)
+def find(scan: Scan) -> Iterator[Hit]:
+    text = scan.text
+    if not any(c in text for c in "£$€₹₦") and not any(c.isdigit() for c in text[:20000]):
+        return
+    low = scan.lower
+    spans: list[tuple[int, int, str, str]] = []
+    for m in _SYM.finditer(text):
+        cur = _CURRENCY[m.group(1).lower()]
+        whole, frac = m.group(2), m.group(3)
+        if cur == "EUR" and frac and len(frac) == 3 and "," not in whole:  # "€1.000" = one thousand
+            whole, frac = whole + frac, None
+        num = _number(whole, frac, m.group(4))
+        if num:
+            spans.append((m.start(), m.end(), cur, num))
+    for m in _WORD.finditer(text):
+        cur = _CURRENCY.get(m.group(4).lower())
+        num = _number(m.group(1), m.group(2), m.group(3))
+        if cur and num and not any(s < m.end() and m.start() < e for s, e, _, _ in spans):
+            spans.append((m.start(), m.end(), cur, num))
+    for s, e, cur, num in spans:
+        if num == "0":
+            continue
+        a, b = max(0, s - 70), min(len(low), e + 60)
+        window = low[a:b]
+        strong = _STRONG.search(window)
+        if not strong and (
+            not _DEMAND.search(window) or _ORDINARY.search(low, max(0, s - 35), min(len(low), e + 30))
+        ):
+            continue
+        yield Hit("amount", s, e, text[s:e], f"{cur}:{num}", True, 0.8, {"currency": cur}, 40)

@@ -1,0 +1,125 @@
+"""``gift-card``: voucher codes for Amazon, Apple/iTunes, Google Play, Steam and Paysafecard, only when the
+brand is named nearby and the code has that brand's shape. Normalised ``brand:CODE`` (uppercase, no dashes
+or spaces). The brands publish no checksum, so ``valid`` means the shape is right for the brand."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from haven.indicators.base import Example, Hit, Scan, register
+
+_BRANDS = re.compile(
+    r"(amazon|amzn)|(apple|itunes|i-tunes|app\s?store)|(google\s?play|play\s?store|google\s+gift|gplay)|"
+    r"(steam)|(paysafe\s?card|paysafe|psc)"
+)
+_BRAND_NAMES = ("amazon", "apple", "google-play", "steam", "paysafecard")
+# Codes: runs of letters/digits in groups separated by "-" or " ".
+_CODE = re.compile(
+    r"(?<![A-Za-z0-9-])[A-Za-z0-9]{4,6}(?:[- ][A-Za-z0-9]{3,6}){1,9}(?![A-Za-z0-9-])"
+    r"|(?<![A-Za-z0-9-])[A-Za-z0-9]{10,20}(?![A-Za-z0-9-])"
+)
+_SHAPES = {
+    "amazon": re.compile(r"[A-Z0-9]{4}-?[A-Z0-9]{6}-?[A-Z0-9]{4,5}"),
+    "apple": re.compile(r"X[A-Z0-9]{15}|[A-Z0-9]{16}"),
+    "google-play": re.compile(r"[A-Z0-9]{16}|[A-Z0-9]{20}"),
+    "steam": re.compile(r"[A-Z0-9]{5}[A-Z0-9]{5}[A-Z0-9]{5}"),
+    "paysafecard": re.compile(r"\d{16}"),
+}
+
+
+def _fits(brand: str, code: str) -> bool:
+    if not _SHAPES[brand].fullmatch(code):
+        return False
+    if brand == "paysafecard":
+        return True
+    digits = sum(c.isdigit() for c in code)
+    return 1 <= digits < len(code) - 1 and any(c.isalpha() for c in code)
+
+
+@register(
+    "gift-card",
+    "Gift card / voucher code (Amazon, Apple/iTunes, Google Play, Steam, Paysafecard), near the brand name",
+    [
+        Example("amazon card code: AQ7D-K29XLM-PQ4R", ("amazon:AQ7DK29XLMPQ4R",)),
+        Example("itunes card X7KD9WQ2M4HZ8PLT", ("apple:X7KD9WQ2M4HZ8PLT",)),
+        Example("steam wallet 7HK2P-Q9RXD-4MWZT", ("steam:7HK2PQ9RXD4MWZT",)),
+        Example("paysafecard pin 0123 4567 8901 2345", ("paysafecard:0123456789012345",)),
+        Example("Google Play code 4XK7 9QPL 2MZD 8RTW 5HNB", ("google-play:4XK79QPL2MZD8RTW5HNB",)),
+        Example("amazon order 204-4419921-3382217 arrives Tuesday"),
+        Example("my steam name is BIGGAMER2000 and SOMEWORDSHERE"),
+    ],
+)
+def find(scan: Scan) -> Iterator[Hit]:
+    low = scan.lower
+    brands = [(m.start(), m.end(), _BRAND_NAMES[m.lastindex - 1]) for m in _BRANDS.finditer(low)]
+    if not brands:
+        return
+    lo, hi = max(0, brands[0][0] - 200), min(len(low), brands[-1][1] + 200)
+    for m in _CODE.finditer(scan.text, lo, hi):
+        found = _best(m, brands)
+        if found:
+            start, end, brand, code = found
+            yield Hit(
+                "gift-card",
+                start,
+                end,
+                scan.text[start:end],
+                f"{brand}:{code}",
+                True,
+                0.8,
+                {"brand": brand},
+                65,
+            )
+
+
+_WORDS = frozenset(
+    [
+        "CODE",
+        "CODES",
+        "PIN",
+        "CARD",
+        "GIFT",
+        "STEAM",
+        "AMAZON",
+        "APPLE",
+        "GOOGLE",
+        "PLAY",
+        "ITUNES",
+        "WALLET",
+        "KEY",
+        "HERE",
+        "SEND",
+    ]
+)
+
+
+def _codeish(group: str) -> bool:
+    """A group of a code has a digit or is written in capitals (and is not a capitalised word like CODE)."""
+    return any(c.isdigit() for c in group) or (group.isupper() and group not in _WORDS)
+
+
+def _best(m: re.Match[str], brands: list[tuple[int, int, str]]) -> tuple[int, int, str, str] | None:
+    """The longest run of the match's groups that has the shape of the nearest brand that fits."""
+    groups = [
+        (g.start() + m.start(), g.end() + m.start())
+        for g in re.finditer(r"[A-Za-z0-9]+", m.group())
+        if _codeish(g.group())
+    ]
+    if not groups:
+        return None
+    runs = sorted(
+        ((i, j) for i in range(len(groups)) for j in range(i, len(groups))), key=lambda r: r[0] - r[1]
+    )
+    text = m.string
+    for i, j in runs:
+        if any(groups[k + 1][0] - groups[k][1] != 1 for k in range(i, j)):
+            continue
+        start, end = groups[i][0], groups[j][1]
+        code = "".join(text[s:e] for s, e in groups[i : j + 1]).upper()
+        for s, _, brand in sorted(brands, key=lambda b: abs(b[0] - start)):
+            if abs(s - start) > 200:
+                break
+            if _fits(brand, code):
+                return start, end, brand, code
+    return None

@@ -1,0 +1,201 @@
+"""``handle``: platform usernames — from profile links (instagram.com/x, snapchat.com/add/x, facebook.com/x,
+tiktok.com/@x, t.me/x, wa.me/…, twitter.com/x, x.com/x, kik.me/x, discord.gg/x) and from prose ("add me on
+snap: x", "my insta is @x", "skype: live:x"). Normalised ``platform:username`` lowercase; Skype ids keep
+their ``live:`` prefix; WhatsApp links give ``whatsapp:+E164``. The platform is in ``extra``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from importlib.resources import files
+
+import phonenumbers
+
+from haven.indicators.base import Example, Hit, Scan, register
+
+PLATFORMS = (
+    "instagram",
+    "snapchat",
+    "facebook",
+    "tiktok",
+    "telegram",
+    "skype",
+    "whatsapp",
+    "kik",
+    "discord",
+    "twitter",
+)
+
+# Profile links, anchored on the platform host; group 1 = host, group 2 = the path's first segment.
+_LINK = re.compile(
+    r"(?<![\w.-])(?:https?://)?(?:www\.|m\.|mobile\.)?"
+    r"(instagram\.com|instagr\.am|snapchat\.com/add|facebook\.com|fb\.com|m\.me|tiktok\.com|t\.me|"
+    r"telegram\.me|wa\.me|twitter\.com|x\.com|kik\.me|discord\.gg|discord\.com/users)/@?"
+    r"([A-Za-z0-9_.+\-]{1,64})",
+    re.I,
+)
+_LINK_PLATFORM = {
+    "instagram.com": "instagram",
+    "instagr.am": "instagram",
+    "snapchat.com/add": "snapchat",
+    "facebook.com": "facebook",
+    "fb.com": "facebook",
+    "m.me": "facebook",
+    "tiktok.com": "tiktok",
+    "t.me": "telegram",
+    "telegram.me": "telegram",
+    "wa.me": "whatsapp",
+    "twitter.com": "twitter",
+    "x.com": "twitter",
+    "kik.me": "kik",
+    "discord.gg": "discord",
+    "discord.com/users": "discord",
+}
+_RESERVED = frozenset(
+    [
+        "p",
+        "reel",
+        "reels",
+        "explore",
+        "accounts",
+        "stories",
+        "tv",
+        "direct",
+        "share",
+        "sharer",
+        "sharer.php",
+        "login",
+        "home",
+        "i",
+        "intent",
+        "search",
+        "hashtag",
+        "groups",
+        "pages",
+        "events",
+        "watch",
+        "marketplace",
+        "profile.php",
+        "joinchat",
+        "s",
+        "help",
+        "about",
+        "legal",
+        "privacy",
+        "settings",
+        "notifications",
+        "messages",
+        "web",
+        "invite",
+    ]
+)
+# Prose: a platform word, then separators/filler, then the username. Group 1 = platform word, 2 = name.
+_PROSE = re.compile(
+    r"(?<![\w@.])(snapchat|snap|sc|instagram|insta|ig|skype|telegram|tg|kik|discord|tiktok|tik\s?tok|"
+    r"twitter|facebook|fb)(?![\w@./])"
+    r"(?:\s*(?:id|username|user\s?name|user|name|handle|acc(?:oun)?t?|is|it's|its|=|:|-|–|->|=>|me)\b\.?)*"
+    r"\s*[:=\-–]?\s*@?"
+    r"((?:live:)?[A-Za-z0-9_.][A-Za-z0-9_.\-]{1,38}[A-Za-z0-9_](?:#\d{4})?)",
+    re.I,
+)
+_ANCHOR = re.compile(r"snap|sc\b|insta|ig\b|skype|telegram|tg\b|kik|discord|tik|twitter|facebook|fb\b", re.I)
+_WORD_PLATFORM = {
+    "snapchat": "snapchat",
+    "snap": "snapchat",
+    "sc": "snapchat",
+    "instagram": "instagram",
+    "insta": "instagram",
+    "ig": "instagram",
+    "skype": "skype",
+    "telegram": "telegram",
+    "tg": "telegram",
+    "kik": "kik",
+    "discord": "discord",
+    "tiktok": "tiktok",
+    "twitter": "twitter",
+    "facebook": "facebook",
+    "fb": "facebook",
+}
+# Short platform words are also ordinary words ("sc" = school), so they need a clear separator or "@".
+_SHORT = frozenset({"sc", "ig", "tg", "fb"})
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    text = files("haven.indicators").joinpath("data/stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+
+
+def handle_hit(
+    platform: str, username: str, start: int, end: int, value: str, confidence: float, source: str
+) -> Hit:
+    norm = f"{platform}:{username.lstrip('@').lower()}"
+    return Hit(
+        "handle",
+        start,
+        end,
+        value,
+        norm,
+        True,
+        confidence,
+        {"platform": platform, "source": source},
+        60,
+        exclusive=False,
+    )
+
+
+@register(
+    "handle",
+    "Username on a platform (Instagram, Snapchat, Skype, Telegram, ...), from profile links and prose",
+    [
+        Example("follow https://www.instagram.com/Jess.Model_22/?hl=en", ("instagram:jess.model_22",)),
+        Example("add me on snap: lily_x2004", ("snapchat:lily_x2004",)),
+        Example("my insta is @Mark.Hughes", ("instagram:mark.hughes",)),
+        Example("skype: live:.cid.5f2a9b1c", ("skype:live:.cid.5f2a9b1c",)),
+        Example("tiktok.com/@dance.queen and t.me/cashking", ("tiktok:dance.queen", "telegram:cashking")),
+        Example("wa.me/447911123456", ("whatsapp:+447911123456",)),
+        Example("my snap is down today, see you in sc tomorrow"),
+        Example("instagram.com/p/Cx12abc is a post, not a profile"),
+    ],
+)
+def find(scan: Scan) -> Iterator[Hit]:
+    text = scan.text
+    if "/" in text:
+        for m in _LINK.finditer(text):
+            platform = _LINK_PLATFORM[m.group(1).lower()]
+            name = m.group(2).rstrip(".-")
+            if name.lower() in _RESERVED or not name:
+                continue
+            end = m.start(2) + len(name)
+            if platform == "whatsapp":
+                try:
+                    num = phonenumbers.parse("+" + name.lstrip("+"), None)
+                except phonenumbers.NumberParseException:
+                    continue
+                if not phonenumbers.is_valid_number(num):
+                    continue
+                name = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+            yield handle_hit(platform, name, m.start(), end, text[m.start() : end], 0.95, "link")
+    if _ANCHOR.search(scan.lower) is None:
+        return
+    stop = stopwords()
+    for m in _PROSE.finditer(text):
+        word = re.sub(r"\s", "", m.group(1).lower())
+        platform = _WORD_PLATFORM[word]
+        name = m.group(2)
+        between = text[m.end(1) : m.start(2)]
+        marked = "@" in between or ":" in between or "=" in between
+        if name.lower() in stop or name.lower() in _WORD_PLATFORM or (name.isdigit() and platform != "kik"):
+            continue
+        if word in _SHORT and not marked:
+            continue
+        if (
+            not marked
+            and not re.search(r"[\d_.]", name)
+            and not re.search(r"\b(?:is|id|name|handle)\b", between, re.I)
+        ):
+            continue
+        if platform == "skype" and name.lower().startswith("live:"):
+            name = "live:" + name[5:]
+        yield handle_hit(platform, name, m.start(), m.end(), m.group(), 0.8, "prose")

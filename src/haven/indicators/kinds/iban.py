@@ -1,0 +1,67 @@
+"""``iban``: International Bank Account Numbers, validated with ``schwifty`` (country format, length and
+ISO 7064 check digits). Written with or without spaces; normalised uppercase without spaces. A candidate of
+the right country and length whose check digits fail is kept, marked invalid."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from schwifty.registry import get_iban_spec
+
+from haven.indicators.base import Example, Hit, Scan, register
+
+_CAND = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})(\d{2})((?:[ -]?[A-Z0-9]){8,32})(?![A-Za-z0-9])")
+
+
+@cache
+def _length(country: str) -> int:
+    try:
+        return int(get_iban_spec(country).iban_length)
+    except (KeyError, SchwiftyException, AttributeError):
+        return 0
+
+
+@register(
+    "iban",
+    "IBAN (international bank account number), checksum verified",
+    [
+        Example("IBAN: GB33 BUKB 2020 1555 5555 55 thanks", ("GB33BUKB20201555555555",)),
+        Example("pay DE89370400440532013000 today", ("DE89370400440532013000",)),
+        Example("iban GB94 BARC 1020 1530 0934 59 PLEASE", ("GB94BARC10201530093459",)),
+        Example("iban GB33 BUKB 2020 1555 5555 56", invalid=("GB33BUKB20201555555556",)),
+        Example("serial AB12 3456 7890 1234 and part XY99ZZZZ0000"),
+    ],
+)
+def find(scan: Scan) -> Iterator[Hit]:
+    text = scan.text
+    for m in _CAND.finditer(text):
+        length = _length(m.group(1))
+        if not length:
+            continue
+        # Take exactly the country's length; the number must end where a word ends.
+        count, end = 0, m.start()
+        for i in range(m.start(), m.end()):
+            if text[i].isalnum():
+                count += 1
+                if count == length:
+                    end = i + 1
+                    break
+        if count < length or (end < len(text) and text[end].isalnum()):
+            continue
+        value = text[m.start() : end]
+        compact = value.replace(" ", "").replace("-", "")
+        try:
+            IBAN(compact)
+            valid = True
+        except SchwiftyException:
+            spec = get_iban_spec(m.group(1))
+            if not spec.regex.match(compact[4:]):
+                continue
+            valid = False
+        yield Hit(
+            "iban", m.start(), end, value, compact, valid, 1.0 if valid else 0.4, {"country": m.group(1)}, 85
+        )

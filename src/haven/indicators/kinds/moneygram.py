@@ -1,0 +1,44 @@
+"""``moneygram-ref``: MoneyGram reference numbers — 8 digits, only when MoneyGram is named nearby and the
+number is written as a reference ("reference", "ref", "ref no", "#") or right after the MoneyGram words.
+Normalised to the 8 digits; no public checksum, so ``valid`` means the format is right."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from haven.indicators.base import Example, Hit, Scan, register
+
+_BRAND = re.compile(r"money\s?gram|\bmgi?\b")
+_REF_WORDS = re.compile(
+    r"(?:reference|ref|money\s?gram|mg|number|no|code|#)\W{0,6}(?:number|no|num|#|is)?\W{0,4}$"
+)
+_CODE = re.compile(r"(?<![\d-])(\d{2,4})[- ]?(\d{2,4})(?:[- ]?(\d{2,4}))?(?![\d-])")
+
+
+@register(
+    "moneygram-ref",
+    "MoneyGram reference number (8 digits, near MoneyGram / reference words)",
+    [
+        Example("sent via MoneyGram, reference number: 8723 4410", ("87234410",)),
+        Example("moneygram ref #12345678 pick up in Lagos", ("12345678",)),
+        Example("my order reference 12345678 from Argos"),
+        Example("moneygram is fine, I have 12345678 followers"),
+    ],
+)
+def find(scan: Scan) -> Iterator[Hit]:
+    low = scan.lower
+    if "gram" not in low and "mg" not in low:
+        return
+    brands = [(w.start(), w.end()) for w in _BRAND.finditer(low)]
+    if not brands:
+        return
+    for m in _CODE.finditer(scan.text, max(0, brands[0][0] - 250), min(len(low), brands[-1][1] + 250)):
+        digits = "".join(g or "" for g in m.groups())
+        if len(digits) != 8:
+            continue
+        if not any(m.start() - 250 < e and s < m.end() + 250 for s, e in brands):
+            continue
+        if not _REF_WORDS.search(low, max(0, m.start() - 30), m.start()):
+            continue
+        yield Hit("moneygram-ref", m.start(), m.end(), m.group(), digits, True, 0.85, {}, 68)

@@ -1,0 +1,34 @@
+"""``mtcn``: Western Union Money Transfer Control Numbers — 10 digits (``123-456-7890`` or ``1234567890``),
+only near the words MTCN, Western Union, or money transfer control number. Normalised to the 10 digits.
+Western Union publishes no checksum, so ``valid`` means the format is right."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from haven.indicators.base import Example, Hit, Scan, register
+
+_WORDS = re.compile(r"mtcn|western\s*union|\bwu\b|money\s+transfer\s+control|control\s+(?:number|no)")
+_CODE = re.compile(r"(?<![\d-])(\d{3})[- .]?(\d{3})[- .]?(\d{4})(?![\d-])")
+
+
+@register(
+    "mtcn",
+    "Western Union MTCN (10 digits, near MTCN / Western Union words)",
+    [
+        Example("Western Union done, MTCN 123-456-7890", ("1234567890",)),
+        Example("send it by western union and give me the mtcn: 8213456690", ("8213456690",)),
+        Example("call me on 0791 123 4567, my tracking number 1234567890"),
+    ],
+)
+def find(scan: Scan) -> Iterator[Hit]:
+    low = scan.lower
+    if "mtcn" not in low and "union" not in low and "wu" not in low and "control" not in low:
+        return
+    words = [(w.start(), w.end()) for w in _WORDS.finditer(low)]
+    if not words:
+        return
+    for m in _CODE.finditer(scan.text, max(0, words[0][0] - 200), min(len(low), words[-1][1] + 200)):
+        if any(m.start() - 200 < e and s < m.end() + 200 for s, e in words):
+            yield Hit("mtcn", m.start(), m.end(), m.group(), "".join(m.groups()), True, 0.85, {}, 70)

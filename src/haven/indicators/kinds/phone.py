@@ -1,0 +1,86 @@
+"""``phone``: phone numbers, parsed and validated by ``phonenumbers`` (Google's libphonenumber metadata),
+default region from the case, normalised to E.164 (``+447700900123``).
+
+A number without ``+``/``00`` must start with the region's trunk prefix (``0`` in the UK), be written in
+brackets, or have phone words just before it ("call", "text me", "whatsapp", "number"), so order numbers,
+dates and amounts that happen to be valid digit strings are not reported."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+import phonenumbers
+
+from haven.indicators.base import Example, Hit, Scan, register
+
+_CAND = re.compile(r"(?<![\w+#/.,:-])(?:\+|00)?\(?\d[\d \t().\-/]{5,20}\d(?![\w-]|[.,]\d)")
+_PHONE_WORDS = re.compile(
+    r"\b(?:phone|mobile|mob|cell|tel|telephone|call|ring|text|txt|sms|whats\s?app|wa|viber|signal|"
+    r"telegram|number|no|num|contact|reach)\b[^\n\d]{0,25}$"
+)
+_NOT_PHONE = re.compile(
+    r"(?:order|tracking|track|invoice|ref|reference|acc|account|a/c|iban|mtcn|transfer|control|moneygram|"
+    r"sort\s*code|code|card|pin|voucher|serial|id|#)\b\W{0,4}(?:no\.?|number|num|#|is)?\W{0,3}$"
+)
+
+
+@cache
+def _trunk(region: str) -> str:
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    return (meta.national_prefix or "") if meta else ""
+
+
+@register(
+    "phone",
+    "Phone number, validated for its country and written in E.164 form",
+    [
+        Example("text me on 07911 123456 now", ("+447911123456",)),
+        Example("WhatsApp +44 7412-345-678", ("+447412345678",)),
+        Example("call (415) 555-2671 please", ("+14155552671",), region="US"),
+        Example("my nigerian line 0803 123 4567", ("+2348031234567",), region="NG"),
+        Example("order #40219 was 2024-01-15, total 1,299.00, tracking 7700900123"),
+        Example("ref 20240115 and 12345678"),
+    ],
+)
+def find(scan: Scan) -> Iterator[Hit]:
+    text = scan.text
+    trunk = _trunk(scan.region)
+    for m in _CAND.finditer(text):
+        raw = m.group().rstrip(" \t(-/")
+        digits = sum(c.isdigit() for c in raw)
+        if not 7 <= digits <= 15 or raw.count(".") > 2:
+            continue
+        international = raw.startswith(("+", "00"))
+        before = scan.lower[max(0, m.start() - 40) : m.start()]
+        if _NOT_PHONE.search(before):
+            continue
+        if not international:
+            first = raw.lstrip("(")
+            if not (
+                (trunk and first.startswith(trunk)) or raw.startswith("(") or _PHONE_WORDS.search(before)
+            ):
+                continue
+        try:
+            num = phonenumbers.parse(raw, scan.region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(num):
+            continue
+        e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+        extra = {
+            "country": phonenumbers.region_code_for_number(num),
+            "type": _TYPES.get(phonenumbers.number_type(num), "other"),
+        }
+        yield Hit("phone", m.start(), m.start() + len(raw), raw, e164, True, 0.9, extra, 50)
+
+
+_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE: "landline",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "landline-or-mobile",
+    phonenumbers.PhoneNumberType.VOIP: "voip",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "toll-free",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "premium-rate",
+}

@@ -1,0 +1,180 @@
+"""Hash files on this computer: exact hashes for every file, PDQ for images, vPDQ for videos.
+
+``hash_path`` hashes one file. ``hash_paths`` walks folders and hashes many files, using every core
+(a process pool) when there are enough files to be worth it. Files are only read; nothing is copied,
+changed or sent anywhere.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from haven.core.errors import HavenError
+from haven.core.hashing import digest_file
+from haven.protect.images import hash_image, is_image
+from haven.protect.signals import VpdqFrame, vpdq_to_json
+from haven.protect.video import hash_video, is_video
+
+PARALLEL_MIN_FILES = 4  # below this many files, starting worker processes costs more than it saves
+
+
+@dataclass
+class HashResult:
+    """Hashes of one file. ``media`` is ``image``, ``video`` or ``file`` (anything else: exact only)."""
+
+    path: str
+    media: str
+    size: int
+    sha256: str
+    md5: str
+    pdq: str | None = None
+    quality: int | None = None
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
+    frames: list[dict[str, Any]] = field(default_factory=list)  # animated images: per-frame PDQ
+    vpdq: list[VpdqFrame] = field(default_factory=list)  # videos
+    fast: bool = True
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON for one file (``haven protect hash --format json``)."""
+        out: dict[str, Any] = {
+            "path": self.path,
+            "media": self.media,
+            "size": self.size,
+            "sha256": self.sha256,
+            "md5": self.md5,
+        }
+        if self.media == "image":
+            out.update(pdq=self.pdq, quality=self.quality, width=self.width, height=self.height)
+            out["format"] = self.format
+            if self.frames:
+                out["frames"] = self.frames
+        elif self.media == "video":
+            out["vpdq"] = [f.to_dict() for f in self.vpdq]
+        if self.error:
+            out["error"] = self.error
+        return out
+
+    def signals(self) -> list[tuple[str, str]]:
+        """(signal type, hash) pairs for this file, in the normalised form ``validate_signal`` gives."""
+        pairs = [("sha256", self.sha256), ("md5", self.md5)]
+        if self.pdq:
+            pairs.append(("pdq", self.pdq))
+        pairs += [("pdq", f["pdq"]) for f in self.frames[1:]]
+        if self.vpdq:
+            pairs.append(("vpdq", vpdq_to_json(self.vpdq)))
+        return pairs
+
+
+def detect_media(path: Path) -> str:
+    """``image``, ``video`` or ``file``, from the file's first bytes (Pillow identifies images)."""
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    if not head:
+        return "file"
+    if is_image(path):
+        return "image"
+    if is_video(path, head):
+        return "video"
+    return "file"
+
+
+def hash_path(
+    path: str | Path, *, fast: bool = True, video_engine: str = "vpdq", seconds_per_hash: float = 1.0
+) -> HashResult:
+    """Hash one file. Raises HavenError (plain words) if it is missing or a picture cannot be decoded.
+
+    ``fast`` only changes how images are decoded (reduced-size JPEG decoding; see ``images``).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise HavenError(f"{path} is not a file Haven can read.")
+    try:
+        digest = digest_file(path)
+    except OSError as exc:
+        raise HavenError(f"{path} could not be read: {exc.strerror or exc}") from None
+    media = detect_media(path)
+    result = HashResult(str(path), media, digest.size, digest.sha256, digest.md5, fast=fast)
+    if media == "image":
+        img = hash_image(path, fast=fast)
+        result.pdq, result.quality, result.frames = img.pdq, img.quality, img.frames
+        result.width, result.height, result.format = img.width, img.height, img.format
+    elif media == "video":
+        result.vpdq = hash_video(path, seconds_per_hash=seconds_per_hash, engine=video_engine)
+    return result
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Every file named, and every file under every folder named (sorted, symlinked folders not followed)."""
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs.sort()
+                for name in sorted(files):
+                    yield Path(root) / name
+        else:
+            yield p
+
+
+def _hash_safely(path: Path, fast: bool, video_engine: str, seconds_per_hash: float) -> HashResult:
+    """Like hash_path, but a file that fails becomes a result with ``error`` (exact hashes kept if read)."""
+    try:
+        return hash_path(path, fast=fast, video_engine=video_engine, seconds_per_hash=seconds_per_hash)
+    except (HavenError, OSError, ValueError, MemoryError) as exc:
+        message = exc.message if isinstance(exc, HavenError) else f"{type(exc).__name__}: {exc}"
+        try:
+            d = digest_file(path)
+            media = detect_media(path)
+            return HashResult(str(path), media, d.size, d.sha256, d.md5, error=message, fast=fast)
+        except OSError:
+            return HashResult(str(path), "file", 0, "", "", error=message, fast=fast)
+
+
+def _worker(job: tuple[str, bool, str, float]) -> HashResult:
+    path, fast, engine, sph = job
+    return _hash_safely(Path(path), fast, engine, sph)
+
+
+def hash_paths(
+    paths: Iterable[str | Path],
+    *,
+    fast: bool = True,
+    workers: int | None = None,
+    video_engine: str = "vpdq",
+    seconds_per_hash: float = 1.0,
+    progress: Callable[[HashResult], None] | None = None,
+) -> Iterator[HashResult]:
+    """Hash every file (folders walked), in order, on ``workers`` processes (default: every core).
+
+    A file that cannot be hashed yields a result with ``error`` set; the others carry on.
+    """
+    files = list(iter_files(paths))
+    workers = workers or os.cpu_count() or 1
+    jobs = [(str(f), fast, video_engine, seconds_per_hash) for f in files]
+    if workers <= 1 or len(files) < PARALLEL_MIN_FILES:
+        results: Iterable[HashResult] = map(_worker, jobs)
+        yield from _report(results, progress)
+        return
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["haven.protect.hashing"])
+    chunk = max(1, min(16, len(jobs) // (workers * 4)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from _report(pool.map(_worker, jobs, chunksize=chunk), progress)
+
+
+def _report(
+    results: Iterable[HashResult], progress: Callable[[HashResult], None] | None
+) -> Iterator[HashResult]:
+    for r in results:
+        if progress:
+            progress(r)
+        yield r

@@ -1,0 +1,189 @@
+"""PDQ hashes of still and animated images, read safely and fast.
+
+Two paths:
+
+* **exact** (``fast=False``) is Meta's reference pipeline: full decode with Pillow, EXIF orientation
+  applied, converted to RGB, hashed with ``pdqhash.compute``.
+* **fast** (the default) asks libjpeg to decode JPEGs at 1/2, 1/4 or 1/8 size (DCT scaling through
+  Pillow's ``Image.draft``) and shrinks other large images with an integer box filter
+  (``Image.reduce``), always keeping the aspect ratio and at least ``FAST_MIN_SIDE`` pixels on the
+  short side. PDQ box-filters the picture down to 64x64 anyway, so this changes few bits (measured on
+  Meta's test photos: see ``docs/usage/protect.md``) while decoding and hashing far fewer pixels.
+
+Both paths refuse decompression bombs (an image that claims more than ``MAX_PIXELS`` pixels) with
+``UnsafeInput`` before decoding anything.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pdqhash
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+from haven.core.errors import HavenError, UnsafeInput
+
+try:  # HEIC/HEIF photos (iPhones): optional, a well-kept decoder
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_SUPPORTED = True
+except ImportError:  # pragma: no cover - pillow-heif is a dependency, but keep working without it
+    HEIF_SUPPORTED = False
+
+MAX_PIXELS = 2 * Image.MAX_IMAGE_PIXELS  # ~179 million: Pillow's own hard limit
+FAST_MIN_SIDE = 384  # the fast path never decodes the short side below this many pixels
+MAX_ANIMATION_FRAMES = 60  # animated images: hash at most this many frames, spread evenly
+
+
+class UnreadableImage(HavenError):
+    """The file looks like an image but cannot be decoded. Nothing was changed."""
+
+    exit_code = 2
+
+
+@dataclass
+class ImageHash:
+    """PDQ result for one image: the first (or only) frame, plus every hashed frame if animated."""
+
+    pdq: str
+    quality: int
+    width: int
+    height: int
+    format: str
+    frames: list[dict[str, Any]] = field(default_factory=list)
+
+
+def pdq_from_array(rgb: np.ndarray) -> tuple[str, int]:
+    """PDQ hex and quality of an RGB (H, W, 3) uint8 array, via Meta's C++ code in ``pdqhash``."""
+    bits, quality = pdqhash.compute(rgb)
+    return np.packbits(bits.astype(np.uint8)).tobytes().hex(), int(quality)
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    """Any Pillow mode as 8-bit RGB. High-bit-depth greys are scaled, not clipped."""
+    if im.mode == "RGB":
+        return im
+    if im.mode in ("I", "F") or im.mode.startswith("I;16"):
+        arr = np.asarray(im, dtype=np.float64)
+        top = float(arr.max()) if arr.size else 0.0
+        if im.mode == "F" and top <= 1.0:
+            arr = arr * 255.0
+        elif top > 255.0:
+            arr = arr / (65535.0 if top > 4095 else 4095.0) * 255.0
+        im = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "L")
+    return im.convert("RGB")
+
+
+def _shrink(im: Image.Image, min_side: int) -> Image.Image:
+    """Box-filter by the largest integer factor that keeps the short side >= ``min_side``."""
+    factor = min(im.size) // min_side
+    return im.reduce(factor) if factor >= 2 else im
+
+
+def _check_size(im: Image.Image, path: Path) -> None:
+    w, h = im.size
+    if w * h > MAX_PIXELS:
+        raise UnsafeInput(
+            f"{path.name} says it is {w} x {h} pixels ({w * h / 1e6:.0f} million). That is too big to "
+            f"open safely (the limit is {MAX_PIXELS / 1e6:.0f} million), so it may be a 'decompression "
+            "bomb'. It was not opened and nothing was changed."
+        )
+    if w < 1 or h < 1:
+        raise UnreadableImage(f"{path.name} has no pixels ({w} x {h}).")
+
+
+def open_image(path: Path) -> Image.Image:
+    """Open (lazily) with the bomb check; raise UnsafeInput / UnreadableImage with plain words."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+    except Image.DecompressionBombError as exc:
+        raise UnsafeInput(
+            f"{path.name} is too big to open safely, so it may be a 'decompression bomb' ({exc}). "
+            "It was not opened and nothing was changed."
+        ) from None
+    except UnidentifiedImageError:
+        raise UnreadableImage(f"{path.name} is not an image Haven can read.") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise UnreadableImage(f"{path.name} could not be read as an image: {exc}") from None
+    _check_size(im, path)
+    return im
+
+
+def is_image(path: Path) -> bool:
+    """True if Pillow (with HEIF support) recognises the file's format. Reads only the header."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path):
+                return True
+    except Image.DecompressionBombError:
+        return True  # an image, but refused later with a clear message
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return False
+
+
+def _prepare(frame: Image.Image, fast: bool) -> np.ndarray:
+    rgb = _to_rgb(frame)
+    if fast:
+        rgb = _shrink(rgb, FAST_MIN_SIDE)
+    return np.asarray(rgb)
+
+
+def _decode_still(im: Image.Image, fast: bool) -> Image.Image:
+    if fast and im.format == "JPEG":
+        # libjpeg DCT scaling: decodes at 1/2, 1/4 or 1/8 size, short side stays >= FAST_MIN_SIDE.
+        im.draft("RGB", (FAST_MIN_SIDE, FAST_MIN_SIDE))
+    im.load()
+    return ImageOps.exif_transpose(im)  # the picture the way a person sees it
+
+
+def _frame_indices(n: int) -> list[int]:
+    if n <= MAX_ANIMATION_FRAMES:
+        return list(range(n))
+    step = n / MAX_ANIMATION_FRAMES
+    return sorted({int(i * step) for i in range(MAX_ANIMATION_FRAMES)})
+
+
+def hash_image(path: str | Path, *, fast: bool = True) -> ImageHash:
+    """PDQ of an image file (first frame; animated GIF/WebP/APNG also get ``frames``)."""
+    path = Path(path)
+    im = open_image(path)
+    fmt = im.format or "unknown"
+    try:
+        with im:
+            n_frames = getattr(im, "n_frames", 1) if getattr(im, "is_animated", False) else 1
+            if n_frames <= 1:
+                width, height = _display_size(im)
+                still = _decode_still(im, fast)
+                pdq, quality = pdq_from_array(_prepare(still, fast))
+                return ImageHash(pdq, quality, width, height, fmt)
+            frames: list[dict[str, Any]] = []
+            wanted = set(_frame_indices(n_frames))
+            for index, frame in enumerate(ImageSequence.Iterator(im)):
+                if index not in wanted:
+                    continue
+                fpdq, fq = pdq_from_array(_prepare(ImageOps.exif_transpose(frame.copy()), fast))
+                frames.append({"frame": index, "pdq": fpdq, "quality": fq})
+            first = frames[0]
+            return ImageHash(first["pdq"], first["quality"], im.width, im.height, fmt, frames)
+    except (HavenError, MemoryError):
+        raise
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise UnreadableImage(f"{path.name} could not be decoded: {exc}") from None
+
+
+def _display_size(im: Image.Image) -> tuple[int, int]:
+    """Full-resolution width x height as shown (EXIF orientations 5-8 swap them). Call before draft."""
+    w, h = im.size
+    try:
+        orientation = im.getexif().get(0x0112, 1)
+    except (OSError, ValueError, SyntaxError):
+        orientation = 1
+    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)

@@ -1,0 +1,112 @@
+"""MISP event of a case's offender details, built with ``pymisp`` from the MISP object templates.
+
+Each offender detail becomes the MISP object police cyber units expect: ``btc-wallet`` for bitcoin,
+``coin-address`` for other currencies, ``bank-account`` for IBAN / sort code + account / SWIFT,
+``phone-number``, ``email`` (the offender's address as ``from``), ``url``, and for usernames the platform's
+own object (``instagram-account``, ``facebook-account``, ``telegram-account``, ``twitter-account``) or a
+generic ``user-account``. Money-transfer references and gift-card codes, which have no object, are ``text``
+attributes in the ``Financial fraud`` category. pymisp checks every attribute against the object template;
+``definitions`` points it at another copy of the templates (the tests use the MISP project's own).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pymisp import MISPEvent, MISPObject
+
+from haven.report.data import ReportData
+
+_COIN_SYMBOL = {"eth": "ETH", "ltc": "LTC", "trx": "TRX", "doge": "DOGE", "xmr": "XMR"}
+_PLATFORM_OBJECT = {"instagram": ("instagram-account", "account-name"),
+                    "facebook": ("facebook-account", "account-name"),
+                    "telegram": ("telegram-account", "username"),
+                    "twitter": ("twitter-account", "name")}
+_PROFILE_URL = {"instagram": "https://www.instagram.com/{}", "facebook": "https://www.facebook.com/{}",
+                "telegram": "https://t.me/{}", "twitter": "https://x.com/{}", "tiktok": "https://www.tiktok.com/@{}",
+                "snapchat": "https://www.snapchat.com/add/{}"}
+
+
+def _obj(name: str, definitions: Path | None) -> MISPObject:
+    if definitions is not None:
+        return MISPObject(name, strict=True, misp_objects_path_custom=definitions)
+    return MISPObject(name, strict=True)
+
+
+def _object_for(kind: str, normalized: str, definitions: Path | None) -> MISPObject | None:
+    if kind == "btc":
+        o = _obj("btc-wallet", definitions)
+        o.add_attribute("wallet-address", normalized)
+        return o
+    if kind in _COIN_SYMBOL:
+        o = _obj("coin-address", definitions)
+        o.add_attribute("address-xmr" if kind == "xmr" else "address-crypto", normalized)
+        o.add_attribute("symbol", _COIN_SYMBOL[kind])
+        return o
+    if kind == "iban":
+        o = _obj("bank-account", definitions)
+        o.add_attribute("iban", normalized)
+        return o
+    if kind == "uk-bank-account":
+        sort_code, _, account = normalized.rpartition("-")
+        o = _obj("bank-account", definitions)
+        o.add_attribute("account", account)
+        o.add_attribute("branch", sort_code)
+        o.add_attribute("currency-code", "GBP")
+        return o
+    if kind == "swift-bic":
+        o = _obj("bank-account", definitions)
+        o.add_attribute("swift", normalized)
+        return o
+    if kind == "phone":
+        o = _obj("phone-number", definitions)
+        o.add_attribute("phone-number", normalized)
+        return o
+    if kind == "email":
+        o = _obj("email", definitions)
+        o.add_attribute("from", normalized)
+        return o
+    if kind in ("url", "domain"):
+        o = _obj("url", definitions)
+        o.add_attribute("url" if kind == "url" else "domain", normalized)
+        return o
+    if kind == "handle":
+        platform, _, user = normalized.partition(":")
+        name, field = _PLATFORM_OBJECT.get(platform, ("user-account", "username"))
+        o = _obj(name, definitions)
+        o.add_attribute(field, user)
+        if name == "user-account":
+            o.add_attribute("account-type", platform)
+        if platform in _PROFILE_URL and "link" in o._definition["attributes"]:
+            o.add_attribute("link", _PROFILE_URL[platform].format(user))
+        return o
+    return None
+
+
+def build_event(data: ReportData, definitions: str | Path | None = None) -> dict[str, Any]:
+    """The case as a MISP event (a JSON-ready dict in MISP's own export format)."""
+    defs = Path(definitions) if definitions else None
+    event = MISPEvent()
+    ref = data.case.reference or data.case.id
+    event.info = f"Sextortion report {ref} (Haven)"
+    event.distribution = 0  # your organisation only
+    event.threat_level_id = 2
+    event.analysis = 1
+    event.add_tag("tlp:amber")
+    event.add_tag("haven:sextortion")
+    for agg in data.aggregated:
+        kind, norm = agg["kind"], agg["normalized"]
+        comment = f"seen {agg.get('count', 1)}x; valid={agg.get('valid')}"
+        obj = _object_for(kind, norm, defs)
+        if obj is not None:
+            obj.comment = comment
+            event.add_object(obj)
+        elif kind in ("mtcn", "moneygram-ref", "gift-card", "amount", "deadline"):
+            event.add_attribute("text", norm, category="Financial fraud" if kind != "deadline" else "Other",
+                                comment=f"{kind}; {comment}", to_ids=False)
+    for item in data.items:
+        event.add_attribute("sha256", item.sha256, category="Artifacts dropped", to_ids=False,
+                            comment=f"evidence item {item.id}: {item.filename}")
+    return json.loads(event.to_json())

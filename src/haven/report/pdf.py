@@ -1,0 +1,118 @@
+"""The readable report: a Jinja2 HTML template rendered to a tagged PDF by WeasyPrint.
+
+Intimate images are never rendered (rule 1, rule 3): the template gets only the images ``render_pdf`` chose
+to embed, and every other image item shows a placeholder with its hashes. Embedded screenshots are
+downscaled first (Pillow, with its decompression-bomb guard), so one huge image cannot blow up the PDF.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import jinja2
+from PIL import Image
+
+from haven.report.data import ReportData
+from haven.report.package import Integrity, withheld_reason
+from haven.report.signing import fingerprint
+
+MAX_SIDE = 1400
+_TEMPLATES = resources.files("haven.report") / "templates"
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _fmt(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def _thumbnail(data: bytes) -> str | None:
+    """A PNG/JPEG data URI no larger than MAX_SIDE, or None when the bytes are not a usable image."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.thumbnail((MAX_SIDE, MAX_SIDE))
+            out = io.BytesIO()
+            if im.mode not in ("RGB", "L"):
+                im = im.convert("RGB")
+            im.save(out, "JPEG", quality=85)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def render_html(data: ReportData, integrity: Integrity, image_loader: Callable[[str], bytes] | None = None,
+                include_intimate: bool = False) -> str:
+    case = data.case
+    minor = bool(case.minor or (case.age is not None and case.age < 18))
+    withheld = {i.id: withheld_reason(i, minor=minor, include_intimate=include_intimate) for i in data.items}
+    images: dict[str, str] = {}
+    for item in data.items:
+        # Intimate images are never drawn in the report, even when the package includes them.
+        if item.media_type.startswith("image/") and image_loader and not item.intimate and item.stored:
+            uri = _thumbnail(image_loader(item.id))
+            if uri:
+                images[item.id] = uri
+    payments = data.flag_summary.get("payments") if data.flag_summary else None
+    paid = f"Payments are mentioned in the messages ({len(payments)})" if payments else "Not recorded"
+    return _env().get_template("report.html.j2").render(
+        data=data, integrity=integrity, ref=case.reference or case.id,
+        css=(_TEMPLATES / "report.css").read_text(),
+        generated=_fmt(datetime.now(UTC)), fmt=_fmt, date_range=data.date_range, demands=data.demands(),
+        payments=data.payment_details(), paid=paid, minor=minor, withheld=withheld,
+        withheld_count=sum(1 for v in withheld.values() if v), images=images,
+        fingerprint=fingerprint(integrity.public_key),
+    )
+
+
+def render_pdf(data: ReportData, integrity: Integrity, out: BinaryIO | str | Path,
+               image_loader: Callable[[str], bytes] | None = None, include_intimate: bool = False) -> None:
+    """Write the report as a tagged PDF (PDF/UA-1 structure where WeasyPrint supports it)."""
+    from weasyprint import HTML
+
+    html = render_html(data, integrity, image_loader, include_intimate)
+    HTML(string=html, base_url=str(_TEMPLATES)).write_pdf(out, pdf_variant="pdf/ua-1",
+                                                          custom_metadata=True)
+
+
+def build_pdf(vault: Any, out_path: str | Path) -> Path:
+    """``haven case report``: the PDF alone, for reading. Logged in the ledger with the PDF's hash."""
+    import hashlib
+
+    from haven.report.data import collect
+    from haven.report.package import items_root
+    from haven.report.signing import load_or_create_key, public_key_hex
+
+    key = load_or_create_key(vault)
+    data = collect(vault)
+    ledger = data.ledger
+    integrity = Integrity(items_root(data.items), ledger[-1].entry_hash if ledger else "", len(ledger),
+                          public_key_hex(key))
+    buf = io.BytesIO()
+    render_pdf(data, integrity, buf, image_loader=vault.read_item)
+    out = Path(out_path)
+    out.write_bytes(buf.getvalue())
+    vault.log("report", {"out": str(out)}, sha256=hashlib.sha256(buf.getvalue()).hexdigest())
+    return out

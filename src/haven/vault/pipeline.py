@@ -1,0 +1,254 @@
+"""The import pipeline: input paths -> importer per file -> ``VaultSink`` -> one transaction per file.
+
+* Folders are walked (sorted, symlinked folders not followed); each file is imported on its own.
+* The format comes from ``haven.importers.detect_format`` unless ``fmt`` forces one.
+* Each file runs in one write transaction with its ledger entries. If the importer fails (bad or hostile
+  input, or a parser bug), that transaction is rolled back, the encrypted blobs it created are removed, the
+  error becomes one line of the summary, and the file itself is still kept as a plain item (nothing is
+  lost); the other files carry on.
+* Originals are only read. Their size and modification time are checked before and after; a file that
+  changed while it was read is not kept (its hash would not match either version) and is reported.
+* Crash safety: a kill at any point leaves every committed file complete. Blobs written by an uncommitted
+  file stay as unreferenced encrypted files: ``verify`` ignores them and a re-import reuses them. Re-imports
+  are idempotent (items by SHA-256, messages by deterministic id).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from haven.core.errors import HavenError, ImportFileError
+from haven.vault.errors import VaultBusy
+from haven.vault.fsutil import open_original
+from haven.vault.sink import PENDING_IMPORT, FileSummary, ImportSummary, VaultSink
+
+if TYPE_CHECKING:
+    from haven.vault.vault import Vault
+
+
+Progress = Callable[[int, int, str], None]
+"""``progress(done_bytes, total_bytes, current_file_name)``."""
+
+
+def _walk(path: Path) -> Iterator[Path]:
+    if path.is_dir() and not path.is_symlink():
+        for child in sorted(path.iterdir()):
+            yield from _walk(child)
+    else:
+        yield path
+
+
+def expand_paths(vault_root: Path, paths: Sequence[str | Path]) -> tuple[list[Path], list[FileSummary]]:
+    """Files to import, and a summary line for each path that cannot be imported at all."""
+    files: list[Path] = []
+    bad: list[FileSummary] = []
+    root = vault_root.resolve()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            bad.append(FileSummary(path=str(path), errors=["not found"]))
+            continue
+        resolved = path.resolve()
+        if resolved == root or root in resolved.parents:
+            bad.append(FileSummary(path=str(path), errors=["this is inside the case folder itself"]))
+            continue
+        for file in _walk(path):
+            if file.is_file():
+                files.append(file)
+            elif not file.is_dir():
+                bad.append(FileSummary(path=str(file), errors=["not a regular file (skipped)"]))
+    return files, bad
+
+
+def _stat_key(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def _store_plain(
+    vault: Vault, path: Path, summary: FileSummary, intimate: bool, options: dict[str, Any] | None
+) -> None:
+    """After a failed import: keep the file itself as an unparsed item, in a transaction of its own."""
+    sink = VaultSink(vault, summary, importer="generic", intimate=intimate, options=options)
+    try:
+        with vault._write():
+            before = _stat_key(path)
+            with open_original(path) as fh:
+                sink.add_item(
+                    fh,
+                    filename=path.name,
+                    source_path=str(path),
+                    media_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+                    original_mtime=os.stat(path).st_mtime,
+                )
+            if _stat_key(path) != before:
+                raise ImportFileError("it changed while it was being read")
+            vault._log_in_txn(
+                "import",
+                {
+                    "path": str(path),
+                    "format": "generic",
+                    "kept_unparsed": True,
+                    "error": summary.errors,
+                    "items": summary.items,
+                    "new_items": summary.new_items,
+                    "messages": 0,
+                    "new_messages": 0,
+                    "messages_sha256": sink.messages_sha256(),
+                    "intimate": intimate,
+                },
+                summary.sha256,
+            )
+        summary.warnings.append("the file itself was kept in the vault, unread")
+    except (HavenError, OSError) as exc:
+        _discard_blobs(vault, sink)
+        summary.errors.append(f"the file could not be kept either ({_reason(exc)})")
+
+
+def _discard_blobs(vault: Vault, sink: VaultSink) -> None:
+    for sha in sink.created_blobs:
+        vault._remove_if_unstored(sha)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, HavenError):
+        return exc.message
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply to read safely"
+    if isinstance(exc, MemoryError):
+        return "it is too large to read"
+    return f"it could not be read ({type(exc).__name__}: {exc})"
+
+
+class ImporterLike(Protocol):
+    """What the pipeline needs of an importer (``haven.importers.base.Importer`` fits)."""
+
+    name: str
+
+    def run(self, path: Path, sink: Any) -> None: ...
+
+
+def _choose(path: Path, fmt: str | ImporterLike | None) -> ImporterLike:
+    if fmt is not None and not isinstance(fmt, str):
+        return fmt
+    from haven.importers import detect_format, get_importer
+
+    return get_importer(fmt) if fmt else detect_format(path)
+
+
+def import_one(
+    vault: Vault,
+    path: Path,
+    *,
+    fmt: str | ImporterLike | None,
+    intimate: bool,
+    options: dict[str, Any] | None,
+    progress: Callable[[int], None] | None = None,
+) -> FileSummary:
+    """Import one file in one transaction; never raises for bad input (see the module docstring)."""
+    summary = FileSummary(path=str(path))
+    try:
+        importer = _choose(path, fmt)
+    except (HavenError, OSError) as exc:
+        summary.errors.append(_reason(exc))
+        return summary
+    summary.format = importer.name
+    sink = VaultSink(
+        vault, summary, importer=importer.name, intimate=intimate, options=options, progress=progress
+    )
+    try:
+        before = _stat_key(path)
+        with vault._write():
+            importer.run(path, sink)
+            if sink.source_item is None:  # the importer did not store the file itself: do it for it
+                with open_original(path) as fh:
+                    sink.add_item(
+                        fh,
+                        filename=path.name,
+                        source_path=str(path),
+                        media_type="application/octet-stream",
+                        original_mtime=os.stat(path).st_mtime,
+                    )
+            if _stat_key(path) != before:
+                raise ImportFileError(
+                    "it changed while it was being read; please close the program "
+                    "using it and import it again"
+                )
+            entry = vault._log_in_txn(
+                "import",
+                {
+                    "path": str(path),
+                    "format": importer.name,
+                    "messages": summary.messages,
+                    "new_messages": summary.new_messages,
+                    "items": summary.items,
+                    "new_items": summary.new_items,
+                    "warnings": len(summary.warnings),
+                    "messages_sha256": sink.messages_sha256(),
+                    "intimate": intimate,
+                    "options": options or {},
+                },
+                summary.sha256,
+            )
+            vault._conn.execute(
+                "UPDATE messages SET import_seq = ? WHERE import_seq = ?", (entry.seq, PENDING_IMPORT)
+            )
+        return summary
+    except (KeyboardInterrupt, SystemExit, VaultBusy):
+        _discard_blobs(vault, sink)
+        raise
+    except Exception as exc:  # contain every per-file failure: one bad file is one summary line
+        _discard_blobs(vault, sink)
+        failed = FileSummary(
+            path=str(path), format=importer.name, warnings=summary.warnings, errors=[_reason(exc)]
+        )
+        changed = isinstance(exc, ImportFileError) and "changed while" in exc.message
+        if not changed and path.is_file():
+            _store_plain(vault, path, failed, intimate, options)
+        return failed
+
+
+def import_paths(
+    vault: Vault,
+    paths: Sequence[str | Path],
+    *,
+    fmt: str | ImporterLike | None = None,
+    intimate: bool = False,
+    progress: Progress | None = None,
+    options: dict[str, Any] | None = None,
+) -> ImportSummary:
+    """Import every file under ``paths``; one ``FileSummary`` per file (see the module docstring).
+    ``fmt`` is an importer name (``--format``), an importer object, or None to detect each file's format."""
+    files, bad = expand_paths(vault.root, paths)
+    result = ImportSummary(files=list(bad))
+    sizes = {}
+    for file in files:
+        try:
+            sizes[file] = file.stat().st_size
+        except OSError:
+            sizes[file] = 0
+    total = sum(sizes.values())
+    done = 0
+    for file in files:
+        name = file.name
+        base = done
+
+        def tick(n: int, _name: str = name) -> None:
+            nonlocal done
+            done += n
+            if progress is not None:
+                progress(min(done, total), total, _name)
+
+        result.files.append(
+            import_one(vault, file, fmt=fmt, intimate=intimate, options=options, progress=tick)
+        )
+        done = base + sizes[file]
+        if progress is not None:
+            progress(min(done, total), total, name)
+    return result

@@ -1,0 +1,430 @@
+"""``Vault``: one case's encrypted, tamper-evident evidence store (the public API of ``haven.vault``).
+
+A case directory holds ``vault.json`` (public KDF parameters, see ``keys``), ``vault.db`` (SQLCipher 4:
+case, items, messages, notes, ledger), ``ledger.head`` (sealed chain head, see ``ledger``), ``blobs/``
+(encrypted copies, see ``blobs``) and ``tmp/`` (encrypted partial writes only). Every change runs in one
+write transaction together with its ledger entry; blob files are written before the transaction commits
+and removed (copies that must not exist) only after it commits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import sqlcipher3
+
+from haven.core.errors import HavenError, NotAVault
+from haven.core.hashing import sha256_bytes
+from haven.core.models import Case, Item, LedgerEntry, Message
+from haven.vault import ledger
+from haven.vault.blobs import BlobStore
+from haven.vault.db import DB_NAME, connect, create_schema
+from haven.vault.errors import ItemNotFound, VaultBusy, VaultExists
+from haven.vault.fsutil import sweep_stale_tmp
+from haven.vault.keys import HEADER_NAME, Header, KdfParams, VaultKeys, new_header, unlock, write_header
+from haven.vault.sink import ImportSummary
+
+MINOR_DROP_WARNING = (
+    "The stored copy was removed: it is or contains an intimate image of a person under 18, "
+    "which Haven records by hash and location only."
+)
+
+
+class Vault:
+    """An open case. Use ``Vault.create`` or ``Vault.open``; close it (or use ``with``) when done."""
+
+    def __init__(self, root: Path, header: Header, keys: VaultKeys, conn: sqlcipher3.Connection) -> None:
+        self.root = root
+        self.header = header
+        self._keys = keys
+        self._conn = conn
+        self._lock = threading.RLock()
+        self.blobs = BlobStore(root, keys.blob, keys.name)
+        self._txn_entries: list[LedgerEntry] = []
+        self._removals: list[str] = []
+        self._case: Case | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        directory: str | Path,
+        passphrase: str,
+        *,
+        minor: bool = False,
+        age: int | None = None,
+        region: str | None = None,
+        reference: str | None = None,
+        kdf: KdfParams | None = None,
+    ) -> Vault:
+        """Make a new case in ``directory`` (which must not exist yet, or be empty)."""
+        root = Path(directory)
+        if (root / HEADER_NAME).exists():
+            raise VaultExists(f"{root} already holds a Haven case. Open it instead of creating it again.")
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise VaultExists(f"{root} is not an empty folder. Please choose a new folder for the case.")
+        if not passphrase:
+            raise VaultExists("Please choose a passphrase: the case cannot be locked without one.")
+        if age is not None and not 0 < age < 130:
+            raise VaultExists(f"The age {age} does not look right.")
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        root.chmod(0o700)  # a shared family computer: only this user may even list the case
+        header, keys = new_header(passphrase, kdf or KdfParams())
+        conn = connect(root / DB_NAME, keys.db)
+        create_schema(conn)
+        (root / DB_NAME).chmod(0o600)
+        vault = cls(root, header, keys, conn)
+        vault.blobs.ensure_dirs()
+        case = Case(
+            id=f"case-{secrets.token_hex(8)}",
+            minor=minor or (age is not None and age < 18),
+            age=age,
+            region=region,
+            reference=reference,
+        )
+        with vault._write():
+            conn.execute("INSERT INTO meta (key, value) VALUES ('case', ?)", (case.model_dump_json(),))
+            vault._log_in_txn(
+                "create",
+                {
+                    "case_id": case.id,
+                    "minor": case.minor,
+                    "age": age,
+                    "region": region,
+                    "reference": reference,
+                    "kdf": "argon2id",
+                    "kdf_memory_kib": header.kdf.memory_cost_kib,
+                    "kdf_time_cost": header.kdf.time_cost,
+                },
+            )
+        write_header(root, header)  # last: only a complete case is recognised as a vault
+        return vault
+
+    @classmethod
+    def open(cls, directory: str | Path, passphrase: str) -> Vault:
+        """Open an existing case. ``WrongPassphrase`` / ``NotAVault`` leave everything untouched."""
+        root = Path(directory)
+        header, keys = unlock(root, passphrase)
+        if not (root / DB_NAME).is_file():
+            raise NotAVault(f"{root} has a Haven header but its database ({DB_NAME}) is missing.")
+        try:
+            conn = connect(root / DB_NAME, keys.db)
+            conn.execute("SELECT value FROM meta WHERE key = 'case'").fetchone()
+        except sqlcipher3.DatabaseError as exc:
+            raise NotAVault(
+                f"The case database in {root} cannot be read ({exc}). It may be damaged."
+            ) from exc
+        vault = cls(root, header, keys, conn)
+        vault.blobs.ensure_dirs()
+        sweep_stale_tmp(vault.blobs.tmp_dir)
+        vault._remove_forbidden_copies()
+        return vault
+
+    def close(self) -> None:
+        with self._lock, contextlib.suppress(sqlcipher3.Error):
+            self._conn.close()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions -------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction; ledger head written and forbidden copies removed after it commits."""
+        with self._lock:
+            self._txn_entries, self._removals = [], []
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlcipher3.OperationalError as exc:
+                raise VaultBusy(
+                    "The case is busy: another Haven window or command is changing it. "
+                    "Please wait for it to finish, then try again."
+                ) from exc
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                self._case = None
+                raise
+            finally:
+                entries, removals = self._txn_entries, self._removals
+                self._txn_entries, self._removals = [], []
+            self._conn.execute("COMMIT")
+            if entries:
+                ledger.write_head(self.root, self._keys.head, entries[-1])
+            for sha in removals:
+                self._remove_if_unstored(sha)
+
+    def _note_entry(self, entry: LedgerEntry) -> None:
+        self._txn_entries.append(entry)
+
+    def _log_in_txn(self, action: str, params: dict[str, Any], sha256: str | None = None) -> LedgerEntry:
+        entry = ledger.append(self._conn, action, params, sha256)
+        self._note_entry(entry)
+        return entry
+
+    def _schedule_blob_removal(self, sha256: str) -> None:
+        self._removals.append(sha256)
+
+    def _remove_if_unstored(self, sha256: str) -> None:
+        row = self._conn.execute("SELECT stored FROM items WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None or not row[0]:
+            self.blobs.remove(sha256)
+
+    def _remove_forbidden_copies(self) -> None:
+        """A crash between a commit and the removal it scheduled can leave a copy that must not exist."""
+        rows = self._conn.execute("SELECT sha256 FROM items WHERE stored = 0").fetchall()
+        for (sha,) in rows:
+            if self.blobs.exists(sha):
+                self.blobs.remove(sha)
+
+    # -- case ---------------------------------------------------------------------------------------
+    @property
+    def case(self) -> Case:
+        if self._case is None:
+            with self._lock:
+                row = self._conn.execute("SELECT value FROM meta WHERE key = 'case'").fetchone()
+            if row is None:
+                raise NotAVault(f"{self.root} has no case record.")
+            self._case = Case.model_validate_json(row[0])
+        return self._case
+
+    @property
+    def is_minor(self) -> bool:
+        case = self.case
+        return case.minor or (case.age is not None and case.age < 18)
+
+    def update_case(self, **changes: Any) -> Case:
+        """Change case fields (reference, region, age, notes...), logged. ``minor`` can only go on."""
+        current = self.case
+        if changes.get("minor") is False and current.minor:
+            raise HavenError("A case opened for a person under 18 stays one.")
+        case = Case.model_validate({**current.model_dump(), **changes})
+        if case.age is not None and case.age < 18:
+            case.minor = True
+        with self._write():
+            self._conn.execute("UPDATE meta SET value = ? WHERE key = 'case'", (case.model_dump_json(),))
+            self._log_in_txn("update-case", {"changes": changes})
+        self._case = case
+        if case.minor and not current.minor:
+            for item in self.items():
+                if item.intimate and item.stored:
+                    self.mark_intimate(item.id, force=True)
+        return case
+
+    # -- items --------------------------------------------------------------------------------------
+    def items(self) -> list[Item]:
+        with self._lock:
+            rows = self._conn.execute("SELECT data FROM items ORDER BY rowid").fetchall()
+        return [Item.model_validate_json(r[0]) for r in rows]
+
+    def get_item(self, item_id: str) -> Item:
+        with self._lock:
+            row = self._conn.execute("SELECT data FROM items WHERE id = ?", (item_id,)).fetchone()
+        if row is None:
+            raise ItemNotFound(f"There is no item {item_id!r} in this case.")
+        return Item.model_validate_json(row[0])
+
+    def item_locations(self, item_id: str) -> list[dict[str, Any]]:
+        """Every place this content was found (path, file name, container item, when)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT source_path, filename, parent_id, seen_utc FROM item_locations WHERE item_id = ? "
+                "ORDER BY rowid",
+                (item_id,),
+            ).fetchall()
+        return [dict(zip(("source_path", "filename", "parent_id", "seen_utc"), r, strict=True)) for r in rows]
+
+    def open_item(self, item_id: str) -> BinaryIO:
+        """A streaming, decrypting reader over the stored copy (checked against its SHA-256 at the end)."""
+        item = self.get_item(item_id)
+        if not item.stored:
+            raise HavenError(
+                f"Item {item_id} was recorded by hash and location only; there is no copy in the vault."
+            )
+        return self.blobs.open(item.sha256, item.size)
+
+    def read_item(self, item_id: str) -> bytes:
+        with self.open_item(item_id) as fh:
+            return fh.read()
+
+    def _item_by_sha(self, sha256: str) -> Item | None:
+        row = self._conn.execute("SELECT data FROM items WHERE sha256 = ?", (sha256,)).fetchone()
+        return Item.model_validate_json(row[0]) if row else None
+
+    def _is_minor_intimate(self, sha256: str) -> bool:
+        row = self._conn.execute("SELECT intimate FROM items WHERE sha256 = ?", (sha256,)).fetchone()
+        return bool(row and row[0]) and self.is_minor
+
+    def _save_item(self, item: Item) -> None:
+        self._conn.execute(
+            "UPDATE items SET stored = ?, intimate = ?, data = ? WHERE id = ?",
+            (int(item.stored), int(item.intimate), item.model_dump_json(), item.id),
+        )
+
+    def _set_intimate(self, item: Item, *, reason: str) -> Item:
+        """Inside a transaction: mark intimate; in a minor's case drop its copy and its containers' copies."""
+        drop = self.is_minor and item.stored
+        item = item.model_copy(
+            update={
+                "intimate": True,
+                "stored": item.stored and not drop,
+                "warnings": [*item.warnings, MINOR_DROP_WARNING] if drop else item.warnings,
+            }
+        )
+        self._save_item(item)
+        self._log_in_txn(
+            "mark-intimate", {"item_id": item.id, "reason": reason, "removed_copy": drop}, item.sha256
+        )
+        if self.is_minor:
+            self._schedule_blob_removal(item.sha256)
+            if item.parent_id:
+                self._drop_container_copies(item.parent_id)
+            for loc in self.item_locations(item.id):
+                if loc["parent_id"]:
+                    self._drop_container_copies(loc["parent_id"])
+        return item
+
+    def _drop_container_copies(self, item_id: str, _seen: set[str] | None = None) -> None:
+        """Inside a transaction: a container (zip, email) of a minor's intimate image loses its copy too."""
+        seen = _seen if _seen is not None else set()
+        if item_id in seen:
+            return
+        seen.add(item_id)
+        row = self._conn.execute("SELECT data FROM items WHERE id = ?", (item_id,)).fetchone()
+        if row is None:
+            return
+        item = Item.model_validate_json(row[0])
+        if item.stored:
+            item = item.model_copy(update={"stored": False, "warnings": [*item.warnings, MINOR_DROP_WARNING]})
+            self._save_item(item)
+            self._log_in_txn(
+                "drop-copy",
+                {"item_id": item.id, "reason": "contains an intimate image of a person under 18"},
+                item.sha256,
+            )
+            self._schedule_blob_removal(item.sha256)
+        parents = {item.parent_id} | {loc["parent_id"] for loc in self.item_locations(item.id)}
+        for parent in parents - {None}:
+            self._drop_container_copies(parent, seen)  # type: ignore[arg-type]
+
+    def mark_intimate(self, item_id: str, *, force: bool = False) -> Item:
+        """Mark an item as an intimate image (never shown, never exported without consent). In a case for
+        a person under 18 its stored copy, and the copies of any zip or email it came in, are overwritten
+        and deleted right away; hash and location stay recorded."""
+        with self._write():
+            item = self.get_item(item_id)
+            if item.intimate and not force:
+                return item
+            return self._set_intimate(item, reason="marked by the person")
+
+    # -- messages -----------------------------------------------------------------------------------
+    def messages(self, conversation: str | None = None) -> Iterator[Message]:
+        """Messages in time order (messages without a time last), optionally of one conversation."""
+        sql = "SELECT data FROM messages"
+        args: tuple[Any, ...] = ()
+        if conversation is not None:
+            sql += " WHERE conversation = ?"
+            args = (conversation,)
+        sql += " ORDER BY ts IS NULL, ts, rowid"
+        with self._lock:
+            cursor = self._conn.execute(sql, args)
+        while True:
+            with self._lock:
+                rows = cursor.fetchmany(500)
+            if not rows:
+                return
+            for (data,) in rows:
+                yield Message.model_validate_json(data)
+
+    def conversations(self) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT conversation FROM messages GROUP BY conversation ORDER BY MIN(ts), conversation"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def message_count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT count(*) FROM messages").fetchone()[0])
+
+    # -- ledger and notes ---------------------------------------------------------------------------
+    def ledger(self) -> list[LedgerEntry]:
+        with self._lock:
+            return ledger.read_all(self._conn)
+
+    def log(
+        self, action: str, params: dict[str, Any] | None = None, sha256: str | None = None
+    ) -> LedgerEntry:
+        """Append an entry for an action taken outside the vault (an export, a report, a hash list)."""
+        if not action:
+            raise HavenError("A ledger entry needs an action name.")
+        with self._write():
+            return self._log_in_txn(action, params or {}, sha256)
+
+    def add_note(self, text: str) -> dict[str, Any]:
+        """Keep a note (what happened, when, what was said); logged with the note's SHA-256."""
+        if not text.strip():
+            raise HavenError("The note is empty.")
+        now = datetime.now(UTC).isoformat()
+        with self._write():
+            entry = self._log_in_txn("note", {"length": len(text)}, sha256_bytes(text.encode()))
+            cur = self._conn.execute(
+                "INSERT INTO notes (time_utc, text, ledger_seq) VALUES (?, ?, ?)", (now, text, entry.seq)
+            )
+        return {"id": cur.lastrowid, "time_utc": now, "text": text}
+
+    def notes(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute("SELECT id, time_utc, text FROM notes ORDER BY id").fetchall()
+        return [{"id": r[0], "time_utc": r[1], "text": r[2]} for r in rows]
+
+    # -- import, verify, info -----------------------------------------------------------------------
+    def import_paths(
+        self,
+        paths: Sequence[str | Path],
+        fmt: Any = None,
+        intimate: bool = False,
+        progress: Any = None,
+        options: dict[str, Any] | None = None,
+    ) -> ImportSummary:
+        """Import files and folders; see ``haven.vault.pipeline``."""
+        from haven.vault.pipeline import import_paths
+
+        return import_paths(self, paths, fmt=fmt, intimate=intimate, progress=progress, options=options)
+
+    def verify(self) -> list[str]:
+        """Every problem found (empty list: the case is intact); see ``haven.vault.verify``."""
+        from haven.vault.verify import verify_vault
+
+        return verify_vault(self)
+
+    def info(self) -> dict[str, Any]:
+        with self._lock:
+            q = self._conn.execute
+            counts = {
+                "items": q("SELECT count(*) FROM items").fetchone()[0],
+                "items_stored": q("SELECT count(*) FROM items WHERE stored = 1").fetchone()[0],
+                "items_intimate": q("SELECT count(*) FROM items WHERE intimate = 1").fetchone()[0],
+                "messages": q("SELECT count(*) FROM messages").fetchone()[0],
+                "conversations": q("SELECT count(DISTINCT conversation) FROM messages").fetchone()[0],
+                "note_count": q("SELECT count(*) FROM notes").fetchone()[0],
+                "ledger_entries": q("SELECT count(*) FROM ledger").fetchone()[0],
+            }
+            head = q("SELECT entry_hash FROM ledger ORDER BY seq DESC LIMIT 1").fetchone()
+        return {
+            "case": self.case.model_dump(mode="json"),
+            "path": str(self.root),
+            **counts,
+            "ledger_head": head[0] if head else None,
+            "vault_format": self.header.version,
+        }
