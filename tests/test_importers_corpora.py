@@ -60,10 +60,21 @@ def load(path: Path) -> tuple[str, MemorySink]:
 
 
 def test_sample_list_covers_every_chat_file(corpora: Path) -> None:
-    roots = ["chat-analytics", "chat-miner", "whatsapp-chat-parser", "whatsapp-chat-parser-website",
-             "whatstk/chats"]
-    found = {str(p.relative_to(corpora)) for root in roots for p in (corpora / root).rglob("*")
-             if p.is_file() and p.suffix in (".txt", ".json", ".zip") and p.name not in ("SOURCE.txt", "target.json")}
+    roots = [
+        "chat-analytics",
+        "chat-miner",
+        "whatsapp-chat-parser",
+        "whatsapp-chat-parser-website",
+        "whatstk/chats",
+    ]
+    found = {
+        str(p.relative_to(corpora))
+        for root in roots
+        for p in (corpora / root).rglob("*")
+        if p.is_file()
+        and p.suffix in (".txt", ".json", ".zip")
+        and p.name not in ("SOURCE.txt", "target.json")
+    }
     assert found == set(SAMPLES)
 
 
@@ -85,15 +96,24 @@ def _norm(text: str) -> str:
 
 
 def _compare(messages: list[Message], target: list[dict[str, str]]) -> None:
-    ours = sorted(((m.timestamp_utc.replace(tzinfo=None), m.sender, _norm(m.text)) for m in messages),
-                  key=lambda t: (t[0], t[1] or ""))
-    theirs = sorted(((datetime.fromisoformat(t["timestamp"]), t["author"], _norm(t["message"])) for t in target),
-                    key=lambda t: (t[0], t[1] or ""))
+    ours = sorted(
+        ((m.timestamp_utc.replace(tzinfo=None), m.sender, _norm(m.text)) for m in messages),
+        key=lambda t: (t[0], t[1] or ""),
+    )
+    theirs = sorted(
+        ((datetime.fromisoformat(t["timestamp"]), t["author"], _norm(t["message"])) for t in target),
+        key=lambda t: (t[0], t[1] or ""),
+    )
     assert ours == theirs
 
 
-WHATSAPP_VARIANTS = ["test_[mmddyy]_24hrs.txt", "test_ddmmyy_24hrs.txt", "test_mmddyy_24hrs.txt",
-                     "test_mmddyyyy_12hrs.txt", "test_yyyymmdd_24hrs.txt"]
+WHATSAPP_VARIANTS = [
+    "test_[mmddyy]_24hrs.txt",
+    "test_ddmmyy_24hrs.txt",
+    "test_mmddyy_24hrs.txt",
+    "test_mmddyyyy_12hrs.txt",
+    "test_yyyymmdd_24hrs.txt",
+]
 
 
 @pytest.mark.parametrize("variant", WHATSAPP_VARIANTS)
@@ -105,15 +125,23 @@ def test_chat_miner_whatsapp_targets(corpora: Path, variant: str) -> None:
     _compare(with_sender, target)
     # what chat-miner drops and Haven keeps
     dropped = [m for m in sink.messages if m.sender is None]
-    assert {m.text for m in dropped} == {'+12 345 578 created group "Groupname"', "You were added", "John Doe:."}
+    assert {m.text for m in dropped} == {
+        '+12 345 578 created group "Groupname"',
+        "You were added",
+        "John Doe:.",
+    }
     assert all(m.kind == MessageKind.SYSTEM for m in dropped)
     assert not any(m.timestamp_ambiguous for m in sink.messages)
 
 
 @pytest.mark.parametrize(
     ("folder", "sample"),
-    [("signal", "test_export.txt"), ("instagram", "test_export.json"), ("telegram", "test_single_export.json"),
-     ("telegram", "test_batch_export.json")],
+    [
+        ("signal", "test_export.txt"),
+        ("instagram", "test_export.json"),
+        ("telegram", "test_single_export.json"),
+        ("telegram", "test_batch_export.json"),
+    ],
 )
 def test_chat_miner_other_targets(corpora: Path, folder: str, sample: str) -> None:
     base = corpora / "chat-miner" / "test" / folder

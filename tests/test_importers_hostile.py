@@ -24,7 +24,9 @@ from haven.importers.safety import SafeZip, ZipLimits, load_json, safe_member_na
 CHAT = "15/07/2024, 21:00 - Sam: hi\n15/07/2024, 21:01 - Alex: hello\n"
 
 
-def refused(name: str, path: Path, error: type[Exception] = ImportFileError, match: str | None = None) -> MemorySink:
+def refused(
+    name: str, path: Path, error: type[Exception] = ImportFileError, match: str | None = None
+) -> MemorySink:
     sink = MemorySink(options={"tz": "UTC", "ocr": False})
     with pytest.raises(error, match=match) as info:
         get_importer(name).run(path, sink)
@@ -40,8 +42,10 @@ def make_zip(path: Path, members: dict[str, bytes], method: int = zipfile.ZIP_DE
 
 
 def test_zip_bomb_by_ratio_is_refused_before_anything_is_stored(tmp_path: Path) -> None:
-    bomb = make_zip(tmp_path / "WhatsApp Chat - bomb.zip",
-                    {"_chat.txt": CHAT.encode(), "IMG-1.jpg": b"\0" * (20 * 1024 * 1024)})
+    bomb = make_zip(
+        tmp_path / "WhatsApp Chat - bomb.zip",
+        {"_chat.txt": CHAT.encode(), "IMG-1.jpg": b"\0" * (20 * 1024 * 1024)},
+    )
     sink = refused("whatsapp", bomb, UnsafeInput, "zip bomb")
     assert not sink.items and not sink.messages
 
@@ -77,7 +81,9 @@ def test_streamed_member_over_budget_is_unsafe(tmp_path: Path) -> None:
             zf.open(zf.members()[0]).read()
 
 
-@pytest.mark.parametrize("name", ["../../evil.txt", "/etc/passwd", "media/../../x.jpg", "C:/Windows/x", "..\\x"])
+@pytest.mark.parametrize(
+    "name", ["../../evil.txt", "/etc/passwd", "media/../../x.jpg", "C:/Windows/x", "..\\x"]
+)
 def test_zip_slip_paths_are_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(UnsafeInput, match="archive"):
         safe_member_name(name)
@@ -102,7 +108,9 @@ def _png_header(width: int, height: int) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    )
 
 
 def test_decompression_bomb_image_is_refused(tmp_path: Path) -> None:
@@ -152,7 +160,9 @@ def test_json_size_cap() -> None:
         ("telegram", b'{"messages": [{"id": 1, "date": "yesterday", "text": "x"}]}', "not a date"),
     ],
 )
-def test_malformed_json_exports_are_clear_errors(tmp_path: Path, name: str, content: bytes, match: str) -> None:
+def test_malformed_json_exports_are_clear_errors(
+    tmp_path: Path, name: str, content: bytes, match: str
+) -> None:
     path = tmp_path / "export.json"
     path.write_bytes(content)
     sink = refused(name, path, ImportFileError, match)
@@ -168,7 +178,9 @@ def test_whatsapp_wrong_encoding_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_signal_jsonl_with_a_bad_line_stores_nothing(tmp_path: Path) -> None:
     path = tmp_path / "data.json"
-    path.write_text('{"date": "2024-01-01T10:00:00", "sender": "A", "body": "x"}\n{"date": \n', encoding="utf-8")
+    path.write_text(
+        '{"date": "2024-01-01T10:00:00", "sender": "A", "body": "x"}\n{"date": \n', encoding="utf-8"
+    )
     sink = refused("signal", path, ImportFileError, "line 2")
     assert not sink.items
 
@@ -188,8 +200,20 @@ def test_media_paths_climbing_out_of_the_export_are_ignored(tmp_path: Path) -> N
     secret.write_bytes(b"not yours")
     export = tmp_path / "export" / "inbox"
     export.mkdir(parents=True)
-    (export / "message_1.json").write_text(json.dumps({"participants": [], "messages": [
-        {"sender_name": "x", "timestamp_ms": 1, "photos": [{"uri": "../../secret.jpg"}, {"uri": str(secret)}]}]}))
+    (export / "message_1.json").write_text(
+        json.dumps(
+            {
+                "participants": [],
+                "messages": [
+                    {
+                        "sender_name": "x",
+                        "timestamp_ms": 1,
+                        "photos": [{"uri": "../../secret.jpg"}, {"uri": str(secret)}],
+                    }
+                ],
+            }
+        )
+    )
     sink = MemorySink()
     get_importer("messenger").run(export / "message_1.json", sink)
     assert len(sink.items) == 1  # only the export itself
@@ -205,8 +229,13 @@ class CountingSink:
 
     def add_item(self, stream: BinaryIO, **meta: Any) -> Item:
         digest = digest_stream(stream)
-        return Item(id="item-" + digest.sha256[:8], sha256=digest.sha256, size=digest.size,
-                    filename=meta["filename"], source_path=meta["source_path"])
+        return Item(
+            id="item-" + digest.sha256[:8],
+            sha256=digest.sha256,
+            size=digest.size,
+            filename=meta["filename"],
+            source_path=meta["source_path"],
+        )
 
     def add_message(self, msg: Message) -> None:
         self.count += 1
@@ -236,5 +265,5 @@ def test_whatsapp_memory_stays_flat_as_the_chat_grows(tmp_path: Path) -> None:
         sizes[n] = _peak(path)
     (small, small_count), (big, big_count) = sizes[2_000], sizes[16_000]
     assert (small_count, big_count) == (2_000, 16_000)
-    # eight times the messages, but (almost) the same peak: nothing grows with the file
-    assert big < small * 1.5 + 256 * 1024, (small, big)
+    # eight times the messages, about the same peak: keeping the 14,000 extra messages would cost ~20 MB
+    assert big < small + 2 * 1024 * 1024, (small, big)

@@ -274,3 +274,27 @@ def test_truncated_blob_at_chunk_boundary_is_detected(busy_case: Path):
 def test_open_item_refuses_unknown_id(vault: Vault):
     with pytest.raises(HavenError):
         vault.open_item("item-does-not-exist")
+
+
+def test_stale_temporary_files_are_swept_on_open(case_dir: Path, vault: Vault):
+    tmp = case_dir / "tmp"
+    dead = tmp / "999999999.deadbeef.part"  # no such pid: a killed import's partial (encrypted) write
+    dead.write_bytes(b"ciphertext")
+    mine = tmp / f"{os.getpid()}.cafe.part"  # a live writer's file stays
+    mine.write_bytes(b"ciphertext")
+    Vault.open(case_dir, PASS).close()
+    assert not dead.exists() and mine.exists()
+
+
+def test_ledger_head_may_lag_but_not_be_forged(case_dir: Path, vault: Vault):
+    head = case_dir / "ledger.head"
+    old = head.read_bytes()
+    vault.add_note("one")
+    head.write_bytes(old)  # as after a crash between a commit and the head update
+    assert vault.verify() == []
+    vault.add_note("two")
+    assert json.loads(head.read_text())["seq"] == len(vault.ledger()) - 1
+    forged = json.loads(head.read_text())
+    forged["seq"] += 5
+    head.write_text(json.dumps(forged))
+    assert any("seal does not match" in p for p in vault.verify())

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from haven.cli import vault as vault_cli
 from haven.vault import Vault
-from test_vault_support import snapshot, write_chat
+from test_vault_support import FAST_KDF, snapshot, write_chat
 
 ENV = {"HAVEN_TEST_PASS": "a long test passphrase"}
 TIMELINE_KEYS = {
@@ -55,11 +55,23 @@ def _p(*args: str) -> list[str]:
 
 
 @pytest.fixture
-def case(app: typer.Typer, tmp_path: Path) -> Path:
+def case(tmp_path: Path) -> Path:
+    """A case made with cheap KDF settings (read back from its header by every later command)."""
     d = tmp_path / "case"
-    res = run(app, *_p("create", str(d), "--region", "wales", "--reference", "WP-123"))
-    assert res.exit_code == 0, res.output
+    Vault.create(d, ENV["HAVEN_TEST_PASS"], kdf=FAST_KDF, region="wales", reference="WP-123").close()
     return d
+
+
+def test_create_command(app: typer.Typer, tmp_path: Path):
+    d = tmp_path / "new-case"
+    res = run(app, *_p("create", str(d), "--age", "15", "--region", "wales", "--reference", "WP-9"))
+    assert res.exit_code == 0, res.output
+    assert "under 18" in _flat(res.stdout)
+    with Vault.open(d, ENV["HAVEN_TEST_PASS"]) as v:
+        assert v.case.minor and v.case.age == 15 and v.case.reference == "WP-9"
+        assert v.header.kdf.memory_cost_kib == 64 * 1024  # the real argon2id settings by default
+    again = run(app, *_p("create", str(d)))
+    assert again.exit_code == 2 and "already holds a Haven case" in _flat(again.output)
 
 
 def test_create_import_timeline_verify(app: typer.Typer, case: Path, tmp_path: Path):
@@ -140,7 +152,7 @@ def test_import_reports_errors_with_exit_2(app: typer.Typer, case: Path, tmp_pat
 
 def test_note_items_ledger_and_mark_intimate_minor(app: typer.Typer, tmp_path: Path):
     case = tmp_path / "minor"
-    assert run(app, *_p("create", str(case), "--age", "15")).exit_code == 0
+    Vault.create(case, ENV["HAVEN_TEST_PASS"], kdf=FAST_KDF, age=15).close()
     img = tmp_path / "img.jpg"
     img.write_bytes(b"\xff\xd8 not really a picture")
     assert run(app, *_p("import", str(case), str(img))).exit_code == 0
@@ -156,6 +168,7 @@ def test_note_items_ledger_and_mark_intimate_minor(app: typer.Typer, tmp_path: P
     assert run(app, *_p("mark-intimate", str(case), "item-nope")).exit_code == 2
 
 
+@pytest.mark.slow
 def test_installed_haven_command_runs_vault_commands(tmp_path: Path):
     """The real console script (all command groups loaded), not just this module."""
     exe = shutil.which("haven") or str(Path(sys.executable).parent / "haven")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_vault_support import FAST_KDF, raw_bytes_of, snapshot
 
 from haven.vault import Vault
+from test_vault_support import FAST_KDF, raw_bytes_of, snapshot
 
 SAMPLES = (
     "chat-analytics",

@@ -289,3 +289,29 @@ def test_busy_case_stops_the_import_clearly(vault: Vault, src: Path):
     finally:
         other.close()
     assert vault.items() == [] and vault.verify() == []
+
+
+def test_minor_intimate_photo_gets_perceptual_hash_without_a_copy(minor_vault: Vault, tmp_path: Path):
+    pytest.importorskip("haven.protect.hashing")
+    from PIL import Image
+
+    photo = tmp_path / "photo.jpg"
+    img = Image.new("RGB", (256, 256))
+    img.putdata([((x * 7) % 256, (y * 3) % 256, (x * y) % 256) for y in range(256) for x in range(256)])
+    img.save(photo, quality=90)
+    summary = minor_vault.import_paths([photo], fmt=ToyChat(), intimate=True)
+    assert summary.ok, summary.errors
+    item = minor_vault.items()[0]
+    assert not item.stored and len(item.perceptual["pdq"]) == 64
+    assert "perceptual-hash" in [e.action for e in minor_vault.ledger()]
+    assert not [p for p in (minor_vault.root / "blobs").rglob("*") if p.is_file()]
+    assert minor_vault.verify() == []
+
+
+def test_folder_holding_the_case_skips_the_case(tmp_path: Path):
+    home = tmp_path / "home"
+    (home / "pics").mkdir(parents=True)
+    (home / "pics" / "shot.png").write_bytes(b"\x89PNG not really")
+    with Vault.create(home / "case", PASS, kdf=FAST_KDF) as v:
+        summary = v.import_paths([home], fmt=ToyChat())
+        assert summary.ok and [f.path for f in summary.files] == [str(home / "pics" / "shot.png")]

@@ -57,10 +57,7 @@ def _one(value: object) -> frozenset[str]:
 def situation_facts(answers: Answers) -> Facts:
     """The plain facts the step conditions in steps.toml test. A skipped question gives "unknown"."""
     age = UNKNOWN if answers.age is None else ("under-18" if answers.age < ADULT_AGE else "adult")
-    if answers.region is None:
-        uk = UNKNOWN
-    else:
-        uk = "yes" if answers.region in UK_REGIONS else "no"
+    uk = UNKNOWN if answers.region is None else "yes" if answers.region in UK_REGIONS else "no"
     paid = answers.paid
     if paid is None and answers.payment_method:
         paid_value = "yes-unknown"  # they named how they paid, so they paid; collection unknown
@@ -71,8 +68,7 @@ def situation_facts(answers: Answers) -> Facts:
     hacked = Contact.hacked_account in answers.contact or Images.stolen_or_hacked in answers.images
     online_platforms = [p for p in answers.platforms if p != "email"]
     online = bool(online_platforms) or (
-        not answers.platforms
-        and (not answers.contact or any(c in _ONLINE_CONTACT for c in answers.contact))
+        not answers.platforms and (not answers.contact or any(c in _ONLINE_CONTACT for c in answers.contact))
     )
     return {
         "age": frozenset({age}),
@@ -87,6 +83,7 @@ def situation_facts(answers: Answers) -> Facts:
         "reported": frozenset({reported}),
         "hacked": frozenset({"yes" if hacked else "no"}),
         "online": frozenset({"yes" if online else "no"}),
+        "platforms_named": frozenset({"yes" if answers.platforms else "no"}),
     }
 
 
@@ -139,12 +136,7 @@ def _with_contacts(detail: str, ids: list[str], allowed: dict[str, Service]) -> 
 def _expand(kind: str, answers: Answers) -> list[Step]:
     if kind == "platforms":
         pmap = knowledge.platform_map()
-        chosen = list(answers.platforms)
-        if not chosen and (
-            not answers.contact or any(c in _ONLINE_CONTACT for c in answers.contact)
-        ):
-            chosen = ["other"]  # no app named: give the general "report, then pause" step
-        defs = [pmap[p] for p in chosen]
+        defs = [pmap[p] for p in answers.platforms]
         return [
             Step(id=f"platform-{d.id}", title=d.title, detail=d.detail, why=d.why, sources=d.sources)
             for d in defs

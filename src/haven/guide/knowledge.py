@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from haven.guide.models import Service
 
@@ -76,8 +76,10 @@ class Question(_Strict):
     choices_from: Literal["platforms"] | None = None
     ask_if: dict[str, list[str]] = Field(default_factory=dict)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def multi(self) -> bool:
+        """True when several choices may be picked (kept in ``model_dump()`` for the web app)."""
         return self.kind == "multi"
 
     def should_ask(self, answers: dict[str, Any]) -> bool:

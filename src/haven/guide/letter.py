@@ -13,6 +13,8 @@ from haven.guide.models import Answers, Plan, Region
 from haven.guide.templating import environment
 
 FORMATS = ("markdown", "html")
+
+
 def _clean(value: str | None, name: str, required: bool) -> str | None:
     if value is None or not str(value).strip():
         if required:

@@ -184,7 +184,7 @@ class Answers(BaseModel):
     def from_dict(cls, data: Any) -> Answers:
         """Validate a decoded answers JSON object. Raises BadAnswers naming the first bad key."""
         if not isinstance(data, dict):
-            raise BadAnswers("The answers must be a JSON object, like {\"age\": 16}.")
+            raise BadAnswers('The answers must be a JSON object, like {"age": 16}.')
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
@@ -198,6 +198,14 @@ class Answers(BaseModel):
                 value = value[int(err["loc"][1])] if isinstance(err["loc"][1], int) else value
             msg = str(err["msg"]).removeprefix("Value error, ")
             raise BadAnswers(f"Bad value {value!r} for answer {key!r}: {msg}.", key=key) from None
+
+    @classmethod
+    def from_case(cls, case: Any) -> Answers:
+        """The answers a vault ``Case`` already knows (age, region), e.g. for its letter.
+
+        A case marked ``minor`` without an age keeps age unknown, which shows both age groups' routes.
+        """
+        return cls.from_dict({"age": case.age, "region": case.region})
 
     def to_dict(self) -> dict[str, Any]:
         """The answers as JSON-ready data, skipped questions left out (round-trips through from_dict)."""

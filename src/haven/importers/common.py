@@ -13,6 +13,8 @@ from haven.core.errors import ImportFileError
 from haven.core.models import Attachment, Item, Message, MessageKind
 from haven.importers.base import ImportSink, guess_media_type, make_message_id
 
+KEY_BASE = 1 << 63
+"""Offset for message ids made from a format's own message ids rather than positions."""
 OMITTED_MARKERS = ("(File not included", "(File exceeds maximum size")
 
 
@@ -29,11 +31,16 @@ class Emitter:
     def message_id(self, seq: int) -> str:
         return make_message_id(self.source.sha256, seq)
 
-    def emit(self, **fields: Any) -> Message:
+    def keyed_id(self, key: int) -> str:
+        """The id of the message with format key ``key`` (kept apart from position-based ids)."""
+        return make_message_id(self.source.sha256, KEY_BASE + key)
+
+    def emit(self, *, key: int | None = None, **fields: Any) -> Message:
+        """Store one message. Its id comes from ``key`` when the format has stable message ids (so
+        replies can be linked without holding a table in memory), else from its position in the file."""
         fields.setdefault("kind", MessageKind.TEXT)
-        msg = Message(
-            id=self.message_id(self.seq), source_format=self.format, source_item_id=self.source.id, **fields
-        )
+        msg_id = self.message_id(self.seq) if key is None else self.keyed_id(key)
+        msg = Message(id=msg_id, source_format=self.format, source_item_id=self.source.id, **fields)
         self.seq += 1
         self.sink.add_message(msg)
         return msg

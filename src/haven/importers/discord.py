@@ -14,11 +14,12 @@ from typing import Any, ClassVar
 
 from haven.core.errors import ImportFileError
 from haven.core.models import Attachment, MessageKind
+from haven.importers import jsonstream
 from haven.importers.base import Importer, ImportSink, add_source_item
 from haven.importers.common import Emitter, require
-from haven.importers.safety import read_json_file
 
 EXAMPLES = Path(__file__).parent / "examples" / "discord"
+META = {"guild", "guild.name", "channel", "channel.name", "channel.id", "messages"}
 TEXT_TYPES = {"Default", "Reply", "ThreadStarterMessage"}
 
 
@@ -41,71 +42,75 @@ class DiscordImporter(Importer):
         return 0.9 if b'"guild"' in head and b'"channel"' in head and b'"messages"' in head else 0.0
 
     def run(self, path: Path, sink: ImportSink) -> None:
-        data = read_json_file(path)
+        kept = jsonstream.scan(path, lambda p: p in META)  # validates the whole file first
         require(
-            isinstance(data, dict)
-            and isinstance(data.get("messages"), list)
-            and isinstance(data.get("channel"), dict),
+            ("messages", "<start_array>") in kept and ("channel", "<start_map>") in kept,
             path.name,
             "a DiscordChatExporter file",
         )
-        guild = data.get("guild") or {}
-        channel = data["channel"]
-        title = str(channel.get("name") or channel.get("id") or path.stem)
-        if guild.get("name") and guild.get("name") != "Direct Messages":
-            title = f"{guild['name']} / #{title}"
+        values = dict(kept)
+        guild = values.get("guild.name")
+        title = str(values.get("channel.name") or values.get("channel.id") or path.stem)
+        if guild and guild != "Direct Messages":
+            title = f"{guild} / #{title}"
+        channel = {"id": values.get("channel.id")}
         source = add_source_item(sink, path, "application/json")
         emitter = Emitter(sink, source, self.name, path)
-        ids = {m.get("id"): emitter.seq + i for i, m in enumerate(data["messages"]) if isinstance(m, dict)}
-        for raw in data["messages"]:
-            if not isinstance(raw, dict):
-                continue
-            author = raw.get("author") or {}
-            sender = author.get("nickname") or author.get("name")
-            attachments: list[Attachment] = []
-            for att in raw.get("attachments") or []:
-                if not isinstance(att, dict):
-                    continue
-                url = str(att.get("url") or "")
-                linked = emitter.attachment(url) if url and "://" not in url else None
-                attachments.append(linked or Attachment(filename=str(att.get("fileName") or url)))
-            mtype = raw.get("type") or "Default"
-            content = str(raw.get("content") or "")
-            if mtype == "Call":
-                kind = MessageKind.CALL
-            elif mtype not in TEXT_TYPES:
-                kind = MessageKind.SYSTEM
-            elif attachments and not content:
-                kind = MessageKind.MEDIA
-            else:
-                kind = MessageKind.TEXT
-            ref = (raw.get("reference") or {}).get("messageId")
-            extra: dict[str, Any] = {
-                "discord_id": raw.get("id"),
-                "type": mtype,
-                "channel_id": channel.get("id"),
-            }
-            for key in ("timestampEdited", "callEndedTimestamp", "isPinned"):
-                if raw.get(key):
-                    extra[key] = raw[key]
-            if raw.get("embeds"):
-                extra["embed_urls"] = [
-                    e.get("url") for e in raw["embeds"] if isinstance(e, dict) and e.get("url")
-                ]
-            if author.get("name"):
-                extra["author_name"] = author["name"]
-            emitter.emit(
-                conversation=title,
-                sender=None if sender is None else str(sender),
-                sender_id=None if author.get("id") is None else str(author["id"]),
-                timestamp_utc=_when(raw.get("timestamp"), path.name),
-                timestamp_original=raw.get("timestamp"),
-                kind=kind,
-                text=content,
-                attachments=attachments,
-                reply_to=emitter.message_id(ids[ref])
-                if ref in ids
-                else (None if ref is None else f"discord:{ref}"),
-                extra=extra,
-            )
+        for _prefix, raw in jsonstream.objects(path, {"messages.item"}):
+            if isinstance(raw, dict):
+                self._message(raw, title, channel, emitter, path.name)
         emitter.finish()
+
+    def _message(
+        self, raw: dict[str, Any], title: str, channel: dict[str, Any], emitter: Emitter, label: str
+    ) -> None:
+        author = raw.get("author") or {}
+        sender = author.get("nickname") or author.get("name")
+        attachments: list[Attachment] = []
+        for att in raw.get("attachments") or []:
+            if not isinstance(att, dict):
+                continue
+            url = str(att.get("url") or "")
+            linked = emitter.attachment(url) if url and "://" not in url else None
+            attachments.append(linked or Attachment(filename=str(att.get("fileName") or url)))
+        mtype = raw.get("type") or "Default"
+        content = str(raw.get("content") or "")
+        if mtype == "Call":
+            kind = MessageKind.CALL
+        elif mtype not in TEXT_TYPES:
+            kind = MessageKind.SYSTEM
+        elif attachments and not content:
+            kind = MessageKind.MEDIA
+        else:
+            kind = MessageKind.TEXT
+        ref = (raw.get("reference") or {}).get("messageId")
+        extra: dict[str, Any] = {
+            "discord_id": raw.get("id"),
+            "type": mtype,
+            "channel_id": channel.get("id"),
+        }
+        for key in ("timestampEdited", "callEndedTimestamp", "isPinned"):
+            if raw.get(key):
+                extra[key] = raw[key]
+        if raw.get("embeds"):
+            extra["embed_urls"] = [
+                e.get("url") for e in raw["embeds"] if isinstance(e, dict) and e.get("url")
+            ]
+        if author.get("name"):
+            extra["author_name"] = author["name"]
+        msg_id = str(raw.get("id") or "")
+        emitter.emit(
+            key=int(msg_id) if msg_id.isdigit() else None,
+            conversation=title,
+            sender=None if sender is None else str(sender),
+            sender_id=None if author.get("id") is None else str(author["id"]),
+            timestamp_utc=_when(raw.get("timestamp"), label),
+            timestamp_original=raw.get("timestamp"),
+            kind=kind,
+            text=content,
+            attachments=attachments,
+            reply_to=emitter.keyed_id(int(ref))
+            if str(ref).isdigit()
+            else (None if ref is None else f"discord:{ref}"),
+            extra=extra,
+        )

@@ -368,25 +368,30 @@ def _finish(lines: list[bytes]) -> bytes:
 # ------------------------------------------------------------------------------------------------- .msg
 
 
-def parse_msg(path: str | Path) -> ParsedEmail:
-    """Parse an Outlook ``.msg`` file with extract-msg into a :class:`ParsedEmail`.
+def parse_msg(path: str | Path | bytes, filename: str = "") -> ParsedEmail:
+    """Parse an Outlook ``.msg`` file (a path, or the file's bytes) with extract-msg into a ParsedEmail.
 
     Transport headers are used when the file keeps them; otherwise the headers are rebuilt from the MAPI
     properties (Subject, From, To, Cc, Date, Message-ID).
     """
     import extract_msg  # imported here: it is slow to import and only .msg files need it
 
-    path = Path(path)
+    if isinstance(path, bytes):
+        source: str | bytes = path
+        name = filename or "the Outlook file"
+    else:
+        source = str(path)
+        name = filename or Path(path).name
     try:
-        msg = extract_msg.openMsg(str(path), delayAttachments=False)
+        msg = extract_msg.openMsg(source, delayAttachments=False)
     except Exception as exc:
-        raise ImportFileError(f"{path.name} could not be read as an Outlook .msg file ({exc}).") from exc
+        raise ImportFileError(f"{name} could not be read as an Outlook .msg file ({exc}).") from exc
     try:
-        return _from_msg(msg, path.name)
+        return _from_msg(msg, name)
     except ImportFileError:
         raise
     except Exception as exc:
-        raise ImportFileError(f"{path.name} is a damaged Outlook .msg file ({exc}).") from exc
+        raise ImportFileError(f"{name} is a damaged Outlook .msg file ({exc}).") from exc
     finally:
         try:
             msg.close()

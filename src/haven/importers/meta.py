@@ -13,13 +13,17 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from haven.core.models import MessageKind
+from haven.importers import jsonstream
 from haven.importers.base import Importer, ImportSink, add_source_item
 from haven.importers.common import Emitter, fix_mojibake, from_epoch, require
-from haven.importers.safety import read_json_file
 
 EXAMPLES = Path(__file__).parent / "examples" / "meta"
 MEDIA_KEYS = ("photos", "videos", "audio_files", "files", "gifs")
 SYSTEM_TYPES = {"Subscribe", "Unsubscribe", "Payment", "Reminder"}
+
+
+def _keep(prefix: str) -> bool:
+    return prefix in ("title", "threadName", "messages", "participants.item", "participants.item.name")
 
 
 def _looks_meta(head: bytes) -> bool:
@@ -37,22 +41,16 @@ class _MetaImporter(Importer):
     platform: str = ""
 
     def run(self, path: Path, sink: ImportSink) -> None:
-        data = read_json_file(path)
-        require(
-            isinstance(data, dict) and isinstance(data.get("messages"), list),
-            path.name,
-            f"a {self.platform} message export",
-        )
-        source = add_source_item(sink, path, "application/json")
-        title = fix_mojibake(data.get("title") or data.get("threadName") or "")
+        kept = jsonstream.scan(path, _keep)  # validates the whole file before anything is stored
+        require(("messages", "<start_array>") in kept, path.name, f"a {self.platform} message export")
+        values = dict(kept)
+        title = fix_mojibake(values.get("title") or values.get("threadName") or "")
         if not title:
-            names = [
-                fix_mojibake(p.get("name") if isinstance(p, dict) else p)
-                for p in data.get("participants", []) or []
-            ]
-            title = ", ".join(n for n in names if n) or path.parent.name or path.stem
+            names = [fix_mojibake(v) for k, v in kept if k in ("participants.item.name", "participants.item")]
+            title = ", ".join(n for n in names if n and not n.startswith("<start_")) or path.parent.name
+        source = add_source_item(sink, path, "application/json")
         emitter = Emitter(sink, source, self.name, path)
-        for raw in data["messages"]:
+        for _prefix, raw in jsonstream.objects(path, {"messages.item"}):
             if isinstance(raw, dict):
                 self._message(raw, title, emitter, path.name)
         emitter.finish()

@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 
 from haven.core.errors import ImportFileError
 from haven.core.models import MessageKind
+from haven.importers import jsonstream
 from haven.importers.base import Importer, ImportSink, add_source_item
 from haven.importers.common import Emitter, from_epoch, require
 from haven.importers.localtime import resolve_zone, to_utc
-from haven.importers.safety import read_json_file
 
 EXAMPLES = Path(__file__).parent / "examples" / "telegram"
 MEDIA_KEYS = ("photo", "file", "thumbnail")
@@ -36,16 +36,38 @@ def flatten_text(text: Any) -> str:
     return ""
 
 
-def _chats(data: Any, label: str) -> list[dict[str, Any]]:
-    require(isinstance(data, dict), label, "a Telegram export")
-    if isinstance(data.get("messages"), list):
-        return [data]
+CHAT_LISTS = ("chats.list.item", "left_chats.list.item")
+META_KEYS = ("name", "type", "id")
+TARGETS = {"messages.item", *(f"{c}.messages.item" for c in CHAT_LISTS)}
+CHAT_SPAN = 1 << 40
+"""Message keys are ``chat number * CHAT_SPAN + Telegram message id``: unique in the file, and a reply's
+id can be computed from the id it names without a lookup table."""
+
+
+def _keep(prefix: str) -> bool:
+    return (
+        prefix in ("messages", "chats", *META_KEYS)
+        or prefix in CHAT_LISTS
+        or any(prefix == f"{c}.{k}" for c in CHAT_LISTS for k in META_KEYS)
+    )
+
+
+def _chat_metas(path: Path) -> list[dict[str, Any]]:
+    """Validate the whole file and collect each chat's name, type and id (they come before its messages)."""
+    kept = jsonstream.scan(path, _keep)
+    if ("messages", "<start_array>") in kept:
+        meta: dict[str, Any] = {}
+        for prefix, value in kept:
+            if prefix in META_KEYS:
+                meta[prefix] = value
+        return [meta]
     chats: list[dict[str, Any]] = []
-    for key in ("chats", "left_chats"):
-        block = data.get(key)
-        if isinstance(block, dict) and isinstance(block.get("list"), list):
-            chats.extend(c for c in block["list"] if isinstance(c, dict))
-    require(bool(chats) or "chats" in data, label, "a Telegram export")
+    for prefix, value in kept:
+        if prefix in CHAT_LISTS and value == "<start_map>":
+            chats.append({})
+        elif chats and "." in prefix and prefix.rsplit(".", 1)[0] in CHAT_LISTS:
+            chats[-1][prefix.rsplit(".", 1)[1]] = value
+    require(bool(chats) or ("chats", "<start_map>") in kept, path.name, "a Telegram export")
     return chats
 
 
@@ -72,43 +94,42 @@ class TelegramImporter(Importer):
         return score
 
     def run(self, path: Path, sink: ImportSink) -> None:
-        data = read_json_file(path)
-        chats = _chats(data, path.name)
-        needs_zone = any(
-            "date_unixtime" not in m for c in chats for m in c.get("messages", []) if isinstance(m, dict)
-        )
+        metas = _chat_metas(path)  # a broken or hostile file is refused here, before anything is stored
         source = add_source_item(sink, path, "application/json")
-        zone = resolve_zone(sink, path.name) if needs_zone else None
         emitter = Emitter(sink, source, self.name, path)
-        for chat in chats:
-            self._chat(chat, emitter, zone, path.name)
+        zone: list[Any] = []  # filled (with its warning) only if a message lacks date_unixtime
+        chat_no = 0
+        seen_chat = False
+        for _prefix, value in jsonstream.objects(path, TARGETS):
+            if value == "<start_map>":  # the next chat of a whole-account export
+                chat_no += 1 if seen_chat else 0
+                seen_chat = True
+                continue
+            if isinstance(value, dict):
+                meta = metas[chat_no] if chat_no < len(metas) else {}
+                self._message(value, meta, chat_no, emitter, zone, sink, path.name)
         emitter.finish()
-
-    def _chat(self, chat: dict[str, Any], emitter: Emitter, zone: Any, label: str) -> None:
-        messages = [m for m in chat.get("messages") or [] if isinstance(m, dict)]
-        title = str(chat.get("name") or chat.get("type") or f"Telegram chat {chat.get('id', '')}").strip()
-        # Reply references point at Telegram ids; map them to Haven ids (positions in this file).
-        positions = {m.get("id"): emitter.seq + i for i, m in enumerate(messages) if m.get("id") is not None}
-        for raw in messages:
-            self._message(raw, title, chat, positions, emitter, zone, label)
 
     def _message(
         self,
         raw: dict[str, Any],
-        title: str,
         chat: dict[str, Any],
-        positions: dict[Any, int],
+        chat_no: int,
         emitter: Emitter,
-        zone: Any,
+        zone: list[Any],
+        sink: ImportSink,
         label: str,
     ) -> None:
+        title = str(chat.get("name") or chat.get("type") or f"Telegram chat {chat.get('id', '')}").strip()
         original = raw.get("date")
         if raw.get("date_unixtime") not in (None, ""):
             when = from_epoch(raw["date_unixtime"], label)
             original = original or str(raw["date_unixtime"])
         elif original:
+            if not zone:
+                zone.append(resolve_zone(sink, label))
             try:
-                when = to_utc(datetime.fromisoformat(str(original)), zone)
+                when = to_utc(datetime.fromisoformat(str(original)), zone[0])
             except ValueError as exc:
                 raise ImportFileError(f"{label}: message date {original!r} is not a date") from exc
         else:
@@ -127,7 +148,6 @@ class TelegramImporter(Importer):
             kind = MessageKind.MEDIA if not text else MessageKind.TEXT
         else:
             kind = MessageKind.TEXT
-        reply = raw.get("reply_to_message_id")
         extra: dict[str, Any] = {
             "telegram_id": raw.get("id"),
             "chat_id": chat.get("id"),
@@ -136,7 +156,9 @@ class TelegramImporter(Importer):
         for key in ("action", "media_type", "edited", "via_bot", "duration_seconds", "discard_reason"):
             if raw.get(key) is not None:
                 extra[key] = raw[key]
+        msg_id, reply = raw.get("id"), raw.get("reply_to_message_id")
         emitter.emit(
+            key=chat_no * CHAT_SPAN + msg_id if isinstance(msg_id, int) and 0 <= msg_id < CHAT_SPAN else None,
             conversation=title,
             sender=None if sender is None else str(sender),
             sender_id=None if sender_id is None else str(sender_id),
@@ -145,8 +167,8 @@ class TelegramImporter(Importer):
             kind=kind,
             text=text,
             attachments=attachments,
-            reply_to=emitter.message_id(positions[reply])
-            if reply in positions
+            reply_to=emitter.keyed_id(chat_no * CHAT_SPAN + reply)
+            if isinstance(reply, int) and 0 <= reply < CHAT_SPAN
             else (None if reply is None else f"telegram:{reply}"),
             forwarded_from=raw.get("forwarded_from"),
             extra=extra,

@@ -173,7 +173,8 @@ class WhatsAppImporter(Importer):
         if ambiguous:
             sink.warn(
                 f"{label}: the day/month order of the dates cannot be settled from the file; read as "
-                f"{'/'.join(order)} and every message is marked ambiguous (give --date-order to choose)"
+                f"{'/'.join(order)} and every message is marked ambiguous (the import option date_order, "
+                "e.g. dmy or mdy, chooses)"
             )
         missing = 0
         for seq, raw in enumerate(self._raw(fh, label)):

@@ -68,8 +68,13 @@ class _Phrases:
 @cache
 def _phrase_sets() -> _Phrases:
     p = phrases()
-    return _Phrases(frozenset(p["deleted"]), frozenset(p["media_omitted"]),
-                    tuple(" " + x for x in p["attached_suffixes"]), tuple(p["call"]), tuple(p["system_contains"]))
+    return _Phrases(
+        frozenset(p["deleted"]),
+        frozenset(p["media_omitted"]),
+        tuple(" " + x for x in p["attached_suffixes"]),
+        tuple(p["call"]),
+        tuple(p["system_contains"]),
+    )
 
 
 @dataclass

@@ -73,8 +73,15 @@ def register(
     return deco
 
 
+_SPEC: list[tuple[int, tuple[tuple[str, tuple[Trigger, ...]], ...]]] = []
+
+
 def _trigger_spec() -> tuple[tuple[str, tuple[Trigger, ...]], ...]:
-    return tuple((name, kind.triggers) for name, kind in KINDS.items() if kind.triggers)
+    """Every registered kind's triggers (rebuilt only when a kind is added)."""
+    if not _SPEC or _SPEC[0][0] != len(KINDS):
+        spec = tuple((name, kind.triggers) for name, kind in KINDS.items() if kind.triggers)
+        _SPEC[:] = [(len(KINDS), spec)]
+    return _SPEC[0][1]
 
 
 class Scan:
@@ -87,7 +94,7 @@ class Scan:
         self.region = (region or "GB").upper()
         self.prefilter = prefilter
         self._lower: str | None = None
-        self._windows: dict[str, list[tuple[int, int]]] | None | bool = False
+        self._windows: dict[str, list[tuple[int, int]]] | bool | None = False
 
     def windows(self, kind: str) -> list[tuple[int, int]]:
         """Where ``kind`` should search: the merged windows around its triggers (whole text without

@@ -24,6 +24,10 @@ except ImportError:  # pragma: no cover - the fallback is tested by forcing it
 Trigger = tuple[str, int, int]
 """(Hyperscan pattern, characters to look before the trigger, characters to look after it)."""
 
+TRIGGER_WIDTH = 100
+"""Hyperscan is run without start-of-match tracking (several times faster), so a window starts this many
+characters (more than any trigger is long; longer ones say so in their margin) before the trigger's end."""
+
 _WS = re.compile(r"\s")
 
 
@@ -38,7 +42,7 @@ def _database(kinds: tuple[tuple[str, tuple[Trigger, ...]], ...]) -> tuple[Any, 
             meaning.append((name, before, after))
     db = hyperscan.Database()
     db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions),
-               flags=[hyperscan.HS_FLAG_SOM_LEFTMOST | hyperscan.HS_FLAG_UTF8] * len(expressions))
+               flags=[0] * len(expressions))
     return db, meaning
 
 
@@ -60,15 +64,18 @@ def windows(text: str, kinds: tuple[tuple[str, tuple[Trigger, ...]], ...],
 
     try:
         db.scan(data, match_event_handler=on_match)
-    except Exception:  # noqa: BLE001 - any scan failure: fall back to searching everywhere
+    except Exception:
         return None
     if len(data) != len(text):  # non-ASCII: byte offsets -> character offsets
-        raw = _to_chars(data, raw)
+        try:
+            raw = _to_chars(data, raw)
+        except UnicodeDecodeError:
+            return None
     n = len(text)
     per: dict[str, list[tuple[int, int]]] = {}
     for expr_id, start, end in raw:
         name, before, after = meaning[expr_id]
-        per.setdefault(name, []).append((max(0, start - before), min(n, end + after)))
+        per.setdefault(name, []).append((max(0, end - TRIGGER_WIDTH - before), min(n, end + after)))
     out: dict[str, list[tuple[int, int]]] = {}
     for name, spans in per.items():
         spans.sort()
@@ -85,11 +92,15 @@ def windows(text: str, kinds: tuple[tuple[str, tuple[Trigger, ...]], ...],
 
 def _widen(text: str, s: int, e: int) -> tuple[int, int]:
     """Stretch a window to whole words (up to 2000 characters more), so no token is cut in half."""
-    lo = max(0, s - 200)
-    while s > lo and not text[s - 1].isspace():
-        s -= 1
-    m = _WS.search(text, e, min(len(text), e + 2000))
-    return s, (m.start() if m else min(len(text), e + 2000))
+    if s > 0:
+        lo = max(0, s - 200)
+        cut = max(text.rfind(" ", lo, s), text.rfind("\n", lo, s), text.rfind("\t", lo, s))
+        s = cut + 1 if cut >= 0 else lo
+    if e < len(text):
+        hi = min(len(text), e + 2000)
+        ends = [i for i in (text.find(" ", e, hi), text.find("\n", e, hi), text.find("\t", e, hi)) if i >= 0]
+        e = min(ends) if ends else hi
+    return s, e
 
 
 def _to_chars(data: bytes, raw: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -98,7 +109,7 @@ def _to_chars(data: bytes, raw: list[tuple[int, int, int]]) -> list[tuple[int, i
     chars = 0
     prev = 0
     for o in offsets:
-        chars += len(data[prev:o].decode("utf-8", "surrogatepass"))  # offsets fall on code-point starts
+        chars += len(data[prev:o].decode("utf-8", "surrogatepass"))  # raises if mid-character
         mapping[o] = chars
         prev = o
     return [(i, mapping[s], mapping[e]) for i, s, e in raw]

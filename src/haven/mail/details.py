@@ -110,24 +110,32 @@ def main_amount(norm: Normalized, payment_spans: list[tuple[int, int]]) -> Amoun
 
 
 @cache
-def _deadline_pattern() -> tuple[re.Pattern[str], dict[str, int], dict[str, int]]:
+def _deadline_pattern() -> tuple[re.Pattern[str], dict[str, int], dict[str, int], re.Pattern[str]]:
     numbers: dict[str, int] = {}
     units: dict[str, int] = {}
+    intros: set[str] = set()
     for lex in lexicons().values():
         numbers.update(lex.numbers)
         units.update(lex.units)
+        intros.update(lex.deadline_intro)
     num_words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(numbers, key=len, reverse=True))
     unit_words = "|".join(re.escape(w) for w in sorted(units, key=len, reverse=True))
     pattern = re.compile(
         rf"(?<![\w.,])(?:(?P<digits>\d{{1,3}})\s*|(?P<word>{num_words})\s+)"
         rf"(?:(?:business|working)\s+)?(?P<unit>{unit_words})\b"
     )
-    return pattern, numbers, units
+    intro_words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(intros, key=len, reverse=True))
+    intro = re.compile(rf"\b(?:{intro_words})\b")
+    return pattern, numbers, units, intro
 
 
-def find_deadline(norm: Normalized) -> Deadline | None:
-    """The first time limit given ("48 hours", "zwei Tage", "2 jours ouvrables")."""
-    pattern, numbers, units = _deadline_pattern()
+def find_deadline(norm: Normalized, payment_spans: list[tuple[int, int]] | None = None) -> Deadline | None:
+    """The time limit given ("you have 48 hours", "zwei Tage", "2 jours ouvrables").
+
+    A span of time counts as the deadline when words like "you have" / "within" come just before it, or
+    else when it is close to a payment word; other spans ("updated every 5 hrs") are ignored."""
+    pattern, numbers, units, intro = _deadline_pattern()
+    near_payment: Deadline | None = None
     for match in pattern.finditer(norm.folded):
         unit = match.group("unit")
         if unit in ("h", "u") and match.group("word"):
@@ -139,8 +147,14 @@ def find_deadline(norm: Normalized) -> Deadline | None:
         hours = count * units.get(unit, 0)
         if not 0 < hours <= 24 * 31:
             continue
-        return Deadline(" ".join(norm.clean[match.start():match.end()].split()), hours)
-    return None
+        found = Deadline(" ".join(norm.clean[match.start():match.end()].split()), hours)
+        if intro.search(norm.folded, max(0, match.start() - 40), match.start()):
+            return found
+        if near_payment is None and payment_spans and any(
+            abs(match.start() - end) < 200 or abs(start - match.end()) < 200 for start, end in payment_spans
+        ):
+            near_payment = found
+    return near_payment
 
 
 _TRAILING = ".,;:\"'\u201c\u201d\u2018\u2019)]>"

@@ -39,6 +39,7 @@ class Lexicon:
     password_stopwords: frozenset[str]
     numbers: dict[str, int]
     units: dict[str, int]
+    deadline_intro: list[str] = field(default_factory=list)
     currency: dict[str, str] = field(default_factory=dict)
 
 
@@ -63,6 +64,7 @@ def _load(text: str) -> Lexicon:
         password_stopwords=frozenset(extract.get("password_stopwords", [])),
         numbers={k: int(v) for k, v in deadline.get("numbers", {}).items()},
         units={k: int(v) for k, v in deadline.get("units", {}).items()},
+        deadline_intro=list(deadline.get("intro", [])),
         currency=dict(data.get("currency", {}).get("words", {})),
     )
 

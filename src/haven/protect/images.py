@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - pillow-heif is a dependency, but keep 
     HEIF_SUPPORTED = False
 
 MAX_PIXELS = 2 * Image.MAX_IMAGE_PIXELS  # ~179 million: Pillow's own hard limit
-FAST_MIN_SIDE = 384  # the fast path never decodes the short side below this many pixels
+FAST_MIN_SIDE = 512  # the fast path never decodes the short side below this many pixels
 MAX_ANIMATION_FRAMES = 60  # animated images: hash at most this many frames, spread evenly
 
 

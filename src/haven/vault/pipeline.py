@@ -34,10 +34,12 @@ Progress = Callable[[int, int, str], None]
 """``progress(done_bytes, total_bytes, current_file_name)``."""
 
 
-def _walk(path: Path) -> Iterator[Path]:
+def _walk(path: Path, skip: Path) -> Iterator[Path]:
     if path.is_dir() and not path.is_symlink():
+        if path.resolve() == skip:
+            return  # never import the case folder into itself
         for child in sorted(path.iterdir()):
-            yield from _walk(child)
+            yield from _walk(child, skip)
     else:
         yield path
 
@@ -56,7 +58,7 @@ def expand_paths(vault_root: Path, paths: Sequence[str | Path]) -> tuple[list[Pa
         if resolved == root or root in resolved.parents:
             bad.append(FileSummary(path=str(path), errors=["this is inside the case folder itself"]))
             continue
-        for file in _walk(path):
+        for file in _walk(path, root):
             if file.is_file():
                 files.append(file)
             elif not file.is_dir():
@@ -107,6 +109,34 @@ def _store_plain(
     except (HavenError, OSError) as exc:
         _discard_blobs(vault, sink)
         summary.errors.append(f"the file could not be kept either ({_reason(exc)})")
+
+
+def _add_perceptual(vault: Vault, sink: VaultSink, path: Path) -> None:
+    """Inside the file's transaction: perceptual hashes (PDQ / vPDQ via ``haven.protect``) of an intimate
+    image or video, made from the original in place, so a copy never has to exist to match it later."""
+    item = sink.source_item
+    if item is None:
+        return
+    try:
+        from haven.protect.hashing import hash_path
+
+        result = hash_path(path)
+    except Exception as exc:  # hashing is a bonus: the import itself stands without it
+        sink.warn(f"no perceptual hash could be made ({_reason(exc)})")
+        return
+    if result.sha256 != item.sha256:
+        sink.warn("no perceptual hash: the file changed while it was being read")
+        return
+    perceptual: dict[str, str] = {}
+    for kind, value in result.signals():
+        if kind not in ("sha256", "md5"):
+            perceptual.setdefault(kind, value)
+    if not perceptual:
+        return
+    item = item.model_copy(update={"perceptual": {**item.perceptual, **perceptual}})
+    vault._save_item(item)
+    vault._log_in_txn("perceptual-hash", {"item_id": item.id, "signals": sorted(perceptual)}, item.sha256)
+    sink.source_item = item
 
 
 def _discard_blobs(vault: Vault, sink: VaultSink) -> None:
@@ -180,6 +210,8 @@ def import_one(
                     "it changed while it was being read; please close the program "
                     "using it and import it again"
                 )
+            if intimate and sink.source_item is not None:
+                _add_perceptual(vault, sink, path)
             entry = vault._log_in_txn(
                 "import",
                 {

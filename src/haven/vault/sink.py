@@ -19,6 +19,7 @@ from haven import __version__
 from haven.core.errors import HavenError
 from haven.core.models import Item, Message
 from haven.vault import ledger
+from haven.vault.intimate import drop_container_copies, set_intimate
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -159,7 +160,7 @@ class VaultSink:
         if existing is not None:
             item = existing
             if self.intimate and not item.intimate:
-                item = vault._set_intimate(item, reason=f"imported with --intimate from {source_path}")
+                item = set_intimate(vault, item, reason=f"imported with --intimate from {source_path}")
         else:
             stored = not (minor and self.intimate)
             item = Item(
@@ -226,7 +227,7 @@ class VaultSink:
             vault._schedule_blob_removal(item.sha256)
             for parent in (parent_id, item.parent_id):
                 if parent:
-                    vault._drop_container_copies(parent)
+                    drop_container_copies(vault, parent)
         if first:
             self.source_item = item
             self.summary.sha256 = item.sha256

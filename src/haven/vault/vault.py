@@ -27,13 +27,9 @@ from haven.vault.blobs import BlobStore
 from haven.vault.db import DB_NAME, connect, create_schema
 from haven.vault.errors import ItemNotFound, VaultBusy, VaultExists
 from haven.vault.fsutil import sweep_stale_tmp
+from haven.vault.intimate import set_intimate
 from haven.vault.keys import HEADER_NAME, Header, KdfParams, VaultKeys, new_header, unlock, write_header
 from haven.vault.sink import ImportSummary
-
-MINOR_DROP_WARNING = (
-    "The stored copy was removed: it is or contains an intimate image of a person under 18, "
-    "which Haven records by hash and location only."
-)
 
 
 class Vault:
@@ -271,52 +267,6 @@ class Vault:
             (int(item.stored), int(item.intimate), item.model_dump_json(), item.id),
         )
 
-    def _set_intimate(self, item: Item, *, reason: str) -> Item:
-        """Inside a transaction: mark intimate; in a minor's case drop its copy and its containers' copies."""
-        drop = self.is_minor and item.stored
-        item = item.model_copy(
-            update={
-                "intimate": True,
-                "stored": item.stored and not drop,
-                "warnings": [*item.warnings, MINOR_DROP_WARNING] if drop else item.warnings,
-            }
-        )
-        self._save_item(item)
-        self._log_in_txn(
-            "mark-intimate", {"item_id": item.id, "reason": reason, "removed_copy": drop}, item.sha256
-        )
-        if self.is_minor:
-            self._schedule_blob_removal(item.sha256)
-            if item.parent_id:
-                self._drop_container_copies(item.parent_id)
-            for loc in self.item_locations(item.id):
-                if loc["parent_id"]:
-                    self._drop_container_copies(loc["parent_id"])
-        return item
-
-    def _drop_container_copies(self, item_id: str, _seen: set[str] | None = None) -> None:
-        """Inside a transaction: a container (zip, email) of a minor's intimate image loses its copy too."""
-        seen = _seen if _seen is not None else set()
-        if item_id in seen:
-            return
-        seen.add(item_id)
-        row = self._conn.execute("SELECT data FROM items WHERE id = ?", (item_id,)).fetchone()
-        if row is None:
-            return
-        item = Item.model_validate_json(row[0])
-        if item.stored:
-            item = item.model_copy(update={"stored": False, "warnings": [*item.warnings, MINOR_DROP_WARNING]})
-            self._save_item(item)
-            self._log_in_txn(
-                "drop-copy",
-                {"item_id": item.id, "reason": "contains an intimate image of a person under 18"},
-                item.sha256,
-            )
-            self._schedule_blob_removal(item.sha256)
-        parents = {item.parent_id} | {loc["parent_id"] for loc in self.item_locations(item.id)}
-        for parent in parents - {None}:
-            self._drop_container_copies(parent, seen)  # type: ignore[arg-type]
-
     def mark_intimate(self, item_id: str, *, force: bool = False) -> Item:
         """Mark an item as an intimate image (never shown, never exported without consent). In a case for
         a person under 18 its stored copy, and the copies of any zip or email it came in, are overwritten
@@ -325,7 +275,7 @@ class Vault:
             item = self.get_item(item_id)
             if item.intimate and not force:
                 return item
-            return self._set_intimate(item, reason="marked by the person")
+            return set_intimate(self, item, reason="marked by the person")
 
     # -- messages -----------------------------------------------------------------------------------
     def messages(self, conversation: str | None = None) -> Iterator[Message]:

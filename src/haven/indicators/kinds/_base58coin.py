@@ -19,7 +19,7 @@ CRYPTO_WORDS = re.compile(
 def find_base58(
     scan: Scan, kind: str, shape: re.Pattern[str], versions: dict[int, str], length: int = 21
 ) -> Iterator[Hit]:
-    for m in shape.finditer(scan.text):
+    for m in (m for ws, we in scan.windows(kind) for m in shape.finditer(scan.text, ws, we)):
         value = m.group()
         payload = b58check_payload(value)
         if payload is None:

@@ -95,14 +95,19 @@ def _number(whole: str, frac: str | None, mult: str | None) -> str | None:
         Example("dinner was £45 and the tickets cost £20 each"),
         Example("the jacket is on sale for $79.99"),
     ],
+    triggers=[
+        ("£|€|\\$|₹|₦", 6, 30),
+        (r"(?i)(usd|gbp|eur|btc|eth|usdt|inr|ngn)\s?\d", 4, 30),
+        (r"(?i)\d\s?(k\s?)?(pounds?|quid|gbp|usd|dollars?|bucks|eur|euros?|btc|bitcoins?|eth|ethereum|usdt|inr|"
+         r"rupees?|naira|ngn)", 30, 4),
+    ],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     text = scan.text
-    if not any(c in text for c in "£$€₹₦") and not any(c.isdigit() for c in text[:20000]):
-        return
+    windows = scan.windows("amount")
     low = scan.lower
     spans: list[tuple[int, int, str, str]] = []
-    for m in _SYM.finditer(text):
+    for m in (m for ws, we in windows for m in _SYM.finditer(text, ws, we)):
         cur = _CURRENCY[m.group(1).lower()]
         whole, frac = m.group(2), m.group(3)
         if cur == "EUR" and frac and len(frac) == 3 and "," not in whole:  # "€1.000" = one thousand
@@ -110,7 +115,7 @@ def find(scan: Scan) -> Iterator[Hit]:
         num = _number(whole, frac, m.group(4))
         if num:
             spans.append((m.start(), m.end(), cur, num))
-    for m in _WORD.finditer(text):
+    for m in (m for ws, we in windows for m in _WORD.finditer(text, ws, we)):
         cur = _CURRENCY.get(m.group(4).lower())
         num = _number(m.group(1), m.group(2), m.group(3))
         if cur and num and not any(s < m.end() and m.start() < e for s, e, _, _ in spans):

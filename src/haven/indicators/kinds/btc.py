@@ -39,10 +39,12 @@ PRIORITY = 90
         Example("commit 3fd3180f5530cb26f6cc9ea316326a7a00729210 and version 3.20191021.1"),
         Example("order 1234567890123456789012345678 shipped"),
     ],
+    triggers=[(r"[13][1-9A-HJ-NP-Za-km-z]{25}", 2, 12), (r"(?i)(bc|tb)1[02-9ac-hj-np-z]{6}", 2, 90)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     text = scan.text
-    for m in _LEGACY.finditer(text):
+    spans = scan.windows("btc")
+    for m in (m for ws, we in spans for m in _LEGACY.finditer(text, ws, we)):
         value = m.group()
         payload = b58check_payload(value)
         if payload is None:
@@ -52,7 +54,7 @@ def find(scan: Scan) -> Iterator[Hit]:
         elif len(payload) == 21 and payload[0] in (0x00, 0x05):
             kind = "p2pkh" if payload[0] == 0 else "p2sh"
             yield Hit("btc", m.start(), m.end(), value, value, True, 1.0, {"type": kind}, PRIORITY)
-    for m in _SEGWIT.finditer(text):
+    for m in (m for ws, we in spans for m in _SEGWIT.finditer(text, ws, we)):
         value = m.group()
         low = value.lower()
         hrp = low[:2]

@@ -46,12 +46,21 @@ _ANCHOR = re.compile(r"\d|hour|day|night|noon|midnight|tomorrow|deadline|minute|
         Example("I'll see you in 2 hours at the station"),
         Example("delivery by tomorrow, see you"),
     ],
+    triggers=[
+        (r"(?i)(within|in|next|before|under|than|max|maximum|only|have|got)\s+(the\s+next\s+|only\s+)?"
+         r"(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty[- ]?four|forty[- ]?eight|"
+         r"seventy[- ]?two|a few|few)\s?(hours?|hrs?|h|minutes?|mins?|m|days?|seconds?|secs?)\b", 40, 5),
+        (r"(?i)(hours?|hrs?|h|minutes?|mins?|m|days?|seconds?|secs?)\s+(left|to pay|to send|or else|from now|max|"
+         r"deadline|remaining)", 40, 5),
+        (r"(?i)(by|before|until|till|untill|later than)\s+(tonight|today|tomorrow|midnight|noon|end of|eod|"
+         r"this evening|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}(:\d\d)?\s?(am|pm))",
+         5, 30),
+        (r"(?i)deadline", 5, 40),
+    ],
 )
 def find(scan: Scan) -> Iterator[Hit]:
-    if _ANCHOR.search(scan.text) is None:
-        return
     low = scan.lower
-    for m in _DEADLINE.finditer(scan.text):
+    for m in (m for ws, we in scan.windows("deadline") for m in _DEADLINE.finditer(scan.text, ws, we)):
         if not _THREAT.search(low, max(0, m.start() - 150), min(len(low), m.end() + 150)):
             continue
         norm = " ".join(m.group().lower().split())

@@ -23,6 +23,7 @@ _SHAPE = re.compile(r"(?<![0-9A-Za-z])[D9A][1-9A-HJ-NP-Za-km-z]{33}(?![0-9A-Za-z
         ),
         Example("Ref DQ7EQ8PQNQCGXHVjUH9tcdgmhbm5YBaMrX in the parcel note"),
     ],
+    triggers=[(r"[D9A][1-9A-HJ-NP-Za-km-z]{33}", 2, 2)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     yield from find_base58(scan, "doge", _SHAPE, {0x1E: "p2pkh", 0x16: "p2sh"})

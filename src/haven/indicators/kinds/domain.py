@@ -27,12 +27,13 @@ _LEFT = re.compile(
         Example("see README.md and setup.py, e.g. this"),
         Example("mail me at a@b.com"),
     ],
+    triggers=[(r"(?i)(\.|\[\.\]|\(\.\)|\[dot\])(" + "|".join(sorted(bare_tlds())) + ")", 200, 2)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     text = scan.text
     tlds = bare_tlds()
     last = -1
-    for m in _DOTTLD.finditer(text):
+    for m in (m for ws, we in scan.windows("domain") for m in _DOTTLD.finditer(text, ws, we)):
         if m.group(1).lower() not in tlds or m.start() < last:
             continue
         left = _LEFT.search(text, max(0, m.start() - 200), m.start())

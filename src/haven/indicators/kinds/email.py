@@ -59,12 +59,14 @@ _OBF_TLDS = frozenset(
         Example("meet me at the station dot com is not an email"),
         Example("see @jake on twitter, ping @home"),
     ],
+    triggers=[("@", 2, 260), (r"(?i)[\[({]\s?(at|@|dot|\.)\s?[\])}]", 90, 130), (r"(?i)\sdot\s", 90, 130)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     text = scan.text
     seen: list[tuple[int, int]] = []
+    spans = scan.windows("email")
     if "@" in text:
-        for m in _AT.finditer(text):
+        for m in (m for ws, we in spans for m in _AT.finditer(text, ws, we)):
             i = m.start()
             while i > 0 and text[i - 1] in _LOCAL:
                 i -= 1
@@ -75,7 +77,7 @@ def find(scan: Scan) -> Iterator[Hit]:
             value = text[i : m.end()]
             seen.append((i, m.end()))
             yield Hit("email", i, m.end(), value, value.lower(), True, 0.95, {}, 80)
-    anchors = [a.start() for a in _OBF_ANCHOR.finditer(text)]
+    anchors = [a.start() for ws, we in spans for a in _OBF_ANCHOR.finditer(text, ws, we)]
     last_end = -1
     for a in anchors:
         if a < last_end:

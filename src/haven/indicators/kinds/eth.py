@@ -29,9 +29,10 @@ _ETH = re.compile(r"(?<![0-9A-Za-z])0[xX][0-9a-fA-F]{40}(?![0-9A-Za-z])")
         ),
         Example("sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709 is not an address"),
     ],
+    triggers=[(r"0[xX][0-9a-fA-F]{40}", 1, 2)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
-    for m in _ETH.finditer(scan.text):
+    for m in (m for ws, we in scan.windows("eth") for m in _ETH.finditer(scan.text, ws, we)):
         value = m.group()
         body = value[2:]
         if body.islower() or body.isupper() or body.isdigit():

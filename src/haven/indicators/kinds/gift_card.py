@@ -49,14 +49,22 @@ def _fits(brand: str, code: str) -> bool:
         Example("amazon order 204-4419921-3382217 arrives Tuesday"),
         Example("my steam name is BIGGAMER2000 and SOMEWORDSHERE"),
     ],
+    triggers=[
+        (r"(?i)amazon|amzn|apple|itunes|i-tunes|app\s?store|google\s?play|play\s?store|google\s+gift|gplay|"
+         r"steam|paysafe|\bpsc\b", 220, 220)
+    ],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     low = scan.lower
-    brands = [(m.start(), m.end(), _BRAND_NAMES[m.lastindex - 1]) for m in _BRANDS.finditer(low)]
+    spans = scan.windows("gift-card")
+    brands = [
+        (m.start(), m.end(), _BRAND_NAMES[(m.lastindex or 1) - 1])
+        for ws, we in spans
+        for m in _BRANDS.finditer(low, ws, we)
+    ]
     if not brands:
         return
-    lo, hi = max(0, brands[0][0] - 200), min(len(low), brands[-1][1] + 200)
-    for m in _CODE.finditer(scan.text, lo, hi):
+    for m in (m for ws, we in spans for m in _CODE.finditer(scan.text, ws, we)):
         found = _best(m, brands)
         if found:
             start, end, brand, code = found

@@ -158,11 +158,18 @@ def handle_hit(
         Example("my snap is down today, see you in sc tomorrow"),
         Example("instagram.com/p/Cx12abc is a post, not a profile"),
     ],
+    triggers=[
+        (r"(?i)(instagram\.com|instagr\.am|snapchat\.com|facebook\.com|fb\.com|m\.me|tiktok\.com|t\.me|"
+         r"telegram\.me|wa\.me|twitter\.com|x\.com|kik\.me|discord\.gg|discord\.com)/", 30, 80),
+        (r"(?i)snap|insta|skype|telegram|kik|discord|tik\s?tok|twitter|facebook|\big\b|\bsc\b|\btg\b|\bfb\b",
+         3, 90),
+    ],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     text = scan.text
+    spans = scan.windows("handle")
     if "/" in text:
-        for m in _LINK.finditer(text):
+        for m in (m for ws, we in spans for m in _LINK.finditer(text, ws, we)):
             platform = _LINK_PLATFORM[m.group(1).lower()]
             name = m.group(2).rstrip(".-")
             if name.lower() in _RESERVED or not name:
@@ -177,10 +184,8 @@ def find(scan: Scan) -> Iterator[Hit]:
                     continue
                 name = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
             yield handle_hit(platform, name, m.start(), end, text[m.start() : end], 0.95, "link")
-    if _ANCHOR.search(scan.lower) is None:
-        return
     stop = stopwords()
-    for m in _PROSE.finditer(text):
+    for m in (m for ws, we in spans for m in _PROSE.finditer(text, ws, we)):
         word = re.sub(r"\s", "", m.group(1).lower())
         platform = _WORD_PLATFORM[word]
         name = m.group(2)

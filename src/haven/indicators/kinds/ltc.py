@@ -27,10 +27,11 @@ _SEGWIT = re.compile(r"(?<![0-9A-Za-z])(?:ltc|LTC)1[02-9ac-hj-np-zAC-HJ-NP-Z]{6,
         ),
         Example("Manchester United 2 Liverpool 1 LiverpoolFootballClubFanZone2024"),
     ],
+    triggers=[(r"[LM][1-9A-HJ-NP-Za-km-z]{26}", 2, 10), (r"(?i)ltc1[02-9ac-hj-np-z]{6}", 2, 90)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     yield from find_base58(scan, "ltc", _LEGACY, {0x30: "p2pkh", 0x32: "p2sh"})
-    for m in _SEGWIT.finditer(scan.text):
+    for m in (m for ws, we in scan.windows("ltc") for m in _SEGWIT.finditer(scan.text, ws, we)):
         value = m.group()
         dec = segwit_decode("ltc", value)
         if dec is not None:

@@ -25,15 +25,15 @@ _CODE = re.compile(r"(?<![\d-])(\d{2,4})[- ]?(\d{2,4})(?:[- ]?(\d{2,4}))?(?![\d-
         Example("my order reference 12345678 from Argos"),
         Example("moneygram is fine, I have 12345678 followers"),
     ],
+    triggers=[(r"(?i)money\s?gram|\bmgi?\b", 270, 270)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     low = scan.lower
-    if "gram" not in low and "mg" not in low:
-        return
-    brands = [(w.start(), w.end()) for w in _BRAND.finditer(low)]
+    spans = scan.windows("moneygram-ref")
+    brands = [(w.start(), w.end()) for ws, we in spans for w in _BRAND.finditer(low, ws, we)]
     if not brands:
         return
-    for m in _CODE.finditer(scan.text, max(0, brands[0][0] - 250), min(len(low), brands[-1][1] + 250)):
+    for m in (m for ws, we in spans for m in _CODE.finditer(scan.text, ws, we)):
         digits = "".join(g or "" for g in m.groups())
         if len(digits) != 8:
             continue

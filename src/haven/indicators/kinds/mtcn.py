@@ -21,14 +21,14 @@ _CODE = re.compile(r"(?<![\d-])(\d{3})[- .]?(\d{3})[- .]?(\d{4})(?![\d-])")
         Example("send it by western union and give me the mtcn: 8213456690", ("8213456690",)),
         Example("call me on 0791 123 4567, my tracking number 1234567890"),
     ],
+    triggers=[(r"(?i)mtcn|western\s*union|\bwu\b|money\s+transfer\s+control|control\s+(number|no)", 220, 220)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     low = scan.lower
-    if "mtcn" not in low and "union" not in low and "wu" not in low and "control" not in low:
-        return
-    words = [(w.start(), w.end()) for w in _WORDS.finditer(low)]
+    spans = scan.windows("mtcn")
+    words = [(w.start(), w.end()) for ws, we in spans for w in _WORDS.finditer(low, ws, we)]
     if not words:
         return
-    for m in _CODE.finditer(scan.text, max(0, words[0][0] - 200), min(len(low), words[-1][1] + 200)):
+    for m in (m for ws, we in spans for m in _CODE.finditer(scan.text, ws, we)):
         if any(m.start() - 200 < e and s < m.end() + 200 for s, e in words):
             yield Hit("mtcn", m.start(), m.end(), m.group(), "".join(m.groups()), True, 0.85, {}, 70)

@@ -48,11 +48,10 @@ def name_hit(value: str, start: int, end: int, confidence: float, source: str) -
         Example("Call me Dave.", ("dave",)),
         Example("call me later when you can"),
     ],
+    triggers=[(r"(?i)my name|my names|i am called|i'm called|call me", 2, 75)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
-    if "name" not in scan.lower and "call" not in scan.lower:
-        return
-    for m in _NAME.finditer(scan.text):
+    for m in (m for ws, we in scan.windows("name") for m in _NAME.finditer(scan.text, ws, we)):
         value = m.group(1)
         if value.split()[0] in _NOT_NAMES:
             continue

@@ -43,11 +43,12 @@ def _trunk(region: str) -> str:
         Example("order #40219 was 2024-01-15, total 1,299.00, tracking 7700900123"),
         Example("ref 20240115 and 12345678"),
     ],
+    triggers=[(r"\+\s?\(?\d", 2, 30), (r"\d([\s().\-]{0,2}\d){6}", 4, 25)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     text = scan.text
     trunk = _trunk(scan.region)
-    for m in _CAND.finditer(text):
+    for m in (m for ws, we in scan.windows("phone") for m in _CAND.finditer(text, ws, we)):
         raw = m.group().rstrip(" \t(-/")
         digits = sum(c.isdigit() for c in raw)
         if not 7 <= digits <= 15 or raw.count(".") > 2:

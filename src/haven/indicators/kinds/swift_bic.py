@@ -28,13 +28,12 @@ _CODE = re.compile(
         Example("PLEASE TRANSFER IMMEDIATELY OR EVERYONE SEES"),
         Example("swift reply needed, ASAP PLEASE"),
     ],
+    triggers=[(r"(?i)swift|\bbic\b|bank\s+code|bank\s+identifier", 2, 60)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     low = scan.lower
-    if "swift" not in low and "bic" not in low and "bank" not in low:
-        return
     done: set[int] = set()
-    for w in _WORDS.finditer(low):
+    for w in (w for ws, we in scan.windows("swift-bic") for w in _WORDS.finditer(low, ws, we)):
         for m in _CODE.finditer(scan.text, w.end(), min(len(low), w.end() + 40)):
             code = m.group(1)
             if m.start() in done or (code.upper() != code and code.lower() != code):

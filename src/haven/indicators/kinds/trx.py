@@ -24,6 +24,7 @@ _SHAPE = re.compile(r"(?<![0-9A-Za-z])T[1-9A-HJ-NP-Za-km-z]{33}(?![0-9A-Za-z])")
         ),
         Example("The ThisIsAVeryLongCamelCaseIdentifierX in code"),
     ],
+    triggers=[(r"T[1-9A-HJ-NP-Za-km-z]{33}", 2, 2)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     yield from find_base58(scan, "trx", _SHAPE, {0x41: "tron"}, length=21)

@@ -24,10 +24,11 @@ _ACC_WORDS = re.compile(r"\b(?:acc(?:oun)?t?|a/c|acct|account\s*(?:no|number|num
         Example("s/c 09-01-28 a/c 40123456 name J Smith", ("09-01-28-40123456",)),
         Example("order 20-00-00 shipped, parcel 55779911"),
     ],
+    triggers=[(r"(?i)sort\s*-?code|sortcode|s/c|\bsc\b|\bsort\b", 90, 110)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     low = scan.lower
-    for w in _SORT_WORDS.finditer(low):
+    for w in (w for ws, we in scan.windows("uk-bank-account") for w in _SORT_WORDS.finditer(low, ws, we)):
         window_start, window_end = max(0, w.start() - 60), min(len(low), w.end() + 80)
         sort = _SORT.search(scan.text, w.end(), min(len(low), w.end() + 25))
         if sort is None:

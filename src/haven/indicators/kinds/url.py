@@ -83,11 +83,18 @@ def url_hits(scan: Scan, start: int, value: str, confidence: float) -> Iterator[
         Example("see bit.ly/3xYz12", ("bit.ly/3xYz12",)),
         Example("a URL-like version 1.2/3 and http:// alone"),
     ],
+    triggers=[
+        ("://", 12, 10),
+        (r"\[:\]//", 12, 10),
+        (r"(?i)www(\.|\[\.\]|\(\.\))", 2, 10),
+        (r"(?i)(\.|\[\.\]|\(\.\))[a-z]{2,12}/", 130, 10),
+    ],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     text = scan.text
     taken: list[tuple[int, int]] = []
-    for m in _URL.finditer(text):
+    spans = scan.windows("url")
+    for m in (m for ws, we in spans for m in _URL.finditer(text, ws, we)):
         value = _trim(m.group())
         if len(value) < len(m.group()) and value.endswith("://"):
             continue
@@ -96,7 +103,7 @@ def find(scan: Scan) -> Iterator[Hit]:
         taken.append((m.start(), m.start() + len(value)))
         yield from url_hits(scan, m.start(), value, 0.95)
     tlds = bare_tlds()
-    for m in _BARE.finditer(text):
+    for m in (m for ws, we in spans for m in _BARE.finditer(text, ws, we)):
         if m.group(1).lower() not in tlds or any(s <= m.start() < e for s, e in taken):
             continue
         left = _BARE_LEFT.search(text, max(0, m.start() - 120), m.start())

@@ -29,9 +29,10 @@ _DONATION = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb
         Example(f"xmr wallet {_DONATION[:-1]}B", invalid=(f"{_DONATION[:-1]}B",)),
         Example("4" * 95),
     ],
+    triggers=[(r"[48][1-9A-HJ-NP-Za-km-z]{94}", 20, 15)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
-    for m in _SHAPE.finditer(scan.text):
+    for m in (m for ws, we in scan.windows("xmr") for m in _SHAPE.finditer(scan.text, ws, we)):
         value = m.group()
         raw = monero_b58decode(value)
         ok = raw is not None and raw[0] in _TYPES and len(raw) in (69, 77)
