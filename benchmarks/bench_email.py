@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "data" / "email_eval"))
 
-from build import EvalEmail, build_all  # noqa: E402
+from build import CASES, EvalEmail, build_all  # noqa: E402
 
 from haven.importers.emailparse import parse_email  # noqa: E402
 from haven.mail import NOT, SCAM, TARGETED, VERDICTS, check_email  # noqa: E402
@@ -65,15 +65,19 @@ def prf(pairs: list[tuple[str, str]], label: str) -> tuple[float, float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=1, help="timing rounds over the whole set")
     parser.add_argument("--no-ocr", action="store_true", help="do not read text in pictures")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every misclassified email")
     args = parser.parse_args()
 
     emails = build_all() + real_emails()
-    print(f"evaluation set: {len(emails)} emails "
-          f"({', '.join(f'{k}={v}' for k, v in sorted(Counter(e.label for e in emails).items()))})")
+    print(
+        f"evaluation set: {len(emails)} emails "
+        f"({', '.join(f'{k}={v}' for k, v in sorted(Counter(e.label for e in emails).items()))})"
+    )
     check_email(emails[0].data, ocr=not args.no_ocr)  # warm up: load word lists and the language model
 
     preds: dict[str, str] = {}
@@ -98,8 +102,10 @@ def main() -> None:
 
     binary = [(g, p) for g, p in pairs if g in (SCAM, NOT)]
     p, r, n = prf(binary, SCAM)
-    print(f"\nscam-bluff vs not-sextortion (emails labelled one of the two, n={len(binary)}): "
-          f"precision {p:.3f}, recall {r:.3f}")
+    print(
+        f"\nscam-bluff vs not-sextortion (emails labelled one of the two, n={len(binary)}): "
+        f"precision {p:.3f}, recall {r:.3f}"
+    )
     any_pairs = [("sextortion" if g != NOT else NOT, "sextortion" if q != NOT else NOT) for g, q in pairs]
     p2, r2, _ = prf(any_pairs, "sextortion")
     print(f"any sextortion (scam-bluff or targeted) vs not-sextortion: precision {p2:.3f}, recall {r2:.3f}")
@@ -108,17 +114,32 @@ def main() -> None:
         right = sum(1 for g, q in sub if g == q)
         print(f"  {lang}: {right}/{len(sub)} correct")
     confusion = Counter((g, q) for g, q in pairs)
-    print("\nconfusion (gold -> predicted): " + ", ".join(f"{g}->{q}: {c}" for (g, q), c in sorted(confusion.items())))
+    print(
+        "\nconfusion (gold -> predicted): "
+        + ", ".join(f"{g}->{q}: {c}" for (g, q), c in sorted(confusion.items()))
+    )
     misses = [e for e in emails if preds[e.id] != e.label]
     if args.verbose or misses:
         for item in misses:
             print(f"  MISS {item.id}: gold {item.label}, got {preds[item.id]} {item.obfuscations}")
 
+    holdout = build_all(CASES.with_name("cases_holdout.toml"))
+    held = [(e.label, check_email(e.data, e.id, ocr=not args.no_ocr).verdict, e) for e in holdout]
+    print(f"\nheld-out set (written after tuning, never tuned on): {len(held)} emails")
+    for label in VERDICTS:
+        p3, r3, n3 = prf([(g, q) for g, q, _ in held], label)
+        print(f"{label:<16}{p3:>10.3f}{r3:>8.3f}{n3:>5}")
+    for gold, got, item in held:
+        if gold != got:
+            print(f"  MISS {item.id}: gold {gold}, got {got} {item.obfuscations}")
+
     base_pairs = [(e.label if e.label != TARGETED else SCAM, base_preds[e.id]) for e in emails]
     bp, br, _ = prf(base_pairs, SCAM)
     print(f"\nkeyword baseline (anchor), any sextortion: precision {bp:.3f}, recall {br:.3f}")
-    print(f"speed: haven {haven_rate:.1f} emails/s ({'no OCR' if args.no_ocr else 'with OCR'}), "
-          f"keyword baseline {base_rate:.1f} emails/s")
+    print(
+        f"speed: haven {haven_rate:.1f} emails/s ({'no OCR' if args.no_ocr else 'with OCR'}), "
+        f"keyword baseline {base_rate:.1f} emails/s"
+    )
     _ = parse_email  # the baseline uses the same parser through load_email
     print(f"ratio haven/keyword-baseline (emails/s): {haven_rate / base_rate:.4f}")
 

@@ -1,9 +1,12 @@
 """Benchmark the red-flag detector on the labelled conversation set (``data/flags_eval/``).
 
-Prints precision / recall per flag for each split (``dev`` was used to tune the lexicon; ``heldout`` and
-``heldout2`` were written before tuning; ``heldout`` was then looked at once and its errors fixed, so
-``heldout2`` is the only split never tuned on), checks that ordinary conversations get no
+Prints precision / recall per flag for each split, checks that ordinary conversations get no
 threat-to-share or payment-demand, checks who Haven thinks the victim is, and measures messages/s.
+
+Splits, honestly: ``dev`` was used to tune the lexicon. ``heldout``, ``heldout2`` and ``heldout3`` were
+each written before the lexicon saw them, scored once blind, and then their errors were fixed too; so
+every split is now tuned on. Their first, blind scores are in ``docs/usage/flags.md``. Write a new split
+to measure generalisation again.
 
 The speed anchor is a naive keyword baseline (labelled as such below: substring keywords per flag, no
 sides, no context). Its precision/recall is printed too, so the ratio is not read as "faster is better".
@@ -22,10 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import flags_eval  # noqa: E402
-
-from haven.core.models import Message  # noqa: E402
-from haven.flags import FLAG_NAMES, detect  # noqa: E402
+import flags_eval
+from haven.core.models import Message
+from haven.flags import FLAG_NAMES, detect
 
 NAIVE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "sexual-escalation": ("sexy", "naked", "nude", "hot", "bed", "clothes"),
@@ -78,7 +80,7 @@ def main() -> None:
     conversations = flags_eval.load()
     if flags_eval.STANDIN_USED:
         print("NOTE: haven.importers could not be imported; the stand-in reader in flags_eval.py was used")
-    splits = ["dev", "heldout", "heldout2"]
+    splits = ["dev", "heldout", "heldout2", "heldout3"]
     print(
         f"labelled set: {len(conversations)} conversations, "
         f"{sum(len(c.messages) for c in conversations)} messages, "
@@ -114,7 +116,8 @@ def main() -> None:
         if f != "self-harm-risk" and (all_scores.precision(f) < 0.9 or all_scores.recall(f) < 0.9)
     ]
     print(
-        f"targets (all splits): self-harm-risk recall {all_scores.recall('self-harm-risk'):.2f} (target 1.0); "
+        f"targets (all splits): self-harm-risk recall {all_scores.recall('self-harm-risk'):.2f} "
+        "(target 1.0); "
         f"flags below 0.9 P or R: {failed or 'none'}"
     )
 

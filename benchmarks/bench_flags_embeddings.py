@@ -29,24 +29,55 @@ HERE = Path(__file__).resolve().parent
 # Exemplars written from the advisories' descriptions of each step (not copied from the eval set).
 EXEMPLARS: dict[str, list[str]] = {
     "sexual-escalation": ["you are so sexy", "I want to see you naked", "let's talk dirty", "you turn me on"],
-    "image-request": ["send me a photo of you", "show me your body on webcam", "let's do a video call",
-                      "send nudes"],
-    "move-platform": ["add me on snapchat", "let's move this chat to whatsapp", "talk to me on skype instead",
-                      "give me your phone number"],
-    "identity-claim": ["I am a 24 year old nurse", "I am a soldier serving overseas", "I'm 16 and new at your school",
-                       "I am a widower working abroad"],
-    "recording-claim": ["I recorded you on camera", "I have screenshots of your photos", "I saved your video",
-                        "I have your nude pictures"],
-    "threat-to-share": ["I will send your video to your friends and family",
-                        "I will post your pictures online", "everyone you know will see this",
-                        "I will send it to your followers"],
-    "contact-list": ["I have a list of all your followers", "I know your family and your employer",
-                     "these are your friends on Facebook", "I have your contacts"],
-    "payment-demand": ["pay me or else", "send me money now", "buy gift cards and send me the codes",
-                       "send bitcoin to this wallet"],
+    "image-request": [
+        "send me a photo of you",
+        "show me your body on webcam",
+        "let's do a video call",
+        "send nudes",
+    ],
+    "move-platform": [
+        "add me on snapchat",
+        "let's move this chat to whatsapp",
+        "talk to me on skype instead",
+        "give me your phone number",
+    ],
+    "identity-claim": [
+        "I am a 24 year old nurse",
+        "I am a soldier serving overseas",
+        "I'm 16 and new at your school",
+        "I am a widower working abroad",
+    ],
+    "recording-claim": [
+        "I recorded you on camera",
+        "I have screenshots of your photos",
+        "I saved your video",
+        "I have your nude pictures",
+    ],
+    "threat-to-share": [
+        "I will send your video to your friends and family",
+        "I will post your pictures online",
+        "everyone you know will see this",
+        "I will send it to your followers",
+    ],
+    "contact-list": [
+        "I have a list of all your followers",
+        "I know your family and your employer",
+        "these are your friends on Facebook",
+        "I have your contacts",
+    ],
+    "payment-demand": [
+        "pay me or else",
+        "send me money now",
+        "buy gift cards and send me the codes",
+        "send bitcoin to this wallet",
+    ],
     "deadline": ["you have one hour", "pay before midnight", "time is running out", "you have 24 hours left"],
-    "self-harm-risk": ["I want to die", "I am going to kill myself", "I can't go on anymore",
-                       "there is no point in living"],
+    "self-harm-risk": [
+        "I want to die",
+        "I am going to kill myself",
+        "I can't go on anymore",
+        "there is no point in living",
+    ],
 }
 SELF_HARM = "self-harm-risk"
 
@@ -70,7 +101,6 @@ def main() -> int:
         return 0
     _add_haven(args.haven_venv)
     import flags_eval
-
     from haven.core.models import Message
     from haven.flags import FLAG_NAMES, detect, load_lexicon
 
@@ -79,9 +109,14 @@ def main() -> int:
     names = list(EXEMPLARS)
     ex_emb = {f: model.encode(EXEMPLARS[f], normalize_embeddings=True) for f in names}
 
+    cache: dict[str, dict[str, float]] = {}
+
     def similarities(texts: list[str]) -> list[dict[str, float]]:
-        emb = model.encode(texts, normalize_embeddings=True, batch_size=64)
-        return [{f: float((ex_emb[f] @ e).max()) for f in names} for e in emb]
+        new = [t for t in dict.fromkeys(texts) if t not in cache]
+        if new:
+            for t, e in zip(new, model.encode(new, normalize_embeddings=True, batch_size=64), strict=True):
+                cache[t] = {f: float((ex_emb[f] @ e).max()) for f in names}
+        return [cache[t] for t in texts]
 
     def combined(messages: list[Message], threshold: float) -> dict[str, set[str]]:
         report = detect(messages)
@@ -123,14 +158,14 @@ def main() -> int:
         return 2 * tp / max(2 * tp + fp + fn, 1)
 
     best_t, best_f1 = 1.0, -1.0
-    for t in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8):
+    for t in (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8):
         score = flags_eval.score(dev, lambda ms, t=t: combined(ms, t))
         print(f"dev threshold {t:.2f}: micro F1 {f1(score):.3f}")
         if f1(score) > best_f1:
             best_t, best_f1 = t, f1(score)
     print(f"chosen threshold (dev only): {best_t}")
 
-    for split in ("dev", "heldout", "heldout2"):
+    for split in ("dev", "heldout", "heldout2", "heldout3"):
         chosen = [c for c in conversations if c.split == split]
         a = flags_eval.score(chosen, lexicon_only)
         b = flags_eval.score(chosen, lambda ms: combined(ms, best_t))
@@ -143,8 +178,10 @@ def main() -> int:
     para = json.loads((flags_eval.EVAL_DIR / "paraphrases.json").read_text(encoding="utf-8"))
 
     def chat(lines: list[tuple[str, str]]) -> list[Message]:
-        return [Message(id=f"p{i}", source_format="test", conversation="p", sender=s, text=t)
-                for i, (s, t) in enumerate(lines)]
+        return [
+            Message(id=f"p{i}", source_format="test", conversation="p", sender=s, text=t)
+            for i, (s, t) in enumerate(lines)
+        ]
 
     setup = [("Them", "I recorded you. Pay or I send it to your family."), ("Me", "please don't")]
     rows = []
@@ -152,21 +189,35 @@ def main() -> int:
         hits = {}
         for flag, phrases in para["positives"].items():
             who = "Me" if flag == SELF_HARM else "Them"
-            hits[flag] = sum(flag in fn(chat([*setup, (who, p)])).get(f"p{len(setup)}", set()) for p in phrases)
+            hits[flag] = sum(
+                flag in fn(chat([*setup, (who, p)])).get(f"p{len(setup)}", set()) for p in phrases
+            )
         false = sum(bool(fn(chat([("Friend", "hey"), ("Other", n)])).get("p1")) for n in para["negatives"])
         rows.append((system, hits, false))
+    print("\n== sweep (not used to choose): all held-out splits, micro P/R with embeddings at each threshold")
+    held = [c for c in conversations if c.split != "dev"]
+    for t in (0.4, 0.5, 0.6, 0.7, 0.8):
+        sc = flags_eval.score(held, lambda ms, t=t: combined(ms, t))
+        tp, fp, fn_ = sum(sc.tp.values()), sum(sc.fp.values()), sum(sc.fn.values())
+        print(
+            f"threshold {t:.2f}: P {tp / max(tp + fp, 1):.3f} R {tp / max(tp + fn_, 1):.3f} "
+            f"self-harm R {sc.recall(SELF_HARM):.2f} ordinary violations {len(sc.ordinary_violations)}"
+        )
     print("\n== paraphrases.json (fresh phrasings): positives found per flag, and negatives flagged")
     for system, hits, false in rows:
         total = sum(len(v) for v in para["positives"].values())
-        print(f"{system:<20} recall {sum(hits.values())}/{total}  "
-              + " ".join(f"{k}={v}/{len(para['positives'][k])}" for k, v in hits.items())
-              + f"  | negatives flagged {false}/{len(para['negatives'])}")
+        print(
+            f"{system:<20} recall {sum(hits.values())}/{total}  "
+            + " ".join(f"{k}={v}/{len(para['positives'][k])}" for k, v in hits.items())
+            + f"  | negatives flagged {false}/{len(para['negatives'])}"
+        )
 
     messages = [m for c in conversations for m in c.messages]
     t0 = time.perf_counter()
     for c in conversations:
         lexicon_only(c.messages)
     lex_rate = len(messages) / (time.perf_counter() - t0)
+    cache.clear()  # time the embeddings too, not the cache
     t0 = time.perf_counter()
     for c in conversations:
         combined(c.messages, best_t)

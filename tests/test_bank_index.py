@@ -11,10 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from haven.bank import index as hindex
+from haven.bank import kernels
 from haven.bank.index import MAX_RADIUS, HammingIndex, Layout, hex_to_words, popcount_rows, words_to_hex
 
 
-def brute(words: np.ndarray, ids: np.ndarray, alive: np.ndarray, q: np.ndarray, r: int) -> list[tuple[int, int]]:
+def brute(
+    words: np.ndarray, ids: np.ndarray, alive: np.ndarray, q: np.ndarray, r: int
+) -> list[tuple[int, int]]:
     d = popcount_rows(words ^ q)
     hit = np.flatnonzero((d <= r) & alive)
     return sorted(zip(ids[hit].tolist(), d[hit].tolist(), strict=True), key=lambda x: (x[1], x[0]))
@@ -39,6 +42,10 @@ def layout(request, monkeypatch) -> str:
     return request.param
 
 
+def test_numba_kernels_are_used():
+    assert kernels.AVAILABLE and hindex.USE_KERNELS
+
+
 def test_layouts_cover_radius_31():
     for lay in (Layout.small(), Layout.large()):
         assert lay.covers(MAX_RADIUS) and not lay.covers(MAX_RADIUS + 1)
@@ -46,8 +53,14 @@ def test_layouts_cover_radius_31():
         assert all(s + b <= 64 for s, b in zip(lay.shift, lay.bits, strict=True))  # never straddles a word
 
 
-CASES = dict(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 300), radius=st.integers(0, MAX_RADIUS),
-             n_delete=st.integers(0, 50), n_add=st.integers(0, 50), merge=st.booleans())
+CASES = dict(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 300),
+    radius=st.integers(0, MAX_RADIUS),
+    n_delete=st.integers(0, 50),
+    n_add=st.integers(0, 50),
+    merge=st.booleans(),
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -76,8 +89,11 @@ def check_against_brute_force(seed, n, radius, n_delete, n_add, merge):
     for row in rng.choice(n, size=min(n_delete, n), replace=False):
         assert index.remove(words[row : row + 1], [ids[row]]) == 1
         alive[row] = False
-    extra = np.array([near(rng, words[rng.integers(n)], int(rng.integers(0, 40))) for _ in range(n_add)]
-                     ).reshape(-1, 4).astype(np.uint64)
+    extra = (
+        np.array([near(rng, words[rng.integers(n)], int(rng.integers(0, 40))) for _ in range(n_add)])
+        .reshape(-1, 4)
+        .astype(np.uint64)
+    )
     extra_ids = np.arange(10**6, 10**6 + n_add, dtype=np.int64)
     index.add(extra, extra_ids)
     words, ids = np.concatenate([words, extra]), np.concatenate([ids, extra_ids])
@@ -88,11 +104,14 @@ def check_against_brute_force(seed, n, radius, n_delete, n_add, merge):
     assert len(index) == int(alive.sum())
     queries = [near(rng, words[rng.integers(len(words))], int(rng.integers(0, 45))) for _ in range(12)]
     queries += list(rand_words(rng, 3))
-    batch = index.search_many(np.array(queries), radius)
-    for q, got in zip(queries, batch, strict=True):
-        want = brute(words, ids, alive, q, radius)
-        assert index.search(q, radius) == want
-        assert got == want
+    for compiled in (True, False):  # the numba kernels and the numpy reference path
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(hindex, "USE_KERNELS", compiled and kernels.AVAILABLE)
+            batch = index.search_many(np.array(queries), radius)
+            for q, got in zip(queries, batch, strict=True):
+                want = brute(words, ids, alive, q, radius)
+                assert index.search(q, radius) == want
+                assert got == want
 
 
 def test_merge_then_more_changes(layout):
@@ -140,7 +159,9 @@ def test_real_pdq_haystack_matches_brute_force(conformance: Path, layout):
     index = HammingIndex()
     index.bulk_load(words, ids)
     alive = np.ones(len(hexes), dtype=bool)
-    queries = hex_to_words([ln.strip().split(",")[0] for ln in needles.read_text().splitlines() if ln.strip()])
+    queries = hex_to_words(
+        [ln.strip().split(",")[0] for ln in needles.read_text().splitlines() if ln.strip()]
+    )
     total = 0
     for q in queries:
         want = brute(words, ids, alive, q, MAX_RADIUS)
@@ -161,3 +182,17 @@ def test_snapshot_round_trip(tmp_path: Path):
     assert len(again) == 490 and again.buffered == 0
     assert again.search(words[0], 0) == []
     assert again.search(near(rng, words[42], 20)) == [(42, 20)]
+
+
+def test_capacity_grows_in_background_and_foreground():
+    """Adds past the reserved rows copy in the foreground; ``maintain`` reserves ahead in the background."""
+    rng = np.random.default_rng(11)
+    words = rand_words(rng, 100 + 2 * hindex.HEADROOM)
+    index = HammingIndex()
+    index.bulk_load(words[:100], np.arange(100))
+    index.add(words[100:], np.arange(100, len(words)))  # beyond the headroom: grows now
+    assert index.maintenance_due()
+    index.maintain()  # merges and reserves room for the next adds
+    assert index.buffered == 0 and not index.maintenance_due()
+    for row in (0, 150, len(words) - 1):
+        assert index.search(near(rng, words[row], 25)) == [(row, 25)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from test_bank_api import PDQ, PDQ_NEAR, exercise_bank
 from test_bank_support import make_key, pg_available, postgres, running
 
@@ -36,7 +37,8 @@ def test_restart_postgres(pg_url: str, tmp_path: Path):
         found = p.get("/v1/match", params={"signal_type": "pdq", "signal": PDQ_NEAR}).json()["matches"]
         assert any(m["distance"] == 8 for m in found)
         with server.client(sub) as s:
-            assert s.post(f"/v1/cases/{case['case_number']}/withdraw", json={"pin": case["pin"]}).status_code == 200
-        found = p.get("/v1/match", params={"signal_type": "pdq", "signal": PDQ_NEAR}).json()["matches"]
-        assert all(m["signal_id"] != found for m in found) and not any(
-            m["distance"] == 8 and m["signal_id"] == case.get("signal_id") for m in found)
+            assert (
+                s.post(f"/v1/cases/{case['case_number']}/withdraw", json={"pin": case["pin"]}).status_code
+                == 200
+            )
+        assert p.get("/v1/match", params={"signal_type": "pdq", "signal": PDQ_NEAR}).json()["matches"] == []

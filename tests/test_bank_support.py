@@ -33,10 +33,36 @@ def free_port() -> int:
 
 
 def make_key(database: str, role: str, name: str) -> str:
+    """A key made in-process (fast); :func:`make_key_cli` goes through the documented command."""
+    from haven.bank.db import make_engine
+    from haven.bank.keys import create_key
+
+    engine = make_engine(database)
+    try:
+        return create_key(engine, name, role)
+    finally:
+        engine.dispose()
+
+
+def make_key_cli(database: str, role: str, name: str) -> str:
     out = subprocess.run(
-        [*haven_cmd(), "bank", "keys", "create", "--role", role, "--name", name, "--database", database,
-         "--format", "json"],
-        capture_output=True, text=True, check=True,
+        [
+            *haven_cmd(),
+            "bank",
+            "keys",
+            "create",
+            "--role",
+            role,
+            "--name",
+            name,
+            "--database",
+            database,
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout)["key"]
 
@@ -48,11 +74,25 @@ class Server:
         self.database = database
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.NamedTemporaryFile(prefix="haven-bank-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
+            prefix="haven-bank-", suffix=".log", delete=False
+        )
         self.proc = subprocess.Popen(
-            [*haven_cmd(), "bank", "serve", "--database", database, "--host", "127.0.0.1", "--port",
-             str(self.port), *extra],
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                *haven_cmd(),
+                "bank",
+                "serve",
+                "--database",
+                database,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                *extra,
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -115,18 +155,36 @@ def postgres() -> Iterator[str]:
         base.chmod(0o700)
         as_pg = ["runuser", "-u", "postgres", "--"]
     user = "postgres" if as_pg else os.environ.get("USER", "postgres")
-    subprocess.run([*as_pg, str(PG_BIN / "initdb"), "-D", str(data), "-U", user, "-A", "trust",
-                    "--no-sync"], check=True, capture_output=True)
     subprocess.run(
-        [*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "-o",
-         f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-        check=True, capture_output=True,
+        [*as_pg, str(PG_BIN / "initdb"), "-D", str(data), "-U", user, "-A", "trust", "--no-sync"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *as_pg,
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(base / "log"),
+            "-w",
+            "-o",
+            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
     )
     try:
-        subprocess.run([*as_pg, str(PG_BIN / "createdb"), "-h", str(sock), "-p", str(port), "-U", user, "bank"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*as_pg, str(PG_BIN / "createdb"), "-h", str(sock), "-p", str(port), "-U", user, "bank"],
+            check=True,
+            capture_output=True,
+        )
         yield f"postgresql://{user}@127.0.0.1:{port}/bank"
     finally:
-        subprocess.run([*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(base, ignore_errors=True)

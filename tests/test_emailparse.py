@@ -63,7 +63,8 @@ def test_7bit_mails_and_the_negative(corpora: Path) -> None:
 
 # ----------------------------------------------------------------------------------------- MIME fixtures
 
-MULTIPART = b"""Received: from b.example (b.example [192.0.2.2]) by mx.example; Tue, 1 Mar 2022 10:00:02 +0000
+MULTIPART = (
+    b"""Received: from b.example (b.example [192.0.2.2]) by mx.example; Tue, 1 Mar 2022 10:00:02 +0000
 Received: from a.example (a.example [192.0.2.1]) by b.example; Tue, 1 Mar 2022 10:00:01 +0000
 Authentication-Results: mx.example; spf=fail smtp.mailfrom=you@example.org; dkim=none; dmarc=fail
 From: =?iso-8859-1?q?J=F6rg_M=FCller?= <you@example.org>
@@ -93,17 +94,21 @@ Content-Type: multipart/related; boundary="REL"
 Content-Type: text/html; charset="utf-8"
 Content-Transfer-Encoding: base64
 
-""" + base64.encodebytes(
-    "<html><body><p>Grüße! Zahle <b>500</b> € an b<span>c1q</span>xyz</p>"
-    "<img src='cid:img1'></body></html>".encode()
-) + b"""
+"""
+    + base64.encodebytes(
+        "<html><body><p>Grüße! Zahle <b>500</b> € an b<span>c1q</span>xyz</p>"
+        "<img src='cid:img1'></body></html>".encode()
+    )
+    + b"""
 --REL
 Content-Type: image/png
 Content-Transfer-Encoding: base64
 Content-ID: <img1>
 Content-Disposition: inline
 
-""" + base64.encodebytes(b"\x89PNG\r\n\x1a\nfakepng") + b"""
+"""
+    + base64.encodebytes(b"\x89PNG\r\n\x1a\nfakepng")
+    + b"""
 --REL--
 --ALT--
 --OUTER
@@ -111,7 +116,9 @@ Content-Type: application/pdf
 Content-Disposition: attachment; filename*=utf-8''Rechnung%20M%C3%A4rz.pdf
 Content-Transfer-Encoding: base64
 
-""" + base64.encodebytes(b"%PDF-1.4 fake") + b"""
+"""
+    + base64.encodebytes(b"%PDF-1.4 fake")
+    + b"""
 --OUTER
 Content-Type: message/rfc822
 Content-Disposition: attachment; filename="forwarded.eml"
@@ -122,6 +129,7 @@ Subject: inner subject
 inner body
 --OUTER--
 """
+)
 
 
 def test_multipart_every_part_decoded() -> None:
@@ -267,8 +275,18 @@ def test_iter_mbox_rejects_non_mbox(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------------- .msg
 
 
-def build_msg(path: Path, *, subject: str, body: str, sender_name: str, sender_email: str, to_name: str,
-              to_email: str, headers: str = "", attachment: tuple[str, str, bytes] | None = None) -> Path:
+def build_msg(
+    path: Path,
+    *,
+    subject: str,
+    body: str,
+    sender_name: str,
+    sender_email: str,
+    to_name: str,
+    to_email: str,
+    headers: str = "",
+    attachment: tuple[str, str, bytes] | None = None,
+) -> Path:
     """Write a small but real Outlook .msg (an OLE compound file in the MS-OXMSG layout) with
     extract-msg's own OLE writer: property streams, a recipient and optionally one attachment."""
     from extract_msg.ole_writer import OleWriter
@@ -290,8 +308,14 @@ def build_msg(path: Path, *, subject: str, body: str, sender_name: str, sender_e
     def properties(entries: list[tuple[int, bytes]], header: bytes) -> bytes:
         return header + b"".join(struct.pack("<II", tag, 6) + value for tag, value in entries)
 
-    props = [string(0x001A, "IPM.Note"), string(0x0037, subject), string(0x1000, body),
-             string(0x0C1A, sender_name), string(0x5D01, sender_email), string(0x0E04, to_name)]
+    props = [
+        string(0x001A, "IPM.Note"),
+        string(0x0037, subject),
+        string(0x1000, body),
+        string(0x0C1A, sender_name),
+        string(0x5D01, sender_email),
+        string(0x0E04, to_name),
+    ]
     if headers:
         props.append(string(0x007D, headers))
     writer.addEntry("__nameid_version1.0", storage=True)
@@ -299,16 +323,24 @@ def build_msg(path: Path, *, subject: str, body: str, sender_name: str, sender_e
         writer.addEntry(f"__nameid_version1.0/__substg1.0_{stream}", b"")
     recip = "__recip_version1.0_#00000000/"
     writer.addEntry(recip.rstrip("/"), storage=True)
-    recip_props = [string(0x3001, to_name, recip), string(0x39FE, to_email, recip),
-                   string(0x3003, to_email, recip), long(0x0C15, 1)]
+    recip_props = [
+        string(0x3001, to_name, recip),
+        string(0x39FE, to_email, recip),
+        string(0x3003, to_email, recip),
+        long(0x0C15, 1),
+    ]
     writer.addEntry(recip + "__properties_version1.0", properties(recip_props, b"\x00" * 8))
     attachments = 0
     if attachment:
         name, mime, data = attachment
         att = "__attach_version1.0_#00000000/"
         writer.addEntry(att.rstrip("/"), storage=True)
-        att_props = [string(0x3707, name, att), string(0x370E, mime, att), binary(0x3701, data, att),
-                     long(0x3705, 1)]
+        att_props = [
+            string(0x3707, name, att),
+            string(0x370E, mime, att),
+            binary(0x3701, data, att),
+            long(0x3705, 1),
+        ]
         writer.addEntry(att + "__properties_version1.0", properties(att_props, b"\x00" * 8))
         attachments = 1
     top = b"\x00" * 8 + struct.pack("<IIII", 1, attachments, 1, attachments) + b"\x00" * 8
@@ -318,15 +350,24 @@ def build_msg(path: Path, *, subject: str, body: str, sender_name: str, sender_e
 
 
 def test_parse_msg_with_transport_headers(tmp_path: Path) -> None:
-    headers = ("Received: from relay.example by mx.example; Mon, 16 May 2022 14:22:40 +0000\r\n"
-               "Authentication-Results: mx.example; dmarc=fail\r\n"
-               "From: Bad Actor <bad@example.com>\r\nTo: you@example.org\r\nSubject: Pay now\r\n"
-               "Reply-To: other@example.net\r\nDate: Mon, 16 May 2022 16:22:39 +0200\r\n"
-               "Message-ID: <m1@example.com>\r\n\r\n")
-    path = build_msg(tmp_path / "scam.msg", subject="Pay now", body="Send 0.1 BTC to my wallet.\r\nNow.",
-                     sender_name="Bad Actor", sender_email="bad@example.com", to_name="You",
-                     to_email="you@example.org", headers=headers,
-                     attachment=("photo.png", "image/png", b"\x89PNG\r\n\x1a\nfake"))
+    headers = (
+        "Received: from relay.example by mx.example; Mon, 16 May 2022 14:22:40 +0000\r\n"
+        "Authentication-Results: mx.example; dmarc=fail\r\n"
+        "From: Bad Actor <bad@example.com>\r\nTo: you@example.org\r\nSubject: Pay now\r\n"
+        "Reply-To: other@example.net\r\nDate: Mon, 16 May 2022 16:22:39 +0200\r\n"
+        "Message-ID: <m1@example.com>\r\n\r\n"
+    )
+    path = build_msg(
+        tmp_path / "scam.msg",
+        subject="Pay now",
+        body="Send 0.1 BTC to my wallet.\r\nNow.",
+        sender_name="Bad Actor",
+        sender_email="bad@example.com",
+        to_name="You",
+        to_email="you@example.org",
+        headers=headers,
+        attachment=("photo.png", "image/png", b"\x89PNG\r\n\x1a\nfake"),
+    )
     parsed = parse_msg(path)
     assert parsed.subject == "Pay now"
     assert parsed.from_address == "bad@example.com"
@@ -341,8 +382,15 @@ def test_parse_msg_with_transport_headers(tmp_path: Path) -> None:
 
 
 def test_parse_msg_without_transport_headers(tmp_path: Path) -> None:
-    path = build_msg(tmp_path / "plain.msg", subject="Hello", body="Just a note.", sender_name="Ann",
-                     sender_email="ann@example.com", to_name="Bo", to_email="bo@example.org")
+    path = build_msg(
+        tmp_path / "plain.msg",
+        subject="Hello",
+        body="Just a note.",
+        sender_name="Ann",
+        sender_email="ann@example.com",
+        to_name="Bo",
+        to_email="bo@example.org",
+    )
     parsed = parse_msg(path)
     assert parsed.subject == "Hello"
     assert parsed.from_address == "ann@example.com"

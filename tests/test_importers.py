@@ -145,6 +145,21 @@ def test_whatsapp_day_month_settled_by_a_late_date(tmp_path: Path) -> None:
     assert sink.messages[0].timestamp_utc == datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
 
 
+def test_whatsapp_stray_impossible_date_does_not_lose_the_chat(tmp_path: Path) -> None:
+    chat = tmp_path / "chat.txt"
+    lines = ["01/13/2024, 10:00 - Sam: a", "01/14/2024, 10:00 - Sam: b", "31/02/2024, 10:00 - Sam: pasted"]
+    chat.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sink = run("whatsapp", chat)
+    assert [m.text for m in sink.messages] == ["a", "b", "pasted"]
+    assert sink.messages[0].timestamp_utc == datetime(2024, 1, 13, 10, 0, tzinfo=UTC)  # m/d/y wins
+    assert (
+        sink.messages[2].timestamp_utc is None and sink.messages[2].timestamp_original == "31/02/2024, 10:00"
+    )
+    assert any("not a real date and time" in w for w in sink.warnings)
+    with pytest.raises(ImportFileError, match="date order"):
+        run("whatsapp", chat, date_order="dd-mm")
+
+
 def test_whatsapp_order_settled_by_message_order() -> None:
     order = DateOrder()
     for stamp in ("06/03/2017, 00:45", "08/05/2017, 01:48", "09/04/2017, 01:50"):

@@ -176,6 +176,17 @@ def test_whatsapp_wrong_encoding_is_a_clear_error(tmp_path: Path) -> None:
     assert not sink.items and not sink.messages
 
 
+def test_whatsapp_endless_line_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "chat.txt"
+    path.write_text("15/07/2024, 21:00 - Sam: " + "x" * 300 + "\n", encoding="utf-8")
+    from haven.importers.safety import text_lines
+
+    with open(path, "rb") as fh, pytest.raises(UnsafeInput, match="longer than 100"):
+        list(text_lines(fh, path.name, max_line=100))
+    with open(path, "rb") as fh:
+        assert len(list(text_lines(fh, path.name, max_line=1000))) == 1
+
+
 def test_signal_jsonl_with_a_bad_line_stores_nothing(tmp_path: Path) -> None:
     path = tmp_path / "data.json"
     path.write_text(
@@ -244,26 +255,51 @@ class CountingSink:
         pass
 
 
-def _peak(path: Path) -> tuple[int, int]:
+def _peak(name: str, path: Path) -> tuple[int, int]:
     sink = CountingSink()
     tracemalloc.start()
-    get_importer("whatsapp").run(path, sink)
+    get_importer(name).run(path, sink)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak, sink.count
 
 
-@pytest.mark.slow
-def test_whatsapp_memory_stays_flat_as_the_chat_grows(tmp_path: Path) -> None:
+def _write_whatsapp(path: Path, n: int) -> None:
     line = "15/07/2024, 21:{m:02d} - Sam: message number {i} with some words in it\nand a second line\n"
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(line.format(m=i % 60, i=i))
+
+
+def _write_telegram(path: Path, n: int) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(
+            '{"about": "", "chats": {"about": "", "list": [{"name": "Sam", "type": "personal_chat", '
+            '"id": 1, "messages": ['
+        )
+        for i in range(n):
+            msg = {
+                "id": i + 1,
+                "type": "message",
+                "date": "2024-03-16T10:00:00",
+                "date_unixtime": str(1710583200 + i),
+                "from": "Sam",
+                "from_id": "user1",
+                "text": ["message ", {"type": "bold", "text": str(i)}],
+            }
+            fh.write(("," if i else "") + json.dumps(msg))
+        fh.write("]}]}}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "writer"), [("whatsapp", _write_whatsapp), ("telegram", _write_telegram)])
+def test_memory_stays_flat_as_the_export_grows(tmp_path: Path, name: str, writer: Any) -> None:
     sizes = {}
-    for n in (2_000, 16_000):
-        path = tmp_path / f"chat{n}.txt"
-        with open(path, "w", encoding="utf-8") as fh:
-            for i in range(n):
-                fh.write(line.format(m=i % 60, i=i))
-        sizes[n] = _peak(path)
-    (small, small_count), (big, big_count) = sizes[2_000], sizes[16_000]
-    assert (small_count, big_count) == (2_000, 16_000)
-    # eight times the messages, about the same peak: keeping the 14,000 extra messages would cost ~20 MB
+    for n in (1_000, 8_000):
+        path = tmp_path / f"export{n}.{'txt' if name == 'whatsapp' else 'json'}"
+        writer(path, n)
+        sizes[n] = _peak(name, path)
+    (small, small_count), (big, big_count) = sizes[1_000], sizes[8_000]
+    assert (small_count, big_count) == (1_000, 8_000)
+    # eight times the messages, about the same peak: keeping the 7,000 extra messages would cost ~10 MB
     assert big < small + 2 * 1024 * 1024, (small, big)

@@ -11,8 +11,25 @@ from haven.indicators import KINDS, aggregate, extract, extract_messages
 from haven.indicators.extract import find_hits
 
 FIXED_KINDS = {
-    "email", "url", "domain", "phone", "handle", "btc", "ltc", "trx", "doge", "xmr", "eth", "iban",
-    "uk-bank-account", "swift-bic", "mtcn", "moneygram-ref", "gift-card", "amount", "deadline",
+    "email",
+    "url",
+    "domain",
+    "phone",
+    "handle",
+    "btc",
+    "ltc",
+    "trx",
+    "doge",
+    "xmr",
+    "eth",
+    "iban",
+    "uk-bank-account",
+    "swift-bic",
+    "mtcn",
+    "moneygram-ref",
+    "gift-card",
+    "amount",
+    "deadline",
 }
 
 EXAMPLES = [
@@ -23,7 +40,7 @@ EXAMPLES = [
 
 
 def test_registry_has_the_fixed_kind_names():
-    assert FIXED_KINDS <= set(KINDS.names())
+    assert set(KINDS.names()) >= FIXED_KINDS
     assert set(KINDS.names()) - FIXED_KINDS == {"name"}
 
 
@@ -47,8 +64,10 @@ def test_kind_examples(name, example):
 @pytest.mark.parametrize(("name", "example"), EXAMPLES)
 def test_prefilter_gives_the_same_findings_as_searching_everywhere(name, example):
     fast = [(h.kind, h.start, h.end, h.normalized, h.valid) for h in find_hits(example.text, example.region)]
-    slow = [(h.kind, h.start, h.end, h.normalized, h.valid)
-            for h in find_hits(example.text, example.region, prefilter=False)]
+    slow = [
+        (h.kind, h.start, h.end, h.normalized, h.valid)
+        for h in find_hits(example.text, example.region, prefilter=False)
+    ]
     assert fast == slow
 
 
@@ -58,7 +77,10 @@ def test_finding_fields_and_provenance_are_copied():
     found = {i.kind: i for i in extract(text, provenance=prov)}
     btc = found["btc"]
     assert (btc.value, btc.normalized, btc.valid) == (
-        "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", True)
+        "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        True,
+    )
     assert btc.provenance.item_id == "item-1" and btc.provenance.message_id == "msg-9"
     assert btc.provenance.field == "ocr"
     assert text[btc.provenance.start : btc.provenance.end] == btc.value
@@ -69,9 +91,11 @@ def test_finding_fields_and_provenance_are_copied():
 
 def test_region_changes_how_national_numbers_read():
     assert [i.normalized for i in extract("call 0803 123 4567", region="NG") if i.kind == "phone"] == [
-        "+2348031234567"]
+        "+2348031234567"
+    ]
     assert [i.normalized for i in extract("call (202) 555-0143 now", region="US") if i.kind == "phone"] == [
-        "+12025550143"]
+        "+12025550143"
+    ]
 
 
 def test_overlaps_prefer_the_specific_kind():
@@ -97,24 +121,65 @@ def _messages() -> list[Message]:
     t1 = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
     t2 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     return [
-        Message(id="m1", source_format="whatsapp", source_item_id="exp1", conversation="Jess",
-                sender="Jess 💋", sender_id="+44 7911 123456", timestamp_utc=t1,
-                text="Send £300 to 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 within 24 hours"),
-        Message(id="m2", source_format="whatsapp", source_item_id="exp1", conversation="Jess", sender="Me",
-                from_me=True, sender_id="+44 7412 345678", timestamp_utc=t1, text="please stop"),
-        Message(id="m3", source_format="telegram", source_item_id="exp2", conversation="Boss",
-                sender="Boss", sender_id="user55512", timestamp_utc=t2,
-                text="last chance 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"),
-        Message(id="m4", source_format="email", source_item_id="mail1", conversation="mail",
-                sender="Hacker", sender_id="hacker@evil-mail.ru", text="I recorded you.",
-                extra={"headers": [["From", "Hacker <hacker@evil-mail.ru>"], ["Reply-To", "pay@other.ru"],
-                                   ["Received", "from relay.example.net (10.0.0.1)"]]}),
+        Message(
+            id="m1",
+            source_format="whatsapp",
+            source_item_id="exp1",
+            conversation="Jess",
+            sender="Jess 💋",
+            sender_id="+44 7911 123456",
+            timestamp_utc=t1,
+            text="Send £300 to 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 within 24 hours",
+        ),
+        Message(
+            id="m2",
+            source_format="whatsapp",
+            source_item_id="exp1",
+            conversation="Jess",
+            sender="Me",
+            from_me=True,
+            sender_id="+44 7412 345678",
+            timestamp_utc=t1,
+            text="please stop",
+        ),
+        Message(
+            id="m3",
+            source_format="telegram",
+            source_item_id="exp2",
+            conversation="Boss",
+            sender="Boss",
+            sender_id="user55512",
+            timestamp_utc=t2,
+            text="last chance 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        ),
+        Message(
+            id="m4",
+            source_format="email",
+            source_item_id="mail1",
+            conversation="mail",
+            sender="Hacker",
+            sender_id="hacker@evil-mail.ru",
+            text="I recorded you.",
+            extra={
+                "headers": [
+                    ["From", "Hacker <hacker@evil-mail.ru>"],
+                    ["Reply-To", "pay@other.ru"],
+                    ["Received", "from relay.example.net (10.0.0.1)"],
+                ]
+            },
+        ),
     ]
 
 
 def test_extract_messages_covers_text_headers_senders_and_ocr():
-    item = Item(id="shot1", sha256="a" * 64, size=10, filename="shot.png", source_path="/x/shot.png",
-                ocr_text="snap: cash_queen99")
+    item = Item(
+        id="shot1",
+        sha256="a" * 64,
+        size=10,
+        filename="shot.png",
+        source_path="/x/shot.png",
+        ocr_text="snap: cash_queen99",
+    )
     found = extract_messages(_messages(), items=[item], region="GB")
     keys = {(i.kind, i.normalized, i.provenance.field) for i in found}
     assert ("btc", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "text") in keys

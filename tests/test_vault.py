@@ -298,3 +298,52 @@ def test_ledger_head_may_lag_but_not_be_forged(case_dir: Path, vault: Vault):
     forged["seq"] += 5
     head.write_text(json.dumps(forged))
     assert any("seal does not match" in p for p in vault.verify())
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK])
+def test_blob_roundtrip_at_chunk_edges(vault: Vault, size: int):
+    import io
+
+    data = os.urandom(size)
+    digest, created = vault.blobs.put(io.BytesIO(data))
+    assert created and digest.size == size
+    with vault.blobs.open(digest.sha256, size) as fh:
+        assert fh.read() == data
+    blob = vault.blobs.path_for(digest.sha256)
+    chunks = max(1, -(-size // CHUNK))
+    assert blob.stat().st_size == HEADER_SIZE + size + chunks * TAG
+    assert vault.blobs.check(digest.sha256, size) is None
+    assert vault.blobs.check(digest.sha256, size + 1) is not None  # a wrong recorded size is caught
+
+
+def test_verify_detects_deleted_item_and_message(busy_case: Path):
+    conn = _raw_conn(busy_case)
+    item_id = conn.execute("SELECT id FROM items WHERE data LIKE '%photo.jpg%'").fetchone()[0]
+    conn.close()
+    problems = _tampered(
+        busy_case,
+        ("DELETE FROM items WHERE id = ?", (item_id,)),
+        ("DELETE FROM messages WHERE rowid = (SELECT max(rowid) FROM messages)", ()),
+    )
+    assert any(item_id in p and "gone from the case" in p for p in problems), problems
+    assert any("were changed, added or deleted" in p for p in problems), problems
+
+
+def test_create_refuses_empty_passphrase_and_odd_age(tmp_path: Path):
+    from haven.core.errors import BadAnswers
+
+    with pytest.raises(BadAnswers):
+        Vault.create(tmp_path / "a", "", kdf=FAST_KDF)
+    with pytest.raises(BadAnswers):
+        Vault.create(tmp_path / "b", PASS, kdf=FAST_KDF, age=400)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_create_again_after_an_interrupted_create(tmp_path: Path):
+    d = tmp_path / "case"
+    Vault.create(d, PASS, kdf=FAST_KDF).close()
+    (d / "vault.json").unlink()  # as if create was killed just before writing its header
+    with pytest.raises(NotAVault):
+        Vault.open(d, PASS)
+    with Vault.create(d, PASS, kdf=FAST_KDF) as v:
+        assert v.verify() == [] and [e.action for e in v.ledger()] == ["create"]

@@ -315,3 +315,38 @@ def test_folder_holding_the_case_skips_the_case(tmp_path: Path):
     with Vault.create(home / "case", PASS, kdf=FAST_KDF) as v:
         summary = v.import_paths([home], fmt=ToyChat())
         assert summary.ok and [f.path for f in summary.files] == [str(home / "pics" / "shot.png")]
+
+
+def test_minor_reimport_after_marking_keeps_no_copy(minor_vault: Vault, src: Path):
+    minor_vault.import_paths([src / "one.txt"], fmt=ToyChat())
+    photo = next(i for i in minor_vault.items() if i.filename == "a.jpg")
+    minor_vault.mark_intimate(photo.id)
+    again = minor_vault.import_paths([src / "one.txt", src / "a.jpg"], fmt=ToyChat())
+    assert again.ok and again.new_messages == 0
+    assert not [i.filename for i in minor_vault.items() if i.stored]
+    assert not [p for p in (minor_vault.root / "blobs").rglob("*") if p.is_file()]
+    assert minor_vault.verify() == []
+
+
+def test_upload_is_imported_without_touching_disk(vault: Vault):
+    if not Path("/dev/shm").is_dir():
+        pytest.skip("no /dev/shm on this system: uploads are refused there (tested below)")
+    before = set(Path("/dev/shm").glob("haven-upload-*"))
+    data = b"TOYCHAT\n2024-01-05T10:00:00+00:00|Max|" + IMAGE_MARKER + b"|\n"
+    summary = vault.import_stream(io.BytesIO(data), "../../evil/chat.txt", fmt=ToyChat())
+    assert summary.ok and summary.path == "upload:chat.txt" and summary.new_messages == 1
+    item = vault.items()[0]
+    assert item.source_path == "upload:chat.txt" and vault.read_item(item.id) == data
+    assert vault.item_locations(item.id)[0]["source_path"] == "upload:chat.txt"
+    assert [e.params["path"] for e in vault.ledger() if e.action == "import"] == ["upload:chat.txt"]
+    assert set(Path("/dev/shm").glob("haven-upload-*")) == before
+    assert IMAGE_MARKER not in raw_bytes_of(vault.root)
+
+
+def test_upload_refused_without_memory_backed_storage(vault: Vault, monkeypatch: pytest.MonkeyPatch):
+    from haven.vault import pipeline
+
+    monkeypatch.setattr(pipeline, "SHM", Path("/nonexistent-shm"))
+    with pytest.raises(HavenError, match="cannot be taken in safely"):
+        vault.import_stream(io.BytesIO(b"x"), "a.txt", fmt=ToyChat())
+    assert vault.items() == []

@@ -16,6 +16,7 @@ import hashlib
 import json
 import random
 import string
+import warnings
 from pathlib import Path
 
 import base58
@@ -123,7 +124,9 @@ def _site() -> str:
 
 
 def _path() -> str:
-    return "/" + "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(rng.randrange(4, 10)))
+    return "/" + "".join(
+        rng.choice(string.ascii_lowercase + string.digits) for _ in range(rng.randrange(4, 10))
+    )
 
 
 def v_url() -> tuple[str, str, bool, str]:
@@ -179,16 +182,38 @@ def v_phone_intl() -> tuple[str, str, bool]:
 
 
 def _handle_name() -> str:
-    return rng.choice(FIRST) + rng.choice(["_", ".", ""]) + rng.choice(
-        [rng.choice(LAST), "xo", "official", "baby", "model"]) + str(rng.randrange(1, 999))
+    return (
+        rng.choice(FIRST)
+        + rng.choice(["_", ".", ""])
+        + rng.choice([rng.choice(LAST), "xo", "official", "baby", "model"])
+        + str(rng.randrange(1, 999))
+    )
 
 
 def v_iban() -> tuple[str, str, bool]:
+    """A valid IBAN. German and Spanish accounts carry national check digits that schwifty's generator does
+    not compute, so those are drawn until the account number is a real-shaped one (schwifty says so)."""
+    while True:
+        iban = _iban_candidate()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                IBAN(iban.compact, validate_bban=True)
+            break
+        except ValueError:
+            continue
+    compact = iban.compact
+    written = iban.formatted if rng.random() < 0.6 else compact
+    return written, compact, True
+
+
+def _iban_candidate() -> IBAN:
     country = rng.choice(["GB", "DE", "FR", "NL", "ES", "LT"])
     digits = lambda n: "".join(rng.choice(string.digits) for _ in range(n))  # noqa: E731
     if country == "GB":
-        iban = IBAN.generate("GB", bank_code=rng.choice(["BARC", "NWBK", "LOYD", "MIDL"]) + digits(6),
-                             account_code=digits(8))
+        iban = IBAN.generate(
+            "GB", bank_code=rng.choice(["BARC", "NWBK", "LOYD", "MIDL"]) + digits(6), account_code=digits(8)
+        )
     elif country == "DE":
         iban = IBAN.generate("DE", bank_code="37040044", account_code=digits(10))
     elif country == "FR":
@@ -199,9 +224,7 @@ def v_iban() -> tuple[str, str, bool]:
         iban = IBAN.generate("ES", bank_code="2100", branch_code="0418", account_code=digits(10))
     else:
         iban = IBAN.generate("LT", bank_code="32500", account_code=digits(11))
-    compact = iban.compact
-    written = iban.formatted if rng.random() < 0.6 else compact
-    return written, compact, True
+    return iban
 
 
 def v_iban_bad() -> tuple[str, str, bool]:
@@ -224,8 +247,18 @@ def v_ukbank() -> tuple[str, str, bool]:
     return written, "-".join(sc) + "-" + acc, True
 
 
-BICS = ["BARCGB22", "NWBKGB2L", "LOYDGB21XXX", "DEUTDEFF", "COBADEFFXXX", "BNPAFRPP", "INGBNL2A", "CITIUS33",
-        "REVOLT21", "UNCRITMM"]
+BICS = [
+    "BARCGB22",
+    "NWBKGB2L",
+    "LOYDGB21XXX",
+    "DEUTDEFF",
+    "COBADEFFXXX",
+    "BNPAFRPP",
+    "INGBNL2A",
+    "CITIUS33",
+    "REVOLT21",
+    "UNCRITMM",
+]
 
 
 def v_swift() -> tuple[str, str, bool]:
@@ -274,7 +307,7 @@ def v_gift(brand: str) -> tuple[str, str, bool]:
     return w, f"{brand}:{c}", True
 
 
-def E(kind: str, norm: str, valid: bool = True) -> dict[str, object]:  # noqa: N802
+def E(kind: str, norm: str, valid: bool = True) -> dict[str, object]:
     return {"kind": kind, "normalized": norm, "valid": valid}
 
 
@@ -287,14 +320,19 @@ def sextortion() -> list[dict[str, object]]:
 
     for _ in range(10):
         w, n, v = v_btc()
-        add(f"I have recorded you. Send $1450 in Bitcoin to my BTC wallet: {w}\nYou have 48 hours.",
-            [E("btc", n, v), E("amount", "USD:1450"), E("deadline", "you have 48 hours")])
+        add(
+            f"I have recorded you. Send $1450 in Bitcoin to my BTC wallet: {w}\nYou have 48 hours.",
+            [E("btc", n, v), E("amount", "USD:1450"), E("deadline", "you have 48 hours")],
+        )
     for _ in range(4):
         w, n, v = v_btc_typo()
         add(f"pay to this bitcoin address {w} now or everyone sees", [E("btc", n, v)])
     for _ in range(6):
         w, n, v = v_eth()
-        add(f"USDT ERC20 only. address {w} . 300 usdt or I post the video", [E("eth", n, v), E("amount", "USDT:300")])
+        add(
+            f"USDT ERC20 only. address {w} . 300 usdt or I post the video",
+            [E("eth", n, v), E("amount", "USDT:300")],
+        )
     for _ in range(5):
         w, n, v = v_ltc()
         add(f"litecoin is fine too {w}", [E("ltc", n, v)])
@@ -303,8 +341,10 @@ def sextortion() -> list[dict[str, object]]:
         add(f"doge: {w}", [E("doge", n, v)])
     for _ in range(6):
         w, n, v = v_trx()
-        add(f"send 500 USDT TRC20 to {w} within 24 hrs", [E("trx", n, v), E("amount", "USDT:500"),
-                                                            E("deadline", "within 24 hrs")])
+        add(
+            f"send 500 USDT TRC20 to {w} within 24 hrs",
+            [E("trx", n, v), E("amount", "USDT:500"), E("deadline", "within 24 hrs")],
+        )
     for _ in range(4):
         w, n, v = v_xmr()
         add(f"only monero now. {w}", [E("xmr", n, v)])
@@ -327,9 +367,14 @@ def sextortion() -> list[dict[str, object]]:
         w, n, v = v_phone_intl()
         add(f"call this number {w} or i send it", [E("phone", n, v)])
     platforms = [
-        ("snap: {h}", "snapchat"), ("add me on snap {h}", "snapchat"), ("my insta is @{h}", "instagram"),
-        ("ig: {h}", "instagram"), ("kik me at {h}", "kik"), ("telegram @{h}", "telegram"),
-        ("discord: {h}", "discord"), ("my tiktok is @{h}", "tiktok"),
+        ("snap: {h}", "snapchat"),
+        ("add me on snap {h}", "snapchat"),
+        ("my insta is @{h}", "instagram"),
+        ("ig: {h}", "instagram"),
+        ("kik me at {h}", "kik"),
+        ("telegram @{h}", "telegram"),
+        ("discord: {h}", "discord"),
+        ("my tiktok is @{h}", "tiktok"),
     ]
     for tmpl, platform in platforms * 2:
         h = _handle_name()
@@ -347,10 +392,10 @@ def sextortion() -> list[dict[str, object]]:
     for tmpl, platform, dom in links * 2:
         h = _handle_name()
         link = tmpl.format(h=h)
-        url_norm = link if "://" in link else link
-        add(f"this is my profile {link} follow me", [
-            E("handle", f"{platform}:{h.lower()}"), E("url", url_norm),
-            E("domain", dom)])
+        add(
+            f"this is my profile {link} follow me",
+            [E("handle", f"{platform}:{h.lower()}"), E("url", link), E("domain", dom)],
+        )
     for _ in range(8):
         w, n, v = v_iban()
         add(f"Or pay by bank transfer. IBAN: {w} Name: A. Popescu", [E("iban", n, v)])
@@ -359,7 +404,10 @@ def sextortion() -> list[dict[str, object]]:
         add(f"bank transfer iban {w}", [E("iban", n, v)])
     for _ in range(8):
         w, n, v = v_ukbank()
-        add(f"Transfer £250 to my account. {w}. Do it now.", [E("uk-bank-account", n, v), E("amount", "GBP:250")])
+        add(
+            f"Transfer £250 to my account. {w}. Do it now.",
+            [E("uk-bank-account", n, v), E("amount", "GBP:250")],
+        )
     for _ in range(6):
         w, n, v = v_swift()
         add(f"For international transfer use SWIFT {w}", [E("swift-bic", n, v)])
@@ -369,8 +417,13 @@ def sextortion() -> list[dict[str, object]]:
     for _ in range(5):
         w, n, v = v_moneygram()
         add(f"use moneygram, reference number {w}, name Adebayo", [E("moneygram-ref", n, v)])
-    brands = [("amazon", "Amazon gift card"), ("apple", "iTunes card"), ("google-play", "Google Play card"),
-              ("steam", "Steam card"), ("paysafecard", "paysafecard")]
+    brands = [
+        ("amazon", "Amazon gift card"),
+        ("apple", "iTunes card"),
+        ("google-play", "Google Play card"),
+        ("steam", "Steam card"),
+        ("paysafecard", "paysafecard"),
+    ]
     for brand, word in brands * 3:
         w, n, v = v_gift(brand)
         add(f"buy a {word} and send me the code. code: {w}", [E("gift-card", n, v)])
@@ -401,10 +454,12 @@ def sextortion() -> list[dict[str, object]]:
     for _ in range(6):
         bw, bn, _ = v_btc()
         ew, en, _ = v_email()
-        add(f"Hello! I am a hacker who has access to your operating system. I recorded you. "
+        add(
+            f"Hello! I am a hacker who has access to your operating system. I recorded you. "
             f"Transfer $1,300 to my bitcoin wallet {bw} . After payment I delete everything. "
             f"You have 50 hours. Reply to {ew} if you have questions.",
-            [E("btc", bn), E("amount", "USD:1300"), E("deadline", "you have 50 hours"), E("email", en)])
+            [E("btc", bn), E("amount", "USD:1300"), E("deadline", "you have 50 hours"), E("email", en)],
+        )
     return out
 
 
@@ -465,11 +520,15 @@ def ordinary() -> list[dict[str, object]]:
     for _ in range(4):
         w, n, v = v_email()
         add(f"send the form to {w} please", [E("email", n, v)])
-    add("news here https://www.bbc.co.uk/news/uk-12345678 crazy",
-        [E("url", "https://www.bbc.co.uk/news/uk-12345678"), E("domain", "bbc.co.uk")])
+    add(
+        "news here https://www.bbc.co.uk/news/uk-12345678 crazy",
+        [E("url", "https://www.bbc.co.uk/news/uk-12345678"), E("domain", "bbc.co.uk")],
+    )
     add("booked on booking.com for 3 nights", [E("domain", "booking.com")])
-    add("the recipe is on https://www.bbcgoodfood.com/recipes/lasagne",
-        [E("url", "https://www.bbcgoodfood.com/recipes/lasagne"), E("domain", "bbcgoodfood.com")])
+    add(
+        "the recipe is on https://www.bbcgoodfood.com/recipes/lasagne",
+        [E("url", "https://www.bbcgoodfood.com/recipes/lasagne"), E("domain", "bbcgoodfood.com")],
+    )
     return out
 
 

@@ -12,9 +12,9 @@ import random
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
@@ -42,11 +42,13 @@ def load_cases(path: Path = CASES) -> list[dict]:
 
 def _words_apply(text: str, rng: random.Random, rate: float, func) -> str:
     """Apply ``func`` to a share of the words, never touching payment addresses."""
+
     def repl(match: re.Match[str]) -> str:
         word = match.group(0)
         if ADDRESS_RE.fullmatch(word) or len(word) < 3 or rng.random() > rate:
             return word
         return func(word)
+
     return re.sub(r"[^\s]+", repl, text)
 
 
@@ -54,12 +56,14 @@ def zero_width(text: str, rng: random.Random) -> str:
     def insert(word: str) -> str:
         i = rng.randrange(1, len(word))
         return word[:i] + rng.choice(ZERO_WIDTH) + word[i:]
+
     return _words_apply(text, rng, 0.45, insert)
 
 
 def homoglyph(text: str, rng: random.Random) -> str:
     def swap(word: str) -> str:
         return "".join(HOMOGLYPHS.get(ch, ch) if rng.random() < 0.5 else ch for ch in word)
+
     return _words_apply(text, rng, 0.4, swap)
 
 
@@ -80,21 +84,23 @@ def html_split(text: str, rng: random.Random, junk: bool) -> str:
             out.append(w)
             if junk and rng.random() < 0.35:
                 style = rng.choice(("display:none", "font-size:0px", "visibility:hidden"))
-                out.append(f"<span style=\"{style}\">{rng.choice(JUNK)}</span>")
+                out.append(f'<span style="{style}">{rng.choice(JUNK)}</span>')
         paragraphs.append("<p>" + " ".join(out) + "</p>")
     return "<html><body>\n" + "\n".join(paragraphs) + "\n</body></html>"
 
 
 def photo_jpeg(seed: str) -> bytes:
-    """A photo-like JPEG (smooth gradients plus noise, no text)."""
+    """A photo-like JPEG: colour gradients plus independent noise in each channel, no text."""
     from PIL import Image
 
     rng = random.Random(seed)
     width, height = 480, 360
-    base = Image.linear_gradient("L").resize((width, height)).convert("RGB")
-    noise = Image.effect_noise((width, height), 40).convert("RGB")
-    tint = Image.new("RGB", (width, height), (rng.randrange(80, 200), rng.randrange(60, 160), 120))
-    img = Image.blend(Image.blend(base, noise, 0.4), tint, 0.4)
+    gradient = Image.linear_gradient("L").resize((width, height))
+    channels = []
+    for sigma in (rng.randrange(30, 60), rng.randrange(30, 60), rng.randrange(30, 60)):
+        noise = Image.effect_noise((width, height), sigma)
+        channels.append(Image.blend(gradient.rotate(rng.randrange(0, 360)), noise, 0.5))
+    img = Image.merge("RGB", channels)
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=85)
     return buf.getvalue()
@@ -151,8 +157,9 @@ def build(case: dict) -> EvalEmail:
     if "image-address" in obf:
         png = address_png(IMAGE_ADDRESS)
         if msg.get_content_type() == "text/plain":
-            msg.add_alternative(f"<html><body><p>{escape(body)}</p><img src=\"cid:wallet\"></body></html>",
-                                subtype="html")
+            msg.add_alternative(
+                f'<html><body><p>{escape(body)}</p><img src="cid:wallet"></body></html>', subtype="html"
+            )
             related_host = msg.get_payload()[1]
         else:
             related_host = msg

@@ -4,7 +4,6 @@ Every route but ``/v1/health`` needs ``Authorization: Bearer KEY`` and a role al
 bodies are accepted (no images, ever): other content types get 415, bodies over 2 MB get 413.
 """
 
-
 import os
 import threading
 from collections.abc import AsyncIterator
@@ -12,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -60,8 +59,11 @@ class BodyGuard:
             length = headers.get(b"content-length")
             error = None
             if ctype != b"application/json":
-                error = (415, "Send JSON (Content-Type: application/json). Only hash strings are accepted; "
-                              "images and files are never accepted.")
+                error = (
+                    415,
+                    "Send JSON (Content-Type: application/json). Only hash strings are accepted; "
+                    "images and files are never accepted.",
+                )
             elif length is None or not length.isdigit():
                 error = (411, "A Content-Length header is required.")
             elif int(length) > MAX_BODY:
@@ -116,15 +118,18 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
     app.add_middleware(BodyGuard)
     app.state.matcher, app.state.engine, app.state.dispatcher = matcher, engine, dispatcher
 
-    def allowed(action: str):  # noqa: ANN202 - a FastAPI dependency factory
+    def allowed(action: str):
         roles = PERMISSIONS[action]
 
         async def check(
             creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
         ) -> Principal:
             if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
-                raise HTTPException(401, "An API key is required: Authorization: Bearer KEY",
-                                    headers={"WWW-Authenticate": "Bearer"})
+                raise HTTPException(
+                    401,
+                    "An API key is required: Authorization: Bearer KEY",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
             principal = keys.lookup(creds.credentials)
             if principal is None:
                 raise HTTPException(401, "This API key is not valid.", headers={"WWW-Authenticate": "Bearer"})
@@ -146,14 +151,21 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
     @app.get("/v1/status", tags=["status"])
     def status(who: Annotated[Principal, Depends(allowed("status"))]) -> dict[str, Any]:
         """Bank size, index state and the last applied change."""
-        return {"status": "ok", "version": __version__, "you": {"name": who.name, "role": who.role},
-                **matcher.stats(), "webhook_alerts_dropped": dispatcher.dropped}
+        return {
+            "status": "ok",
+            "version": __version__,
+            "you": {"name": who.name, "role": who.role},
+            **matcher.stats(),
+            "webhook_alerts_dropped": dispatcher.dropped,
+        }
 
     @app.get("/v1/match", response_model=MatchResponse, tags=["match"])
     async def match_one(
         who: Annotated[Principal, Depends(allowed("match"))],
         signal_type: Annotated[str, Query(max_length=20)],
-        signal: Annotated[str, Query(max_length=1000, description="Use POST /v1/match for long vPDQ values.")],
+        signal: Annotated[
+            str, Query(max_length=1000, description="Use POST /v1/match for long vPDQ values.")
+        ],
         max_distance: Annotated[int, Query(ge=0, le=MAX_RADIUS)] = MAX_RADIUS,
     ) -> JSONResponse:
         """Bank signals matching one hash: bank, signal id, type and distance (never case details)."""
@@ -167,7 +179,9 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
         return JSONResponse({"matches": found})
 
     @app.post("/v1/match", response_model=BatchMatchResponse, tags=["match"])
-    async def match_batch(body: BatchMatchIn, who: Annotated[Principal, Depends(allowed("match"))]) -> JSONResponse:
+    async def match_batch(
+        body: BatchMatchIn, who: Annotated[Principal, Depends(allowed("match"))]
+    ) -> JSONResponse:
         """Up to 1000 hashes at once; results in request order."""
         by_type: dict[str, list[int]] = {}
         for i, s in enumerate(body.signals):
@@ -180,17 +194,22 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
         every = [m for r in results for m in r]
         if every:
             dispatcher.alert(every, who.name)
-        return JSONResponse({"results": [
-            {"signal_type": s.signal_type, "signal": s.signal, "matches": r}
-            for s, r in zip(body.signals, results, strict=True)
-        ]})
+        return JSONResponse(
+            {
+                "results": [
+                    {"signal_type": s.signal_type, "signal": s.signal, "matches": r}
+                    for s, r in zip(body.signals, results, strict=True)
+                ]
+            }
+        )
 
     @app.post("/v1/cases", status_code=201, response_model=CaseCreated, tags=["cases"])
     def create_case(body: CaseIn, who: Annotated[Principal, Depends(allowed("cases"))]) -> CaseCreated:
         """A person's hashes. Answers the case number and PIN once: keep them to check or withdraw."""
         try:
-            new = case_ops.create_case(engine, [(s.signal_type, s.signal) for s in body.signals], who.name,
-                                       body.bank)
+            new = case_ops.create_case(
+                engine, [(s.signal_type, s.signal) for s in body.signals], who.name, body.bank
+            )
         except case_ops.CaseError as exc:
             raise case_error(exc) from None
         matcher.sync()  # live before we answer
@@ -213,7 +232,9 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
             raise case_error(exc) from None
 
     @app.post("/v1/cases/{number}/withdraw", response_model=WithdrawOut, tags=["cases"])
-    def withdraw(number: str, body: PinIn, who: Annotated[Principal, Depends(allowed("cases"))]) -> dict[str, Any]:
+    def withdraw(
+        number: str, body: PinIn, who: Annotated[Principal, Depends(allowed("cases"))]
+    ) -> dict[str, Any]:
         """Withdraw the case: its hashes stop matching at once, on every worker within a second."""
         try:
             out = case_ops.withdraw_case(engine, number[:40], body.pin)
@@ -223,7 +244,9 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
         return out
 
     @app.post("/v1/feedback", status_code=201, response_model=FeedbackOut, tags=["match"])
-    def give_feedback(body: FeedbackIn, who: Annotated[Principal, Depends(allowed("feedback"))]) -> FeedbackOut:
+    def give_feedback(
+        body: FeedbackIn, who: Annotated[Principal, Depends(allowed("feedback"))]
+    ) -> FeedbackOut:
         """What the platform did with a match: PendingReview, Blocked or NotBlocked."""
         try:
             case_ops.add_feedback(engine, body.signal_id, who.name, body.feedback, body.tags)
@@ -232,7 +255,9 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
         return FeedbackOut(signal_id=body.signal_id, feedback=body.feedback.value, platform=who.name)
 
     @app.post("/v1/webhooks", status_code=201, response_model=WebhookOut, tags=["alerts"])
-    def add_webhook(body: WebhookIn, who: Annotated[Principal, Depends(allowed("webhooks"))]) -> dict[str, Any]:
+    def add_webhook(
+        body: WebhookIn, who: Annotated[Principal, Depends(allowed("webhooks"))]
+    ) -> dict[str, Any]:
         """Register a URL for resurfacing alerts. The secret (shown once) verifies X-Haven-Signature."""
         try:
             out = hooks.register(engine, who.name, body.url)

@@ -87,8 +87,15 @@ def create_case(
         case_id = conn.execute(
             insert(cases)
             .values(
-                number=number, pin_hash=pin_hash, status=CaseStatus.Active.value, bank=bank,
-                submitted_by=submitted_by, created_at=now, updated_at=now, failed_pins=0, locked_until=0.0,
+                number=number,
+                pin_hash=pin_hash,
+                status=CaseStatus.Active.value,
+                bank=bank,
+                submitted_by=submitted_by,
+                created_at=now,
+                updated_at=now,
+                failed_pins=0,
+                locked_until=0.0,
             )
             .returning(cases.c.id)
         ).scalar_one()
@@ -96,8 +103,14 @@ def create_case(
         for signal_type, value in dict.fromkeys(validated):  # duplicates within a case stored once
             sid = conn.execute(
                 insert(signals)
-                .values(case_id=case_id, bank=bank, signal_type=signal_type, value=value, active=True,
-                        created_at=now)
+                .values(
+                    case_id=case_id,
+                    bank=bank,
+                    signal_type=signal_type,
+                    value=value,
+                    active=True,
+                    created_at=now,
+                )
                 .returning(signals.c.id)
             ).scalar_one()
             conn.execute(insert(events).values(signal_id=sid, op="add", created_at=now))
@@ -178,16 +191,22 @@ def withdraw_case(engine: Engine, number: str, pin: str) -> dict[str, Any]:
     row = _check_pin(engine, number, pin)
     now = _now()
     with engine.begin() as conn:
-        active = conn.execute(
-            select(signals.c.id).where(signals.c.case_id == row.id, signals.c.active.is_(True))
-        ).scalars().all()
+        active = (
+            conn.execute(select(signals.c.id).where(signals.c.case_id == row.id, signals.c.active.is_(True)))
+            .scalars()
+            .all()
+        )
         if active:
             conn.execute(
                 update(signals).where(signals.c.id.in_(active)).values(active=False, withdrawn_at=now)
             )
-            conn.execute(insert(events), [{"signal_id": s, "op": "remove", "created_at": now} for s in active])
+            conn.execute(
+                insert(events), [{"signal_id": s, "op": "remove", "created_at": now} for s in active]
+            )
         conn.execute(
-            update(cases).where(cases.c.id == row.id).values(status=CaseStatus.Withdrawn.value, updated_at=now)
+            update(cases)
+            .where(cases.c.id == row.id)
+            .values(status=CaseStatus.Withdrawn.value, updated_at=now)
         )
     return {"case_number": row.number, "status": CaseStatus.Withdrawn.value, "withdrawn_signals": len(active)}
 

@@ -1,7 +1,8 @@
 """Haven's exact Hamming range search for 256-bit PDQ hashes (multi-index hashing, numpy only).
 
 Why hand-written: faiss' ``IndexBinaryMultiHash`` (what python-threatexchange's ``PDQIndex`` wraps) cannot
-delete, keeps ~650 bytes per hash, and its speed swings with the allocator; ``IndexBinaryFlat`` is a full scan.
+delete, keeps ~650 bytes per hash, and its speed swings with the allocator; ``IndexBinaryFlat`` scans
+everything.
 No maintained library offers exact, incremental, compact Hamming range search, so this module does, from numpy
 building blocks.
 
@@ -32,11 +33,15 @@ from pathlib import Path
 
 import numpy as np
 
+from haven.bank import kernels
+
+USE_KERNELS = kernels.AVAILABLE  # compiled loops (numba); the numpy path below is the reference
 MAX_RADIUS = 31
 WORDS = 4  # 256 bits as four little-endian uint64 words
 BUFFER_LIMIT = 8192  # rows scanned by brute force before a merge is due
 SMALL_LAYOUT_MAX = 2_000_000
 BATCH = 16  # queries verified together
+HEADROOM = 4 * BUFFER_LIMIT  # free rows kept ahead of adds
 
 _LANES = np.uint64(0x0001000100010001)
 _SHIFT48 = np.uint64(48)
@@ -244,6 +249,23 @@ class HammingIndex:
         )
         self._words, self._ids, self._alive = words, ids, alive
 
+    def _reserve(self) -> None:
+        """Grow capacity ahead of need, copying outside the lock (so an add never waits for a big copy)."""
+        with self._lock:
+            n0, words, ids, cap = self._n, self._words, self._ids, len(self._ids)
+        if cap - n0 >= HEADROOM:
+            return
+        new = max(int(cap * 1.25), n0 + 2 * HEADROOM)
+        new_words = np.zeros((new, WORDS), dtype=np.uint64)
+        new_ids = np.zeros(new, dtype=np.int64)
+        new_words[:n0], new_ids[:n0] = words[:n0], ids[:n0]  # rows never change once written
+        with self._lock:
+            n = self._n
+            new_words[n0:n], new_ids[n0:n] = self._words[n0:n], self._ids[n0:n]
+            new_alive = np.zeros(new, dtype=bool)
+            new_alive[:n] = self._alive[:n]  # withdrawals may have happened meanwhile: copy under the lock
+            self._words, self._ids, self._alive = new_words, new_ids, new_alive
+
     def add(self, words: np.ndarray, ids: np.ndarray | list[int]) -> None:
         """Append hashes (n, 4 uint64) with their ids; searchable as soon as this returns."""
         ids = np.asarray(ids, dtype=np.int64)
@@ -272,16 +294,25 @@ class HammingIndex:
 
     def bulk_load(self, words: np.ndarray, ids: np.ndarray) -> None:
         """Replace the contents with these hashes and build the tables at once (start-up, benchmarks)."""
+        n = len(ids)
+        cap = n + max(HEADROOM, n // 64)  # room for adds without a copy in the foreground
         with self._lock:
-            self._words = np.ascontiguousarray(words, dtype=np.uint64)
-            self._ids = np.ascontiguousarray(ids, dtype=np.int64)
-            self._alive = np.ones(len(ids), dtype=bool)
-            self._n, self._dead = len(ids), 0
-            self._tables = _Tables.build(Layout.for_size(len(ids)), self._words)
+            self._words = np.zeros((cap, WORDS), dtype=np.uint64)
+            self._words[:n] = words
+            self._ids = np.zeros(cap, dtype=np.int64)
+            self._ids[:n] = ids
+            self._alive = np.zeros(cap, dtype=bool)
+            self._alive[:n] = True
+            self._n, self._dead = n, 0
+            self._tables = _Tables.build(Layout.for_size(n), self._words[:n])
 
     def maintenance_due(self) -> bool:
         t = self._tables
-        return self.buffered > BUFFER_LIMIT or Layout.for_size(self._n) != t.layout
+        return (
+            self.buffered > BUFFER_LIMIT
+            or Layout.for_size(self._n) != t.layout
+            or len(self._ids) - self._n < HEADROOM
+        )
 
     def maintain(self) -> None:
         """Fold the write buffer into the tables (or rebuild for a bigger layout). Safe to run in a thread
@@ -292,6 +323,7 @@ class HammingIndex:
             self._maintaining = True
             tables, n, words = self._tables, self._n, self._words
         try:
+            self._reserve()
             layout = Layout.for_size(n)
             if layout != tables.layout or tables.rows == 0:
                 new = _Tables.build(layout, words[:n])
@@ -307,9 +339,62 @@ class HammingIndex:
         """(rows, query index, distance) of live matches; rows unique per query."""
         if not 0 <= radius <= MAX_RADIUS:
             raise ValueError(f"radius must be 0..{MAX_RADIUS}")
-        tables, n, words, alive = self._tables, self._n, self._words, self._alive
         queries = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1, WORDS)
-        parts_r, parts_q, parts_d = [], [], []
+        if USE_KERNELS:
+            return self._search_rows_compiled(queries, radius)
+        return self._search_rows_numpy(queries, radius)
+
+    def _search_rows_compiled(
+        self, queries: np.ndarray, radius: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        tables, n, words, alive = self._tables, self._n, self._words, self._alive
+        parts = []
+        cap = 16 * len(queries) + 16
+        for _ in range(2):  # second pass only if the first output arrays were too small
+            out_q, out_r, out_d = (np.empty(cap, np.int64) for _ in range(3))
+            found = 0
+            if tables.rows:
+                found = kernels.search_tables(
+                    tables.chunk_values(queries),
+                    tables.probe_chunk,
+                    tables.probe_mask,
+                    tables.probe_base,
+                    tables.offsets,
+                    tables.ids,
+                    words,
+                    alive,
+                    queries,
+                    radius,
+                    out_q,
+                    out_r,
+                    out_d,
+                )
+            if found <= cap:
+                parts.append((out_q[:found], out_r[:found], out_d[:found]))
+                break
+            cap = found
+        if n > tables.rows:
+            cap = 16 * len(queries) + 16
+            for _ in range(2):
+                out_q, out_r, out_d = (np.empty(cap, np.int64) for _ in range(3))
+                found = kernels.scan_rows(words, alive, tables.rows, n, queries, radius, out_q, out_r, out_d)
+                if found <= cap:
+                    parts.append((out_q[:found], out_r[:found], out_d[:found]))
+                    break
+                cap = found
+        q = np.concatenate([p[0] for p in parts])
+        r = np.concatenate([p[1] for p in parts])
+        d = np.concatenate([p[2] for p in parts])
+        if len(r) > 1:  # a row can be found through several chunks
+            _, first = np.unique(q * (n + 1) + r, return_index=True)
+            r, q, d = r[first], q[first], d[first]
+        return r, q, d
+
+    def _search_rows_numpy(
+        self, queries: np.ndarray, radius: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        tables, n, words, alive = self._tables, self._n, self._words, self._alive
+        parts_r, parts_q = [], []
         if tables.rows:
             for lo in range(0, len(queries), BATCH):  # small groups keep the temporaries in cache
                 group = queries[lo : lo + BATCH]
@@ -365,6 +450,16 @@ class HammingIndex:
         with open(tmp, "wb") as fh:
             np.savez(fh, words=words, ids=ids)
         tmp.replace(path)
+
+    @staticmethod
+    def warm_up() -> None:
+        """Compile (or load from numba's cache) the kernels now, not on the first request."""
+        index = HammingIndex()
+        one = np.zeros((1, WORDS), dtype=np.uint64)
+        index.bulk_load(one, np.zeros(1, dtype=np.int64))
+        index.add(one, [1])
+        index.search(one[0])
+        index.search_many(np.concatenate([one, one]))
 
     @classmethod
     def load(cls, path: Path) -> HammingIndex:

@@ -60,7 +60,10 @@ def create_key(engine: Engine, name: str, role: Role | str) -> str:
     with engine.begin() as conn:
         conn.execute(
             insert(api_keys).values(
-                name=name.strip(), role=role.value, key_hash=hash_key(key), created_at=datetime.now(UTC),
+                name=name.strip(),
+                role=role.value,
+                key_hash=hash_key(key),
+                created_at=datetime.now(UTC),
                 revoked=False,
             )
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -49,9 +50,7 @@ class Match:
 
 def vpdq_frames(value: str) -> list[str]:
     """Distinct PDQ hashes of a vPDQ value's good-quality frames (Meta's matcher ignores quality < 50)."""
-    return list(
-        dict.fromkeys(f.pdq for f in parse_vpdq(value) if f.quality >= VPDQ_QUALITY_THRESHOLD)
-    )
+    return list(dict.fromkeys(f.pdq for f in parse_vpdq(value) if f.quality >= VPDQ_QUALITY_THRESHOLD))
 
 
 class Matcher:
@@ -71,6 +70,7 @@ class Matcher:
     # ------------------------------------------------------------------ lifecycle
     def start(self, poll_seconds: float = 0.2) -> None:
         """Load (snapshot, else database) and follow the event feed in a daemon thread."""
+        HammingIndex.warm_up()
         self.load()
 
         def follow() -> None:
@@ -134,8 +134,14 @@ class Matcher:
         with self._lock:
             with self.engine.connect() as conn:
                 rows = conn.execute(
-                    select(events.c.seq, events.c.op, signals.c.id, signals.c.bank, signals.c.signal_type,
-                           signals.c.value)
+                    select(
+                        events.c.seq,
+                        events.c.op,
+                        signals.c.id,
+                        signals.c.bank,
+                        signals.c.signal_type,
+                        signals.c.value,
+                    )
                     .join(signals, signals.c.id == events.c.signal_id)
                     .where(events.c.seq > self.last_seq)
                     .order_by(events.c.seq)
@@ -166,7 +172,9 @@ class Matcher:
         """Every live bank signal matching one validated query value."""
         return self.match_many(signal_type, [value], max_distance)[0]
 
-    def match_many(self, signal_type: str, values: list[str], max_distance: int = MAX_RADIUS) -> list[list[Match]]:
+    def match_many(
+        self, signal_type: str, values: list[str], max_distance: int = MAX_RADIUS
+    ) -> list[list[Match]]:
         if signal_type in EXACT:
             return [
                 [Match(bank, sid, signal_type, 0) for bank, sid in self.exact.get((signal_type, v), ())]
@@ -222,7 +230,12 @@ class Matcher:
         for (stype, _value), entries in self.exact.items():
             entry = per_type.setdefault(stype, {"hashes": 0, "buffered": 0, "bytes": 0})
             entry["hashes"] += len(entries)
-        return {"last_event": self.last_seq, "loaded_from": self.loaded_from, "index": per_type}
+        return {
+            "last_event": self.last_seq,
+            "loaded_from": self.loaded_from,
+            "worker": os.getpid(),
+            "index": per_type,
+        }
 
     # ------------------------------------------------------------------ snapshot
     def save_snapshot(self) -> bool:
@@ -236,7 +249,9 @@ class Matcher:
             with self._lock:
                 if meta_path.exists():
                     old = json.loads(meta_path.read_text())
-                    if old.get("seq", -1) >= self.last_seq and old.get("instance") == instance_id(self.engine):
+                    if old.get("seq", -1) >= self.last_seq and old.get("instance") == instance_id(
+                        self.engine
+                    ):
                         return False  # another worker already saved this state or a newer one
                 names = {}
                 for n, ((stype, bank), index) in enumerate(sorted(self.indexes.items())):
@@ -244,8 +259,12 @@ class Matcher:
                     index.save(self.snapshot_dir / name)
                     names[name] = [stype, bank]
                 exact = [[t, v, b, s] for (t, v), entries in self.exact.items() for b, s in entries]
-                meta = {"seq": self.last_seq, "instance": instance_id(self.engine), "indexes": names,
-                        "exact": exact}
+                meta = {
+                    "seq": self.last_seq,
+                    "instance": instance_id(self.engine),
+                    "indexes": names,
+                    "exact": exact,
+                }
             tmp = meta_path.with_suffix(".tmp")
             tmp.write_text(json.dumps(meta))
             tmp.replace(meta_path)

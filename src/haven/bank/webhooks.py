@@ -70,8 +70,9 @@ class Dispatcher:
         self._hooks: list[tuple[int, str, str]] = []
         self._hooks_at = 0.0
         self._refresh = refresh_seconds
-        self._threads = [threading.Thread(target=self._run, daemon=True, name=f"haven-webhook-{i}")
-                         for i in range(workers)]
+        self._threads = [
+            threading.Thread(target=self._run, daemon=True, name=f"haven-webhook-{i}") for i in range(workers)
+        ]
         self._client = httpx.Client(timeout=TIMEOUT, follow_redirects=False)
         self.dropped = 0
 
@@ -150,8 +151,12 @@ class Dispatcher:
                 with self.engine.begin() as conn:
                     conn.execute(
                         insert(deliveries).values(
-                            webhook_id=wid, delivery_key=delivery, status="delivered" if ok else "failed",
-                            attempts=attempts, last_error=None if ok else error, created_at=datetime.now(UTC),
+                            webhook_id=wid,
+                            delivery_key=delivery,
+                            status="delivered" if ok else "failed",
+                            attempts=attempts,
+                            last_error=None if ok else error,
+                            created_at=datetime.now(UTC),
                         )
                     )
             except Exception:  # the record is for operators; losing it must not stop deliveries

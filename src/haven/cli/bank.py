@@ -1,4 +1,4 @@
-"""CLI commands for the hash bank: ``haven bank serve``, ``haven bank keys create``, ``haven bank import-case``."""
+"""CLI commands for the hash bank: ``haven bank serve``, ``keys create`` and ``import-case``."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ DB_HELP = "Bank database: a SQLite file path (made if missing) or postgresql://u
 
 def register(app: typer.Typer, case_app: typer.Typer) -> None:
     """Add ``haven bank ...`` (for platforms and the people who run a bank)."""
-    bank = typer.Typer(help="Hash bank and match service for platforms (hashes only, never images).",
-                       no_args_is_help=True)
+    bank = typer.Typer(
+        help="Hash bank and match service for platforms (hashes only, never images).", no_args_is_help=True
+    )
     keys = typer.Typer(help="API keys for platforms and tools.", no_args_is_help=True)
     bank.add_typer(keys, name="keys")
     app.add_typer(bank, name="bank")
@@ -48,8 +49,15 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         os.environ["HAVEN_BANK_DATABASE"] = database
         if snapshot_dir is not None:
             os.environ["HAVEN_BANK_SNAPSHOT_DIR"] = str(snapshot_dir)
-        uvicorn.run("haven.bank.api:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, **opts)
+        uvicorn.run(
+            "haven.bank.api:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            **opts,
+        )
 
     @keys.command("create")
     @handle_errors
@@ -108,7 +116,9 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         if fmt == OutputFormat.json:
             print_json(out)
         else:
-            console.print(f"Case {new.case_number}, PIN {new.pin} ({new.status}). Keep both safe.", highlight=False)
+            console.print(
+                f"Case {new.case_number}, PIN {new.pin} ({new.status}). Keep both safe.", highlight=False
+            )
 
 
 def _server_options() -> dict[str, str]:

@@ -45,11 +45,44 @@ def read_chat_file(path: Path, fmt: str | None = None) -> list[Message]:
     return list(sink.messages)
 
 
+FLAG_TITLES = {
+    "sexual-escalation": "Sexual talk",
+    "image-request": "Asked for photos or a video call",
+    "move-platform": "Asked to move to another app",
+    "identity-claim": "Said who they are",
+    "recording-claim": "Said they recorded or saved you",
+    "threat-to-share": "Threat to share",
+    "contact-list": "Showed they know your people",
+    "payment-demand": "Demand for money",
+    "deadline": "Time limit",
+    "repeat-demand": "Asked for more after you paid",
+    "self-harm-risk": "You may be in danger",
+}
+
+
+def _when(m: Message | None) -> str:
+    if m is None:
+        return ""
+    if m.timestamp_utc is not None:
+        return m.timestamp_utc.strftime("%Y-%m-%d %H:%M UTC")
+    return m.timestamp_original or ""
+
+
 def _table(report: FlagReport) -> None:
+    """Plain words for a person: crisis help first, then the key moments, then each flag."""
     s = report.summary
+    if s["crisis"]:
+        console.print(
+            "[bold red]You matter.[/] Some of your messages sound like you might hurt yourself. "
+            "Please talk to someone now: run [bold]haven guide[/] for free helplines, or call 999 "
+            "(112 in most of Europe) if you are in danger.\n",
+            highlight=False,
+        )
     console.print(f"[bold]Stage reached:[/] {s['stage'] or 'no red flags found'}", highlight=False)
     if s["victim"]:
         console.print(f"[bold]You:[/] {', '.join(s['victim'])} ({s['victim_source']})", highlight=False)
+    by_id = {m.id: m for m in report.messages}
+    table = Table("key moment", "when", "who", "what was said", show_header=True)
     for key, label in (
         ("first_contact", "First contact"),
         ("first_platform_move", "First move to another app"),
@@ -58,30 +91,20 @@ def _table(report: FlagReport) -> None:
     ):
         moment = s.get(key)
         if moment:
-            console.print(
-                f"[bold]{label}:[/] {moment['time']} {moment['sender']}: {moment['evidence']}",
-                highlight=False,
-            )
+            table.add_row(label, _when(by_id.get(moment["message_id"])), moment["sender"], moment["evidence"])
     for p in s["payments"]:
-        console.print(f"[bold]Payment:[/] {p['time']} {p['sender']}: {p['evidence']}", highlight=False)
-    if s["crisis"]:
-        console.print(
-            "[bold red]You matter.[/] Some of your messages sound like you might hurt yourself. "
-            "Please talk to someone now: run [bold]haven guide[/] for free helplines, or call 999 "
-            "(112 in most of Europe) if you are in danger.",
-            highlight=False,
-        )
-    by_id = {m.id: m for m in report.messages}
-    table = Table("time", "sender", "flag", "evidence", "what it means", show_lines=True)
+        table.add_row("Payment", _when(by_id.get(p["message_id"])), p["sender"], p["evidence"])
+    if table.row_count:
+        console.print(table)
     for f in report.flags:
         m = by_id.get(f.message_id)
-        when = (
-            m.timestamp_original or (m.timestamp_utc.isoformat() if m and m.timestamp_utc else "")
-            if m
-            else ""
+        when = _when(m)
+        who = (m.sender or "") if m is not None else ""
+        console.print(
+            f"\n[bold]{FLAG_TITLES.get(f.flag, f.flag)}[/] ({f.flag}) {when} {who}", highlight=False
         )
-        table.add_row(when or "", (m.sender or "") if m else "", f.flag, f.evidence, f.explanation)
-    console.print(table)
+        console.print(f'  "{f.evidence}"', highlight=False, markup=False)
+        console.print(f"  {f.explanation}", highlight=False, markup=False)
 
 
 def _show(report: FlagReport, fmt: FlagsFormat) -> None:

@@ -137,9 +137,20 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
                 def progress(done: int, total: int, name: str) -> None:
                     bar.update(task, completed=done, total=total, description=f"Importing {name[:40]}")
 
-                summary = vault.import_paths(
-                    paths, fmt=fmt, intimate=intimate, progress=progress, options={"tz": tz} if tz else None
-                )
+                try:
+                    summary = vault.import_paths(
+                        paths,
+                        fmt=fmt,
+                        intimate=intimate,
+                        progress=progress,
+                        options={"tz": tz} if tz else None,
+                    )
+                except KeyboardInterrupt:
+                    err_console.print(
+                        "Import stopped. Every file finished so far is safely kept; run the "
+                        "same command again to finish the rest."
+                    )
+                    raise typer.Exit(130) from None
         if output is OutputFormat.json:
             print_json(summary.to_dict())
         else:

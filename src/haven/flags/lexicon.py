@@ -71,6 +71,10 @@ class FlagSpec:
     context: tuple[str, ...] = ()
     rules: tuple[Rule, ...] = ()
     suppressed_by: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    """Messages that must raise this flag (the other side's, after a threat when the flag needs context)."""
+    counter_examples: tuple[str, ...] = ()
+    """Messages that must not raise it in an ordinary chat."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,8 @@ def _spec(name: str, raw: dict, macros: dict[str, str], where: str) -> FlagSpec:
         tuple(raw.get("context", ())),
         tuple(rules),
         tuple(raw.get("suppressed_by", ())),
+        tuple(raw.get("examples", ())),
+        tuple(raw.get("counter_examples", ())),
     )
 
 

@@ -7,8 +7,9 @@ or a show of the victim's contacts) → ``extortion`` (threats to share, demands
 ``escalation`` (more demands after a payment). The stage is the furthest one reached; ``None`` when no
 red flag was found at all.
 
-The summary also pre-fills answers for the guide (``guide_prefill``) and names the guide's crisis steps
-when the victim wrote something that sounds like self-harm.
+The summary also pre-fills answers for the guide (``guide_prefill``: ``feeling``, ``paid``, ``demands``,
+in the guide's own answer values) and names the guide's crisis steps when the victim wrote something that
+sounds like self-harm.
 """
 
 from __future__ import annotations
@@ -35,20 +36,25 @@ STAGE_OF_FLAG = {
 CRISIS_STEPS = ["crisis-call-999", "crisis-call-local", "crisis-talk-now"]
 """The guide's crisis steps (haven/guide/data/steps.toml), shown first when self-harm-risk is found."""
 
-_DEMAND_WORDS = {
-    "gift-cards": ("gift card", "itunes", "steam", "apple card", "google play", "amazon card", "voucher"),
-    "crypto": ("bitcoin", "btc", "crypto", "usdt", "eth", "wallet"),
-    "money-transfer": (
-        "western union",
-        "moneygram",
-        "mtcn",
-        "transfer",
-        "iban",
-        "sort code",
-        "paypal",
-        "bank",
+PAYMENT_METHOD_WORDS = {
+    "gift-card": (
+        "gift card",
+        "giftcard",
+        "itunes",
+        "steam",
+        "apple card",
+        "google play",
+        "amazon card",
+        "voucher",
+        "razer",
+        "paysafe",
     ),
+    "crypto": ("bitcoin", "btc", "crypto", "usdt", "tether", "eth", "wallet", "litecoin", "monero"),
+    "western-union": ("western union", "mtcn"),
+    "moneygram": ("moneygram", "money gram"),
+    "bank-transfer": ("transfer", "iban", "sort code", "account", "bank", "paypal", "wire"),
 }
+"""Words in a demand's evidence -> the guide's payment-method answer values (guide/data/questions.toml)."""
 
 
 def _moment(msg: Message, evidence: str = "") -> dict[str, Any]:
@@ -88,17 +94,26 @@ def _stage(
     return ordered[-1], ordered
 
 
-def _demands(flags: list[Flag]) -> list[str]:
-    kinds: list[str] = []
+def _demands(flags: list[Flag], by_id: dict[str, Message]) -> tuple[list[str], list[str]]:
+    """What is demanded, in the guide's words: ``money`` / ``more-images``, and the payment methods."""
+    demands: list[str] = []
+    methods: list[str] = []
+    pressured: set[str] = set()  # conversations where a recording claim or threat was made
+    pressure_at = {f.message_id for f in flags if f.flag in ("recording-claim", "threat-to-share")}
     for f in flags:
-        if f.flag != "payment-demand":
-            continue
-        low = f.evidence.casefold()
-        matched = [k for k, words in _DEMAND_WORDS.items() if any(w in low for w in words)]
-        for k in matched or ["money"]:
-            if k not in kinds:
-                kinds.append(k)
-    return kinds
+        conv = by_id[f.message_id].conversation if f.message_id in by_id else ""
+        if f.message_id in pressure_at:
+            pressured.add(conv)
+        if f.flag == "image-request" and conv in pressured and "more-images" not in demands:
+            demands.append("more-images")
+        elif f.flag == "payment-demand":
+            if "money" not in demands:
+                demands.append("money")
+            low = f.evidence.casefold()
+            for method, words in PAYMENT_METHOD_WORDS.items():
+                if method not in methods and any(w in low for w in words):
+                    methods.append(method)
+    return demands, methods
 
 
 def build_summary(
@@ -142,7 +157,7 @@ def build_summary(
         (m for m in messages if m.kind != MessageKind.SYSTEM), messages[0] if messages else None
     )
     crisis = any(f.flag == "self-harm-risk" for f in flags)
-    demands = _demands(flags)
+    demands, methods = _demands(flags, by_id)
     prefill: dict[str, Any] = {}
     if crisis:
         prefill["feeling"] = "thinking-of-self-harm"
@@ -166,6 +181,7 @@ def build_summary(
         "first_demand": _first(flags, ("payment-demand",), by_id),
         "payments": [_moment(m, ev) for m, ev in payments],
         "demands": demands,
+        "payment_methods": methods,
         "flag_counts": dict(Counter(f.flag for f in flags)),
         "who_sent_what": who,
         "crisis": crisis,

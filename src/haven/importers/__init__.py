@@ -13,11 +13,11 @@ from haven.core.errors import ImportFileError
 from haven.core.registry import Registry
 from haven.importers.base import HEAD_SIZE, Importer, ImportSink, MemorySink, make_message_id
 from haven.importers.discord import DiscordImporter
-from haven.importers.email import EmlImporter, MboxImporter, MsgImporter
+from haven.importers.emails import EmlImporter, MboxImporter, MsgImporter
 from haven.importers.generic import GenericImporter
 from haven.importers.images import ImageImporter
 from haven.importers.meta import InstagramImporter, MessengerImporter
-from haven.importers.signal import SignalImporter
+from haven.importers.sigexport import SignalImporter
 from haven.importers.snapchat import SnapchatImporter
 from haven.importers.telegram import TelegramImporter
 from haven.importers.whatsapp import WhatsAppImporter

@@ -15,8 +15,10 @@ How an import of one file works (the vault's ``import_paths`` and the tests both
    never half-succeeds silently: the vault runs each file in a transaction and rolls back what was added.
    Recoverable oddities (an unparseable line kept as text, an assumed time zone) go to ``sink.warn``.
 
-A sink may carry ``options`` (a dict): ``tz`` is the IANA zone name used for exports that write local
-times without a zone (WhatsApp). Importers read it with ``sink_option``; sinks without it work too.
+A sink may carry ``options`` (a dict), read with ``sink_option``; sinks without it work too:
+``tz`` — IANA zone name for exports that write local times without a zone (WhatsApp, sigexport, old
+Telegram); default: this computer's zone, with a warning. ``date_order`` — ``dmy``/``mdy``/``ymd`` to
+settle WhatsApp dates the file itself cannot. ``ocr`` — False to skip Tesseract on pictures.
 """
 
 from __future__ import annotations

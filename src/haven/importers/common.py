@@ -26,6 +26,8 @@ class Emitter:
         self.export_path = export_path
         self.seq = 0
         self._media: dict[str, Item] = {}
+        self._keys: set[int] = set()
+        """Keys already used (about 60 bytes per message: the one thing that grows with the file)."""
         self.missing_media = 0
 
     def message_id(self, seq: int) -> str:
@@ -39,20 +41,24 @@ class Emitter:
         """Store one message. Its id comes from ``key`` when the format has stable message ids (so
         replies can be linked without holding a table in memory), else from its position in the file."""
         fields.setdefault("kind", MessageKind.TEXT)
+        if key is not None and key in self._keys:  # a repeated id in the export: keep both messages
+            key = None
+        if key is not None:
+            self._keys.add(key)
         msg_id = self.message_id(self.seq) if key is None else self.keyed_id(key)
         msg = Message(id=msg_id, source_format=self.format, source_item_id=self.source.id, **fields)
         self.seq += 1
         self.sink.add_message(msg)
         return msg
 
-    def attachment(self, uri: str | None) -> Attachment | None:
+    def attachment(self, uri: str | None, name: str | None = None) -> Attachment | None:
         """An attachment for a media path written in the export: linked to a stored item when the file is
         there beside the export, file name only when it is not (or was left out of the export)."""
         if not uri:
             return None
-        if uri.startswith(OMITTED_MARKERS):
+        if uri.startswith(OMITTED_MARKERS):  # the export says it left the file out
             self.missing_media += 1
-            return Attachment(filename=uri)
+            return Attachment(filename=name or uri)
         if uri in self._media:
             item = self._media[uri]
             return Attachment(item_id=item.id, sha256=item.sha256, filename=uri)

@@ -6,12 +6,63 @@ import re
 from html.parser import HTMLParser
 
 _SKIP_TAGS = frozenset({"script", "style", "head", "title", "template", "noscript"})
-_VOID_TAGS = frozenset({"br", "img", "hr", "meta", "link", "input", "area", "base", "col", "embed",
-                        "source", "track", "wbr", "param"})
-_BLOCK_TAGS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul",
-                         "ol", "blockquote", "pre", "hr", "section", "article", "header", "footer", "dl",
-                         "dt", "dd", "center", "form", "fieldset", "address", "main", "nav", "aside",
-                         "figure", "figcaption", "body", "html"})
+_VOID_TAGS = frozenset(
+    {
+        "br",
+        "img",
+        "hr",
+        "meta",
+        "link",
+        "input",
+        "area",
+        "base",
+        "col",
+        "embed",
+        "source",
+        "track",
+        "wbr",
+        "param",
+    }
+)
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "tr",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "ul",
+        "ol",
+        "blockquote",
+        "pre",
+        "hr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "dl",
+        "dt",
+        "dd",
+        "center",
+        "form",
+        "fieldset",
+        "address",
+        "main",
+        "nav",
+        "aside",
+        "figure",
+        "figcaption",
+        "body",
+        "html",
+    }
+)
 _CELL_TAGS = frozenset({"td", "th"})
 _HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:\.0*)?(?:px|pt|em|rem|%)?\s*(?:;|$|!)"

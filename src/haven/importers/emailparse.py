@@ -132,8 +132,15 @@ def _address(value: str) -> str:
 
 # --------------------------------------------------------------------------------------------- detection
 
-_BINARY_MAGIC = (b"PK\x03\x04", b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0",
-                 b"\x1f\x8b")
+_BINARY_MAGIC = (
+    b"PK\x03\x04",
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"\xd0\xcf\x11\xe0",
+    b"\x1f\x8b",
+)
 
 
 _HEADER_LINE = re.compile(rb"^[A-Za-z0-9][A-Za-z0-9_-]{0,75}:(?:[ \t]|$)")
@@ -161,16 +168,20 @@ def parse_email(data: bytes, filename: str = "") -> ParsedEmail:
     if not data or not data.strip():
         raise ImportFileError(f"{label} is empty: there is no email in it.")
     if len(data) > MAX_EMAIL_BYTES:
-        raise ImportFileError(f"{label} is larger than {MAX_EMAIL_BYTES // (1024 * 1024)} MB; "
-                              "it does not look like a single email.")
+        raise ImportFileError(
+            f"{label} is larger than {MAX_EMAIL_BYTES // (1024 * 1024)} MB; "
+            "it does not look like a single email."
+        )
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(f"{label} is an Outlook .msg file, not a plain email; open it as .msg.")
     if data.lstrip().startswith(_BINARY_MAGIC) or b"\x00" in data[:4096]:
-        raise ImportFileError(f"{label} is not an email: it holds binary data "
-                              "(a picture, a zip or another kind of file).")
+        raise ImportFileError(
+            f"{label} is not an email: it holds binary data (a picture, a zip or another kind of file)."
+        )
     if not looks_like_email(data):
-        raise ImportFileError(f"{label} is not an email: it does not start with header lines "
-                              "such as 'From:' or 'Subject:'.")
+        raise ImportFileError(
+            f"{label} is not an email: it does not start with header lines such as 'From:' or 'Subject:'."
+        )
     data = data.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
     if data.startswith(b"From "):  # one message copied out of an mbox, with its separator line
         data = data.split(b"\n", 1)[1] if b"\n" in data else b""
@@ -251,8 +262,15 @@ def decode_text_part(part: Message, warnings: list[str] | None = None) -> str:
     return payload.decode("cp1252", errors="replace")
 
 
-_EXT = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "application/pdf": ".pdf",
-        "message/rfc822": ".eml", "text/plain": ".txt", "text/html": ".html"}
+_EXT = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "application/pdf": ".pdf",
+    "message/rfc822": ".eml",
+    "text/plain": ".txt",
+    "text/html": ".html",
+}
 
 
 def _read_parts(msg: Message, parsed: ParsedEmail, label: str) -> None:
@@ -345,8 +363,9 @@ def iter_mbox(path: str | Path) -> Iterator[bytes]:
             if current is None:
                 if not line.strip():
                     continue
-                raise ImportFileError(f"{path.name} is not an mbox file: it does not start with a "
-                                      "'From ' separator line.")
+                raise ImportFileError(
+                    f"{path.name} is not an mbox file: it does not start with a 'From ' separator line."
+                )
             if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
                 line = line[1:]
             current.append(line)
@@ -408,8 +427,14 @@ def _from_msg(msg: object, name: str) -> ParsedEmail:
             if text.strip():  # extract-msg fills a made-up header with empty values
                 parsed.headers.append((key, text))
     if not parsed.headers:
-        for key, attr in (("From", "sender"), ("To", "to"), ("Cc", "cc"), ("Subject", "subject"),
-                          ("Date", "date"), ("Message-ID", "messageId")):
+        for key, attr in (
+            ("From", "sender"),
+            ("To", "to"),
+            ("Cc", "cc"),
+            ("Subject", "subject"),
+            ("Date", "date"),
+            ("Message-ID", "messageId"),
+        ):
             value = getattr(msg, attr, None)
             if value:
                 if isinstance(value, datetime):
@@ -452,9 +477,15 @@ def _from_msg(msg: object, name: str) -> ParsedEmail:
         fname = _nul(getattr(att, "longFilename", None) or getattr(att, "shortFilename", None) or "")
         mime = _nul(getattr(att, "mimetype", None) or "") or "application/octet-stream"
         if isinstance(data, bytes):
-            parsed.attachments.append(EmailAttachment(fname or f"part-{len(parsed.attachments) + 1}.bin",
-                                                      mime, data, bool(getattr(att, "hidden", False)),
-                                                      _nul(getattr(att, "cid", None) or "")))
+            parsed.attachments.append(
+                EmailAttachment(
+                    fname or f"part-{len(parsed.attachments) + 1}.bin",
+                    mime,
+                    data,
+                    bool(getattr(att, "hidden", False)),
+                    _nul(getattr(att, "cid", None) or ""),
+                )
+            )
         elif data is not None and hasattr(data, "exportBytes"):  # an attached message
             name = fname or f"attached-message-{len(parsed.attachments) + 1}.msg"
             parsed.attachments.append(EmailAttachment(name, "application/vnd.ms-outlook", data.exportBytes()))

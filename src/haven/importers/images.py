@@ -83,8 +83,8 @@ def read_exif(img: Image.Image) -> dict[str, Any]:
         if name in EXIF_KEEP:
             text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
             out[name] = text.strip("\x00 ").strip()
-    if ExifTags.IFD.GPSInfo in tags or 0x8825 in dict(img.getexif().items()):
-        out["has_gps"] = True
+    if ExifTags.IFD.GPSInfo in tags:
+        out["has_gps"] = True  # where it was taken: kept in the stored original, flagged here
     return out
 
 

@@ -23,6 +23,9 @@ from haven.importers.safety import MAX_JSON_DEPTH
 
 _OPEN = {"start_map", "start_array"}
 _CLOSE = {"end_map", "end_array"}
+BUF_SIZE = 4096
+"""Small reads: ijson builds each event's path string, so a chunk of hostile ``[[[[...`` costs
+(chunk size)^2; 4 KB keeps that to milliseconds before the depth limit stops the file."""
 NOT_UTF8 = "is not UTF-8 JSON (wrong encoding?); nothing was imported"
 _SCALAR = {"null", "boolean", "integer", "double", "number", "string"}
 
@@ -35,7 +38,7 @@ def _events(path: Path, max_depth: int) -> Iterator[tuple[str, str, Any, int]]:
             head = fh.read(3)
             if head != b"\xef\xbb\xbf":
                 fh.seek(0)
-            for prefix, event, value in ijson.parse(fh, use_float=True):
+            for prefix, event, value in ijson.parse(fh, buf_size=BUF_SIZE, use_float=True):
                 if event in _OPEN:
                     depth += 1
                     if depth > max_depth:

@@ -39,8 +39,11 @@ class ZipLimits:
 
 DEFAULT_ZIP_LIMITS = ZipLimits()
 
-MAX_JSON_BYTES = 2 * 1024**3
-"""JSON exports are parsed whole (a chat's ``message_1.json`` is its own file), bounded by this size."""
+MAX_JSON_BYTES = 512 * 1024**2
+"""Cap for the few JSON files parsed whole (Snapchat's chat_history.json, one sigexport line). The big
+exports (Telegram, Messenger/Instagram, Discord) are streamed instead: see ``haven.importers.jsonstream``."""
+MAX_LINE_CHARS = 8 * 1024 * 1024
+"""Longest text line accepted (a real chat line is at most a few thousand characters)."""
 MAX_JSON_DEPTH = 200
 """Real exports nest fewer than 10 levels."""
 
@@ -160,10 +163,11 @@ class SafeZip:
         self.close()
 
 
-def text_lines(stream: IO[bytes], label: str) -> Iterator[str]:
+def text_lines(stream: IO[bytes], label: str, max_line: int = MAX_LINE_CHARS) -> Iterator[str]:
     """Decode a byte stream line by line (UTF-8, UTF-8 with BOM, or UTF-16 with BOM), without slurping.
 
-    Raises ``ImportFileError`` naming the line if the bytes are not valid text in that encoding.
+    Raises ``ImportFileError`` naming the line if the bytes are not valid text in that encoding, and
+    ``UnsafeInput`` for a line so long that holding it would defeat streaming.
     """
     head = stream.read(4)
     if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
@@ -174,7 +178,13 @@ def text_lines(stream: IO[bytes], label: str) -> Iterator[str]:
     reader = io.TextIOWrapper(rest, encoding=encoding, errors="strict", newline=None)
     lineno = 0
     try:
-        for lineno, line in enumerate(reader, start=1):  # noqa: B007
+        while line := reader.readline(max_line + 1):
+            lineno += 1
+            if len(line) > max_line:
+                raise UnsafeInput(
+                    f"{label} has a line longer than {max_line} characters (line {lineno}); "
+                    "it is not a chat export"
+                )
             yield line.rstrip("\n")
     except UnicodeDecodeError as exc:
         raise ImportFileError(
@@ -224,8 +234,8 @@ def load_json(
 ) -> Any:
     """Parse a JSON document with a size cap and a depth limit; every failure is a clear ``ImportFileError``.
 
-    Memory: a chat export's JSON is parsed whole (exports split long chats into files of a few MB, so
-    this is bounded by ``max_bytes``); media are never read here.
+    Memory: the document is parsed whole, so this is only used for files that stay small (bounded by
+    ``max_bytes``); large exports go through ``haven.importers.jsonstream``.
     """
     if size is not None and size > max_bytes:
         raise UnsafeInput(f"{label} is {size} bytes of JSON (limit {max_bytes}); refused")

@@ -82,14 +82,14 @@ class TelegramImporter(Importer):
     ]
 
     def detect(self, path: Path, head: bytes) -> float:
-        if b'"messages"' not in head and b'"chats"' not in head:
+        if not any(key in head for key in (b'"messages"', b'"chats"', b'"personal_information"')):
             return 0.0
         score = 0.0
         if b'"from_id"' in head or b'"date_unixtime"' in head or b'"text_entities"' in head:
             score = 0.9
         elif b'"personal_chat"' in head or b'"private_supergroup"' in head or b'"public_channel"' in head:
             score = 0.85
-        elif b'"chats"' in head and b'"list"' in head:
+        elif (b'"chats"' in head and b'"list"' in head) or b'"personal_information"' in head:
             score = 0.8
         return score
 
@@ -139,7 +139,8 @@ class TelegramImporter(Importer):
         sender_id = raw.get("actor_id") if service else raw.get("from_id")
         text = flatten_text(raw.get("text"))
         uris = [raw[k] for k in MEDIA_KEYS if isinstance(raw.get(k), str)]
-        attachments = [a for a in (emitter.attachment(u) for u in uris[:1]) if a]
+        name = raw.get("file_name") or ("photo" if "photo" in raw else raw.get("media_type"))
+        attachments = [a for a in (emitter.attachment(u, name) for u in uris[:1]) if a]
         action = raw.get("action")
         if service:
             kind = MessageKind.CALL if action in CALL_ACTIONS else MessageKind.SYSTEM

@@ -27,6 +27,7 @@ from haven.importers.base import (
 from haven.importers.localtime import resolve_zone, to_utc
 from haven.importers.safety import SafeZip, text_lines
 from haven.importers.whatsapp_parse import (
+    ORDERS,
     DateOrder,
     group_lines,
     header_datetime,
@@ -50,6 +51,8 @@ def conversation_name(filename: str, fallback: str = "WhatsApp chat") -> str:
 def _first_order(
     opener: Callable[[], AbstractContextManager[IO[bytes]]], label: str, prefer: str | None
 ) -> tuple[str, bool, int]:
+    if prefer is not None and prefer not in ORDERS:
+        raise ImportFileError(f"date order {prefer!r} is not one of {', '.join(ORDERS)}")
     resolver = DateOrder()
     with opener() as fh:
         for raw in group_lines(text_lines(fh, label)):
@@ -59,8 +62,13 @@ def _first_order(
         raise ImportFileError(f"{label} has no WhatsApp message lines (is it a WhatsApp chat export?)")
     order, ambiguous = resolver.result(prefer)
     if order is None:
-        raise ImportFileError(f"{label}: the dates do not fit day/month/year in any order; nothing imported")
+        raise ImportFileError(f"{label}: no date fits day/month/year in any order; nothing imported")
     return order, ambiguous, resolver.seen
+
+
+def _head(zf: zipfile.ZipFile, name: str) -> str:
+    with zf.open(name) as fh:
+        return fh.read(65536).decode("utf-8", "replace")
 
 
 class WhatsAppImporter(Importer):
@@ -80,7 +88,7 @@ class WhatsAppImporter(Importer):
                     txt = [n for n in zf.namelist() if n.lower().endswith(".txt")]
                     if "_chat.txt" in names or any(n.startswith("WhatsApp Chat") for n in names):
                         return 0.95
-                    if txt and looks_like_chat(zf.read(txt[0])[:65536].decode("utf-8", "replace")) > 0:
+                    if txt and looks_like_chat(_head(zf, txt[0])) > 0:
                         return 0.7
             except (zipfile.BadZipFile, OSError, RuntimeError):
                 return 0.0
@@ -185,7 +193,7 @@ class WhatsAppImporter(Importer):
                 local = header_datetime(raw.header, order)
                 if local is None:
                     sink.warn(
-                        f"{label} line {raw.line_no}: time {stamp!r} is not a real time; kept without one"
+                        f"{label} line {raw.line_no}: {stamp!r} is not a real date and time; kept without one"
                     )
             attachments = []
             if parsed.attached:

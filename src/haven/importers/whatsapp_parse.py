@@ -109,7 +109,7 @@ def _ymd(parts: tuple[str, str, str], order: str) -> tuple[int, int, int] | None
 
 @dataclass
 class _Candidate:
-    valid: bool = True
+    invalid: int = 0
     prev: tuple[int, int, int] | None = None
     inversions: int = 0
 
@@ -118,9 +118,10 @@ class _Candidate:
 class DateOrder:
     """Settles which of d/m/y, m/d/y, y/m/d (y/d/m) a file uses, from all of its dates, in one pass.
 
-    An order is ruled out by any impossible date (month 13, 31 February); among the rest, the one whose
-    dates run forward in time (fewest backward steps) wins. A tie is *ambiguous*: a preference is used
-    and every message is flagged ``timestamp_ambiguous``.
+    The order with the fewest impossible dates (month 13, 31 February) wins — normally none; a stray
+    date-like line pasted into a message must not lose the whole chat — then the one whose dates run
+    forward in time (fewest backward steps). A tie is *ambiguous*: a preference is used and every message
+    is flagged ``timestamp_ambiguous``. An order the person chose (``prefer``) always wins.
     """
 
     twelve_hour: bool = False
@@ -133,26 +134,26 @@ class DateOrder:
         self.twelve_hour = self.twelve_hour or bool(ampm)
         self.year_first = self.year_first or len(parts[0]) == 4
         for order, cand in self._cands.items():
-            if not cand.valid:
-                continue
             ymd = _ymd(parts, order)
             if ymd is None:
-                cand.valid = False
+                cand.invalid += 1
                 continue
             if cand.prev is not None and ymd < cand.prev:
                 cand.inversions += 1
             cand.prev = ymd
 
     def result(self, prefer: str | None = None) -> tuple[str | None, bool]:
-        """``(order, ambiguous)``; order is None when no order fits every date."""
-        valid = {o: c.inversions for o, c in self._cands.items() if c.valid}
-        if not valid:
+        """``(order, ambiguous)``; order is None when no order fits any date."""
+        if prefer in ORDERS:
+            return prefer, False
+        scores = {o: (c.invalid, c.inversions) for o, c in self._cands.items() if c.invalid < self.seen}
+        if not scores:
             return None, False
-        best = min(valid.values())
-        tied = [o for o in ORDERS if valid.get(o) == best]
+        best = min(scores.values())
+        tied = [o for o in ORDERS if scores.get(o) == best]
         if len(tied) == 1:
             return tied[0], False
-        preference = [prefer] if prefer else []
+        preference: list[str] = []
         day_month = ["mdy", "dmy"] if self.twelve_hour else ["dmy", "mdy"]
         # A four-digit year first means y/m/d (y/d/m is vanishingly rare); a two-digit first part is
         # almost always a day or month (``20.06.19``), so year-last orders come first then.

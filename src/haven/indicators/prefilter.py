@@ -32,17 +32,28 @@ _WS = re.compile(r"\s")
 
 
 @cache
-def _database(kinds: tuple[tuple[str, tuple[Trigger, ...]], ...]) -> tuple[Any, list[tuple[str, int, int]]]:
-    """The compiled database for the registered kinds' triggers, and what each expression id means."""
+def _database(
+    kinds: tuple[tuple[str, tuple[Trigger, ...]], ...],
+) -> tuple[Any, list[list[tuple[str, int, int]]]]:
+    """The compiled database for the registered kinds' triggers, and what each expression id means. Kinds
+    that share a trigger (the base58 coins) share one expression: each costs scan time."""
+    index: dict[str, int] = {}
     expressions: list[bytes] = []
-    meaning: list[tuple[str, int, int]] = []
+    meaning: list[list[tuple[str, int, int]]] = []
     for name, triggers in kinds:
         for pattern, before, after in triggers:
-            expressions.append(pattern.encode("utf-8"))
-            meaning.append((name, before, after))
+            if pattern not in index:
+                index[pattern] = len(expressions)
+                expressions.append(pattern.encode("utf-8"))
+                meaning.append([])
+            meaning[index[pattern]].append((name, before, after))
     db = hyperscan.Database()
-    db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions),
-               flags=[0] * len(expressions))
+    db.compile(
+        expressions=expressions,
+        ids=list(range(len(expressions))),
+        elements=len(expressions),
+        flags=[0] * len(expressions),
+    )
     return db, meaning
 
 
@@ -50,8 +61,9 @@ def available() -> bool:
     return hyperscan is not None
 
 
-def windows(text: str, kinds: tuple[tuple[str, tuple[Trigger, ...]], ...],
-            enabled: bool = True) -> dict[str, list[tuple[int, int]]] | None:
+def windows(
+    text: str, kinds: tuple[tuple[str, tuple[Trigger, ...]], ...], enabled: bool = True
+) -> dict[str, list[tuple[int, int]]] | None:
     """Merged (start, end) character windows per kind name; None means "search everywhere"."""
     if not enabled or hyperscan is None or not text:
         return None
@@ -73,9 +85,9 @@ def windows(text: str, kinds: tuple[tuple[str, tuple[Trigger, ...]], ...],
             return None
     n = len(text)
     per: dict[str, list[tuple[int, int]]] = {}
-    for expr_id, start, end in raw:
-        name, before, after = meaning[expr_id]
-        per.setdefault(name, []).append((max(0, end - TRIGGER_WIDTH - before), min(n, end + after)))
+    for expr_id, _start, end in raw:
+        for name, before, after in meaning[expr_id]:
+            per.setdefault(name, []).append((max(0, end - TRIGGER_WIDTH - before), min(n, end + after)))
     out: dict[str, list[tuple[int, int]]] = {}
     for name, spans in per.items():
         spans.sort()

@@ -28,7 +28,7 @@ from haven.mail.known import KnownAddresses
 from haven.mail.language import detect_language
 from haven.mail.lexicon import lexicons, scan
 from haven.mail.normalize import normalize
-from haven.mail.ocr import MAX_IMAGES, ocr_image, tesseract_available
+from haven.mail.ocr import MAX_IMAGES, looks_like_photo, ocr_image, tesseract_available
 from haven.mail.pwned import PwnedPasswords, PwnedResult
 from haven.mail.sender import check_sender
 from haven.mail.verdict import NOT, CryptoAddress, EmailVerdict, Evidence, advice_for, decide, reasons_for
@@ -36,8 +36,35 @@ from haven.mail.verdict import NOT, CryptoAddress, EmailVerdict, Evidence, advic
 CRYPTO_KINDS = frozenset({"btc", "bch", "eth", "ltc", "doge", "trx", "xmr", "dash", "zec", "xrp", "usdt"})
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PHOTO_MIN_BYTES = 8_000
-NOT_A_NAME = frozenset({"is", "was", "and", "will", "would", "has", "had", "the", "a", "to", "in", "on",
-                        "too", "also", "or", "but", "can", "could", "and", "und", "et", "y", "e", "en"})
+MAX_TEXT = 100_000
+"""Characters of text checked per email (sextortion emails are short; this bounds the work on huge ones)."""
+NOT_A_NAME = frozenset(
+    {
+        "is",
+        "was",
+        "and",
+        "will",
+        "would",
+        "has",
+        "had",
+        "the",
+        "a",
+        "to",
+        "in",
+        "on",
+        "too",
+        "also",
+        "or",
+        "but",
+        "can",
+        "could",
+        "und",
+        "et",
+        "y",
+        "e",
+        "en",
+    }
+)
 _ADDRESSISH = re.compile(r"\b[0-9A-Za-z]{25,110}\b")
 
 
@@ -50,6 +77,21 @@ def _decode_text(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+_STANDARD_HEADERS = frozenset({"from", "to", "cc", "subject", "date", "received", "return-path", "message-id",
+                               "mime-version", "delivered-to", "reply-to", "content-type", "sender",
+                               "authentication-results", "dkim-signature", "list-id", "x-original-to"})
+
+
+def _has_standard_header(data: bytes) -> bool:
+    """Pasted text that starts "Hello: ..." is not a header block; a real one names a standard header."""
+    head = data[:8192].replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    for line in head.split(b"\n"):
+        name = line.split(b":", 1)[0].strip().lower().decode("ascii", "replace")
+        if name in _STANDARD_HEADERS or name.startswith("x-"):
+            return True
+    return False
+
+
 def load_email(data: bytes, filename: str = "") -> ParsedEmail:
     """Bytes of an .eml, an Outlook .msg, or pasted text -> ParsedEmail. Raises ImportFileError."""
     label = filename or "the input"
@@ -57,7 +99,7 @@ def load_email(data: bytes, filename: str = "") -> ParsedEmail:
         return parse_msg(data, filename)
     if not data or not data.strip():
         raise ImportFileError(f"{label} is empty: there is no email in it.")
-    if looks_like_email(data):
+    if looks_like_email(data) and _has_standard_header(data):
         return parse_email(data, filename)
     if b"\x00" in data[:4096]:
         raise ImportFileError(f"{label} is not an email or text: it holds binary data.")
@@ -87,8 +129,14 @@ def iter_inputs(path: Path) -> Iterator[tuple[str, bytes]]:
     yield path.name, data
 
 
-def check_email(data: bytes, filename: str = "", *, known_addresses: KnownAddresses | None = None,
-                pwned: PwnedPasswords | None = None, ocr: bool = True) -> EmailVerdict:
+def check_email(
+    data: bytes,
+    filename: str = "",
+    *,
+    known_addresses: KnownAddresses | None = None,
+    pwned: PwnedPasswords | None = None,
+    ocr: bool = True,
+) -> EmailVerdict:
     """Check one email (bytes of .eml / .msg / pasted text). Raises ImportFileError when unreadable."""
     parsed = load_email(data, filename)
     return check_parsed(parsed, known_addresses=known_addresses, pwned=pwned, ocr=ocr)
@@ -122,8 +170,10 @@ def repair_ocr_addresses(text: str) -> str:
     candidates: list[str] = []
     for token in _ADDRESSISH.findall(text):
         low = token.lower()
-        if re.match(r"^b[ceo][1l]q", low):
-            candidates.append("bc1" + low[3:].replace("o", "0").replace("b", "6").replace("i", "l"))
+        prefix = re.match(r"^b[a-z]{0,2}[1l](?=q)", low)
+        if prefix:
+            rest = low[prefix.end() :]
+            candidates.append("bc1" + rest.replace("o", "0").replace("b", "6").replace("i", "l"))
             continue
         if token[0] in "13" or token[0] in "Il":
             fixed = [("1" if token[0] in "Il" else token[0])]
@@ -153,11 +203,20 @@ def _analysis_text(parsed: ParsedEmail) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def check_parsed(parsed: ParsedEmail, *, known_addresses: KnownAddresses | None = None,
-                 pwned: PwnedPasswords | None = None, ocr: bool = True) -> EmailVerdict:
+def check_parsed(
+    parsed: ParsedEmail,
+    *,
+    known_addresses: KnownAddresses | None = None,
+    pwned: PwnedPasswords | None = None,
+    ocr: bool = True,
+) -> EmailVerdict:
     """Check an already parsed email."""
     warnings = list(parsed.warnings)
-    norm = normalize(_analysis_text(parsed))
+    text = _analysis_text(parsed)
+    if len(text) > MAX_TEXT:
+        warnings.append(f"only the first {MAX_TEXT:,} characters were checked")
+        text = text[:MAX_TEXT]
+    norm = normalize(text)
     cues = scan(norm.folded)
     addresses = _addresses(norm.clean, "text", known_addresses)
 
@@ -170,6 +229,10 @@ def check_parsed(parsed: ParsedEmail, *, known_addresses: KnownAddresses | None 
     if images and ocr and not tesseract_available():
         warnings.append("Tesseract is not installed, so the text in pictures was not read")
     for att in images[:MAX_IMAGES]:
+        if len(att.data) >= PHOTO_MIN_BYTES and looks_like_photo(att.data):
+            # a photograph (perhaps an intimate one): no need to read it, and better not to
+            photo = True
+            continue
         text = ocr_image(att.data) if ocr else ""
         found = _addresses(text + "\n" + repair_ocr_addresses(text), "image", known_addresses) if text else []
         seen = {a.value for a in addresses}
@@ -177,12 +240,6 @@ def check_parsed(parsed: ParsedEmail, *, known_addresses: KnownAddresses | None 
         if fresh:
             in_image = True
             addresses.extend(fresh[:1] if len(fresh) > 1 and len({a.kind for a in fresh}) == 1 else fresh)
-            continue
-        letters = sum(ch.isalnum() for ch in text)
-        if len(att.data) >= PHOTO_MIN_BYTES and letters < 40 and (text or att.media_type != "image/png"):
-            photo = True
-        elif len(att.data) >= PHOTO_MIN_BYTES and not ocr:
-            photo = True
 
     seen_values: set[str] = set()
     unique: list[CryptoAddress] = []
@@ -197,25 +254,40 @@ def check_parsed(parsed: ParsedEmail, *, known_addresses: KnownAddresses | None 
     quoted = find_password(norm)
     names = []
     for hit in cues["contacts_named"]:
-        word = norm.clean[hit.start:hit.end].split()[-1]
+        word = norm.clean[hit.start : hit.end].split()[-1]
         if word[:1].isupper() and word.lower() not in NOT_A_NAME and word not in names:
             names.append(word)
     lang, _prob = detect_language(norm.clean)
     evidence = Evidence(
-        cues=cues, names=names, addresses=unique, amount=amount, deadline=deadline,
-        password=quoted.value if quoted else None, pwned=None, sender=check_sender(parsed),
-        tricks=norm.tricks + _html_tricks(parsed.html), photo_attached=photo, video_attached=video,
-        address_in_image=in_image, language=lang,
+        cues=cues,
+        names=names,
+        addresses=unique,
+        amount=amount,
+        deadline=deadline,
+        password=quoted.value if quoted else None,
+        pwned=None,
+        sender=check_sender(parsed),
+        tricks=norm.tricks + _html_tricks(parsed.html),
+        photo_attached=photo,
+        video_attached=video,
+        address_in_image=in_image,
+        language=lang,
     )
     verdict, confidence, signals = decide(evidence)
     if quoted and verdict != NOT and pwned is not None:
         evidence.pwned = pwned.check(quoted.value)
-    pw_result = evidence.pwned or PwnedResult(None, None, "no", None,
-                                              "not checked" if quoted else "no password quoted")
+    pw_result = evidence.pwned or PwnedResult(
+        None, None, "no", None, "not checked" if quoted else "no password quoted"
+    )
     reasons = reasons_for(verdict, evidence)
     if verdict == NOT and lang and lang not in lexicons():
-        reasons.append(("not_checked_language", f"It is written in a language Haven's word lists do not "
-                                                f"cover ({lang}), so the check is less sure."))
+        reasons.append(
+            (
+                "not_checked_language",
+                f"It is written in a language Haven's word lists do not "
+                f"cover ({lang}), so the check is less sure.",
+            )
+        )
     return EmailVerdict(
         verdict=verdict,
         confidence=confidence,
@@ -224,9 +296,15 @@ def check_parsed(parsed: ParsedEmail, *, known_addresses: KnownAddresses | None 
         crypto_addresses=unique,
         amount=amount,
         deadline=deadline,
-        quoted_password={"present": quoted is not None, "value": quoted.value if quoted else None,
-                         "breached": pw_result.breached, "count": pw_result.count,
-                         "checked": pw_result.checked, "sent": pw_result.sent, "note": pw_result.note},
+        quoted_password={
+            "present": quoted is not None,
+            "value": quoted.value if quoted else None,
+            "breached": pw_result.breached,
+            "count": pw_result.count,
+            "checked": pw_result.checked,
+            "sent": pw_result.sent,
+            "note": pw_result.note,
+        },
         sender_spoofing=evidence.sender,
         language=lang,
         advice=advice_for(verdict, evidence),

@@ -52,8 +52,10 @@ def parse_number(text: str) -> float | None:
     if not seps:
         return float(raw)
     last = groups[-1]
-    if len(last) == 3 and (len(groups) > 2 or seps[-1] != "." or len(groups[0]) <= 3) and not (
-        seps[-1] in ".," and len(groups) == 2 and groups[0] == "0"
+    if (
+        len(last) == 3
+        and (len(groups) > 2 or seps[-1] != "." or len(groups[0]) <= 3)
+        and not (seps[-1] in ".," and len(groups) == 2 and groups[0] == "0")
     ):
         return float("".join(groups))  # every separator groups thousands
     whole = "".join(groups[:-1])
@@ -87,11 +89,8 @@ def find_amounts(norm: Normalized) -> list[Amount]:
         if value is None:
             continue
         symbol = match.group("sym") or match.group("sym2")
-        if symbol:
-            currency = SYMBOLS[symbol]
-        else:
-            currency = words.get(re.sub(r"\s+", " ", match.group("word")), "")
-        out.append(Amount(value, currency, " ".join(norm.clean[match.start():match.end()].split())))
+        currency = SYMBOLS[symbol] if symbol else words.get(re.sub(r"\s+", " ", match.group("word")), "")
+        out.append(Amount(value, currency, " ".join(norm.clean[match.start() : match.end()].split())))
     return out
 
 
@@ -103,9 +102,9 @@ def main_amount(norm: Normalized, payment_spans: list[tuple[int, int]]) -> Amoun
     pattern, _ = _currency_pattern()
     positions = [m.start() for m in pattern.finditer(norm.folded)]
     for amount, pos in zip(amounts, positions, strict=False):
-        if amount.currency != "BTC" or amount.value < 10:
-            if any(abs(pos - start) < 160 or abs(pos - end) < 160 for start, end in payment_spans):
-                return amount
+        plausible = amount.currency != "BTC" or amount.value < 10  # "60,000 BTC" is news, not a ransom
+        if plausible and any(abs(pos - start) < 160 or abs(pos - end) < 160 for start, end in payment_spans):
+            return amount
     return amounts[0]
 
 
@@ -147,11 +146,16 @@ def find_deadline(norm: Normalized, payment_spans: list[tuple[int, int]] | None 
         hours = count * units.get(unit, 0)
         if not 0 < hours <= 24 * 31:
             continue
-        found = Deadline(" ".join(norm.clean[match.start():match.end()].split()), hours)
+        found = Deadline(" ".join(norm.clean[match.start() : match.end()].split()), hours)
         if intro.search(norm.folded, max(0, match.start() - 40), match.start()):
             return found
-        if near_payment is None and payment_spans and any(
-            abs(match.start() - end) < 200 or abs(start - match.end()) < 200 for start, end in payment_spans
+        if (
+            near_payment is None
+            and payment_spans
+            and any(
+                abs(match.start() - end) < 200 or abs(start - match.end()) < 200
+                for start, end in payment_spans
+            )
         ):
             near_payment = found
     return near_payment

@@ -16,10 +16,33 @@ from pathlib import Path
 
 from haven.core.errors import HavenError
 
-ADDRESS_HEADERS = ("address", "addresses", "wallet", "btc_address", "bitcoin_address", "btc", "bitcoin",
-                   "addr", "wallet_address", "crypto_address")
-COUNT_HEADERS = ("count", "counts", "n", "emails", "email_count", "spam_count", "spams", "occurrences",
-                 "times", "n_emails", "num_emails", "frequency", "freq")
+ADDRESS_HEADERS = (
+    "address",
+    "addresses",
+    "wallet",
+    "btc_address",
+    "bitcoin_address",
+    "btc",
+    "bitcoin",
+    "addr",
+    "wallet_address",
+    "crypto_address",
+)
+COUNT_HEADERS = (
+    "count",
+    "counts",
+    "n",
+    "emails",
+    "email_count",
+    "spam_count",
+    "spams",
+    "occurrences",
+    "times",
+    "n_emails",
+    "num_emails",
+    "frequency",
+    "freq",
+)
 LOOKS_LIKE_ADDRESS = re.compile(
     r"^(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?:bc|tb|ltc)1[02-9ac-hj-np-z]{6,87}|0x[0-9a-fA-F]{40}"
     r"|[48][1-9A-HJ-NP-Za-km-z]{94,105}|[LMD][1-9A-HJ-NP-Za-km-z]{25,34}|T[1-9A-HJ-NP-Za-km-z]{33})$",
@@ -64,8 +87,10 @@ class KnownAddresses:
             raise HavenError(f"The address list {path} could not be read: {exc.strerror or exc}.") from exc
         added = self._add_text(text, path.name)
         if not added:
-            raise HavenError(f"No wallet addresses were found in {path.name}. "
-                             "It should be a CSV with a column of addresses.")
+            raise HavenError(
+                f"No wallet addresses were found in {path.name}. "
+                "It should be a CSV with a column of addresses."
+            )
         self.sources.append(path.name)
         return added
 
@@ -85,11 +110,14 @@ class KnownAddresses:
         pending: list[list[str]] = []
         if addr_col is None:
             pending.append(first)  # no header row: the first row is data
-            addr_col = next((i for i, cell in enumerate(first) if LOOKS_LIKE_ADDRESS.match(cell.strip())), None)
+            addr_col = next(
+                (i for i, cell in enumerate(first) if LOOKS_LIKE_ADDRESS.match(cell.strip())), None
+            )
             if addr_col is None:
                 return 0
-            count_col = next((i for i, cell in enumerate(first) if i != addr_col and cell.strip().isdigit()),
-                             None)
+            count_col = next(
+                (i for i, cell in enumerate(first) if i != addr_col and cell.strip().isdigit()), None
+            )
         added = 0
         for row in (*pending, *rows):
             if len(row) <= addr_col:
@@ -109,7 +137,9 @@ class KnownAddresses:
                 count += previous.count
             if previous is None:
                 added += 1
-            self.entries[key] = KnownHit(source, count if count is not None else (previous and previous.count))
+            self.entries[key] = KnownHit(
+                source, count if count is not None else (previous and previous.count)
+            )
         return added
 
 

@@ -14,8 +14,21 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-CUES = ("hack", "record", "sexual", "threat", "payment", "deadline", "secrecy", "tracking", "password_claim",
-        "advisory", "platform_contact", "sent_material", "contacts_named")
+CUES = (
+    "hack",
+    "record",
+    "sexual",
+    "threat",
+    "payment",
+    "deadline",
+    "secrecy",
+    "tracking",
+    "password_claim",
+    "advisory",
+    "platform_contact",
+    "sent_material",
+    "contacts_named",
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,8 @@ class Lexicon:
     units: dict[str, int]
     deadline_intro: list[str] = field(default_factory=list)
     currency: dict[str, str] = field(default_factory=dict)
+    examples: list[dict] = field(default_factory=list)
+    """The language's own test cases: ``text``, ``cues`` (must all match), ``absent`` (must not match)."""
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
@@ -66,6 +81,7 @@ def _load(text: str) -> Lexicon:
         units={k: int(v) for k, v in deadline.get("units", {}).items()},
         deadline_intro=list(deadline.get("intro", [])),
         currency=dict(data.get("currency", {}).get("words", {})),
+        examples=list(data.get("example", [])),
     )
 
 

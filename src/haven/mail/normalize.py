@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
-                       "\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
 LETTER_SPACED = re.compile(r"(?<![\w])(?:[^\W\d_] ){4,}[^\W\d_](?![\w])")
 DOUBLE_SPACED = re.compile(r"\S {2,}\S")
 
@@ -39,7 +41,9 @@ class Normalized:
 @cache
 def _confusable_map() -> dict[str, str]:
     """Non-Latin look-alike character -> the single ASCII letter/digit it imitates."""
-    data = json.loads(resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8"))
+    data = json.loads(
+        resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
+    )
     table: dict[str, str] = {}
     for char, entries in data.items():
         if len(char) != 1 or char.isascii() or not char.isalpha():
@@ -64,9 +68,15 @@ def _fold_char(ch: str) -> str:
     return base if base else low
 
 
+_FOLDED: dict[str, str] = {}
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents, keeping exactly one output character per input character."""
-    return "".join(_fold_char(ch) for ch in text)
+    table = _FOLDED
+    for ch in set(text) - table.keys():
+        table[ch] = _fold_char(ch)
+    return "".join([table[ch] for ch in text])
 
 
 def normalize(text: str) -> Normalized:
@@ -86,6 +96,7 @@ def normalize(text: str) -> Normalized:
             text = "".join(table.get(ch, ch) for ch in text)
             tricks.append("homoglyph")
         else:  # mostly another script: only fix words that mix scripts
+
             def fix(match: re.Match[str]) -> str:
                 word = match.group(0)
                 if any(ch.isascii() and ch.isalpha() for ch in word):

@@ -52,10 +52,16 @@ def parse_range(text: str, suffix: str) -> int:
 
 
 class PwnedPasswords:
-    """Checks passwords against local range files and, only when ``online`` is True, the Pwned Passwords API."""
+    """Checks passwords against local range files and, only when ``online`` is True, the online API."""
 
-    def __init__(self, range_path: str | Path | None = None, *, online: bool = False,
-                 api_base: str | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        range_path: str | Path | None = None,
+        *,
+        online: bool = False,
+        api_base: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
         self.range_path = Path(range_path) if range_path else None
         if self.range_path is not None and not self.range_path.exists():
             raise HavenError(f"The Pwned Passwords range folder or file {self.range_path} does not exist.")
@@ -73,15 +79,18 @@ class PwnedPasswords:
         if self.range_path is not None:
             count = self._offline(prefix, suffix)
             if count is not None:
-                return PwnedResult(count > 0, count, "offline", None,
-                                   "checked against the range files on this computer")
+                return PwnedResult(
+                    count > 0, count, "offline", None, "checked against the range files on this computer"
+                )
             if not self.online:
-                return PwnedResult(None, None, "no", None,
-                                   f"the range files do not cover hash prefix {prefix}")
+                return PwnedResult(
+                    None, None, "no", None, f"the range files do not cover hash prefix {prefix}"
+                )
         if self.online:
             return self._online(prefix, suffix)
-        return PwnedResult(None, None, "no", None,
-                           "not checked: give a Pwned Passwords range folder, or allow --online")
+        return PwnedResult(
+            None, None, "no", None, "not checked: give a Pwned Passwords range folder, or allow --online"
+        )
 
     def _offline(self, prefix: str, suffix: str) -> int | None:
         path = self.range_path
@@ -101,14 +110,22 @@ class PwnedPasswords:
 
         url = f"{self.api_base}/range/{prefix}"
         try:
-            response = httpx.get(url, headers={"Add-Padding": "true", "User-Agent": "haven-mail-check"},
-                                 timeout=self.timeout)
+            response = httpx.get(
+                url, headers={"Add-Padding": "true", "User-Agent": "haven-mail-check"}, timeout=self.timeout
+            )
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            return PwnedResult(None, None, "no", prefix, f"the online check failed ({exc.__class__.__name__})")
+            return PwnedResult(
+                None, None, "no", prefix, f"the online check failed ({exc.__class__.__name__})"
+            )
         count = parse_range(response.text, suffix)
-        return PwnedResult(count > 0, count, "online", prefix,
-                           f"sent only the first 5 characters of the password's SHA-1 hash ({prefix})")
+        return PwnedResult(
+            count > 0,
+            count,
+            "online",
+            prefix,
+            f"sent only the first 5 characters of the password's SHA-1 hash ({prefix})",
+        )
 
 
 def _search_sorted(path: Path, full_hash: str) -> int | None:

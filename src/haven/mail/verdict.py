@@ -56,8 +56,15 @@ class CryptoAddress:
     """``text`` (the email's words) or ``image`` (read from a picture)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "kind": self.kind, "valid": self.valid, "known": self.known,
-                "known_count": self.known_count, "known_source": self.known_source, "source": self.source}
+        return {
+            "value": self.value,
+            "kind": self.kind,
+            "valid": self.valid,
+            "known": self.known,
+            "known_count": self.known_count,
+            "known_source": self.known_source,
+            "source": self.source,
+        }
 
 
 @dataclass
@@ -140,7 +147,8 @@ def decide(ev: Evidence) -> tuple[str, float, dict[str, Any]]:
     penalty = min(conf["penalty"]["max"], conf["penalty"]["advisory"] * len(advisory))
     net = score - penalty
     core = bool(present & {"record", "sexual", "sent_material"}) and (
-        bool(present & {"threat", "payment"}) or valid_crypto)
+        bool(present & {"threat", "payment"}) or valid_crypto
+    )
     tw: dict[str, float] = conf["targeted"]
     targeted = {
         "platform_contact": "platform_contact" in present,
@@ -152,9 +160,15 @@ def decide(ev: Evidence) -> tuple[str, float, dict[str, Any]]:
     targeted_score = sum(tw[k] for k, on in targeted.items() if on)
     threshold = float(conf["threshold"])
     p = _logistic((net - threshold + 1.0) / 1.5)
-    signals = {"score": round(score, 2), "advisory_penalty": penalty, "net": round(net, 2),
-               "threshold": threshold, "cues": sorted(present), "targeted_score": targeted_score,
-               "targeted_evidence": sorted(k for k, on in targeted.items() if on)}
+    signals = {
+        "score": round(score, 2),
+        "advisory_penalty": penalty,
+        "net": round(net, 2),
+        "threshold": threshold,
+        "cues": sorted(present),
+        "targeted_score": targeted_score,
+        "targeted_evidence": sorted(k for k, on in targeted.items() if on),
+    }
     if core and net >= threshold:
         if targeted_score >= conf["targeted_threshold"]:
             return TARGETED, min(0.99, max(0.55, p * min(1.0, 0.7 + 0.06 * targeted_score))), signals
@@ -206,8 +220,13 @@ def reasons_for(verdict: str, ev: Evidence) -> list[tuple[str, str]]:
             add("password_not_breached")
     for addr in ev.addresses:
         if addr.known and addr.known_count:
-            add("known_address_count", kind=addr.kind.upper(), address=addr.value, count=addr.known_count,
-                source=addr.known_source)
+            add(
+                "known_address_count",
+                kind=addr.kind.upper(),
+                address=addr.value,
+                count=addr.known_count,
+                source=addr.known_source,
+            )
         elif addr.known:
             add("known_address", kind=addr.kind.upper(), address=addr.value, source=addr.known_source)
     kinds = sorted({a.kind.upper() for a in ev.addresses if a.valid})
@@ -233,6 +252,13 @@ def advice_for(verdict: str, ev: Evidence) -> list[dict[str, Any]]:
             continue
         if item.get("needs") == "password" and not ev.password:
             continue
-        out.append({"id": item["id"], "text": item["text"], "guide_step": item.get("guide_step"),
-                    "service": item.get("service"), "sources": item.get("sources", [])})
+        out.append(
+            {
+                "id": item["id"],
+                "text": item["text"],
+                "guide_step": item.get("guide_step"),
+                "service": item.get("service"),
+                "sources": item.get("sources", []),
+            }
+        )
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from haven.protect.images import hash_image, is_image
 from haven.protect.signals import VpdqFrame, vpdq_to_json
 from haven.protect.video import hash_video, is_video
 
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM")
 PARALLEL_MIN_FILES = 4  # below this many files, starting worker processes costs more than it saves
 
 
@@ -80,8 +82,8 @@ def detect_media(path: Path) -> str:
         head = fh.read(64)
     if not head:
         return "file"
-    if is_image(path):
-        return "image"
+    if is_image(path) or head.startswith(IMAGE_MAGIC):
+        return "image"  # an image Pillow cannot open gets a clear error from hash_image
     if is_video(path, head):
         return "video"
     return "file"
@@ -164,11 +166,19 @@ def hash_paths(
         results: Iterable[HashResult] = map(_worker, jobs)
         yield from _report(results, progress)
         return
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["haven.protect.hashing"])
+    ctx = _pool_context()
     chunk = max(1, min(16, len(jobs) // (workers * 4)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         yield from _report(pool.map(_worker, jobs, chunksize=chunk), progress)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """``fork`` (fast start) when this process has a single thread, else the thread-safe ``forkserver``."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["haven.protect.hashing"])
+    return ctx
 
 
 def _report(

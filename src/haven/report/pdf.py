@@ -79,7 +79,6 @@ def render_html(data: ReportData, integrity: Integrity, image_loader: Callable[[
     paid = f"Payments are mentioned in the messages ({len(payments)})" if payments else "Not recorded"
     return _env().get_template("report.html.j2").render(
         data=data, integrity=integrity, ref=case.reference or case.id,
-        css=(_TEMPLATES / "report.css").read_text(),
         generated=_fmt(datetime.now(UTC)), fmt=_fmt, date_range=data.date_range, demands=data.demands(),
         payments=data.payment_details(), paid=paid, minor=minor, withheld=withheld,
         withheld_count=sum(1 for v in withheld.values() if v), images=images,

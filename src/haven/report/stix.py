@@ -3,7 +3,8 @@
 Standard cyber-observables where STIX has them (``user-account``, ``email-addr``, ``url``, ``domain-name``,
 ``file`` for evidence items). STIX 2.1 has no object for a cryptocurrency wallet, a phone number or a bank
 account, so those are new SCO types defined by a Haven extension definition (STIX 2.1 §7.3, "new-sco"),
-published in the bundle itself. Each offender detail also gets an ``indicator`` with a STIX pattern, and one
+published in the bundle itself. Their type names carry no ``x-`` prefix: STIX 2.1 deprecates it for types
+defined through extension definitions, and the ``stix2`` library then treats them as registered, not custom. Each offender detail also gets an ``indicator`` with a STIX pattern, and one
 ``observed-data`` per detail carries first/last seen and the count. Deterministic ids (UUIDv5 from the
 values, as STIX's id-contributing properties prescribe for SCOs) keep two exports of one case comparable.
 """
@@ -33,20 +34,20 @@ CRYPTO_KINDS = {"btc": "bitcoin", "eth": "ethereum", "ltc": "litecoin", "trx": "
 BANK_KINDS = {"iban", "uk-bank-account", "swift-bic"}
 
 
-@CustomObservable("x-haven-crypto-wallet", [("address", StringProperty(required=True)),
+@CustomObservable("haven-crypto-wallet", [("address", StringProperty(required=True)),
                                              ("currency", StringProperty(required=True))],
                   id_contrib_props=["address", "currency"], extension_name=EXT_WALLET)
 class CryptoWallet:
     """A cryptocurrency address the offender gave for payment."""
 
 
-@CustomObservable("x-haven-phone-number", [("number", StringProperty(required=True))],
+@CustomObservable("haven-phone-number", [("number", StringProperty(required=True))],
                   id_contrib_props=["number"], extension_name=EXT_PHONE)
 class PhoneNumber:
     """A phone number in E.164 form."""
 
 
-@CustomObservable("x-haven-bank-account", [("account", StringProperty(required=True)),
+@CustomObservable("haven-bank-account", [("account", StringProperty(required=True)),
                                             ("scheme", StringProperty(required=True))],
                   id_contrib_props=["account", "scheme"], extension_name=EXT_BANK)
 class BankAccount:
@@ -58,11 +59,11 @@ def _extension_definitions() -> list[stix2.ExtensionDefinition]:
               "schema": "Defined in Haven's docs/stix-extensions.md (plain-text definition, STIX 2.1 7.3).",
               "extension_types": ["new-sco"]}
     return [
-        stix2.ExtensionDefinition(id=EXT_WALLET, name="x-haven-crypto-wallet",
+        stix2.ExtensionDefinition(id=EXT_WALLET, name="haven-crypto-wallet",
                                   description="A cryptocurrency address (address, currency).", **common),
-        stix2.ExtensionDefinition(id=EXT_PHONE, name="x-haven-phone-number",
+        stix2.ExtensionDefinition(id=EXT_PHONE, name="haven-phone-number",
                                   description="A phone number in E.164 form (number).", **common),
-        stix2.ExtensionDefinition(id=EXT_BANK, name="x-haven-bank-account",
+        stix2.ExtensionDefinition(id=EXT_BANK, name="haven-bank-account",
                                   description="A bank account (account, scheme: iban, uk-sort-code-account, "
                                   "swift-bic).", **common),
     ]
@@ -89,12 +90,12 @@ def observable(kind: str, normalized: str) -> tuple[Any, str] | None:
         return obj, pattern
     if kind in CRYPTO_KINDS:
         obj = CryptoWallet(address=normalized, currency=CRYPTO_KINDS[kind])
-        return obj, f"[x-haven-crypto-wallet:address = '{q}']"
+        return obj, f"[haven-crypto-wallet:address = '{q}']"
     if kind == "phone":
-        return PhoneNumber(number=normalized), f"[x-haven-phone-number:number = '{q}']"
+        return PhoneNumber(number=normalized), f"[haven-phone-number:number = '{q}']"
     if kind in BANK_KINDS:
         scheme = {"uk-bank-account": "uk-sort-code-account"}.get(kind, kind)
-        return BankAccount(account=normalized, scheme=scheme), f"[x-haven-bank-account:account = '{q}']"
+        return BankAccount(account=normalized, scheme=scheme), f"[haven-bank-account:account = '{q}']"
     return None
 
 

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from haven.core.errors import HavenError, ImportFileError
 from haven.vault.errors import VaultBusy
-from haven.vault.fsutil import open_original
+from haven.vault.fsutil import open_original, secure_delete
 from haven.vault.sink import PENDING_IMPORT, FileSummary, ImportSummary, VaultSink
 
 if TYPE_CHECKING:
@@ -71,11 +73,24 @@ def _stat_key(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
+def _shown(path: Path, alias: tuple[str, str] | None) -> str:
+    """The path as recorded: an upload's spool path becomes ``upload:<name>``."""
+    text = str(path)
+    if alias and text.startswith(alias[0]):
+        return alias[1] + text[len(alias[0]) :]
+    return text
+
+
 def _store_plain(
-    vault: Vault, path: Path, summary: FileSummary, intimate: bool, options: dict[str, Any] | None
+    vault: Vault,
+    path: Path,
+    summary: FileSummary,
+    intimate: bool,
+    options: dict[str, Any] | None,
+    alias: tuple[str, str] | None = None,
 ) -> None:
     """After a failed import: keep the file itself as an unparsed item, in a transaction of its own."""
-    sink = VaultSink(vault, summary, importer="generic", intimate=intimate, options=options)
+    sink = VaultSink(vault, summary, importer="generic", intimate=intimate, options=options, path_alias=alias)
     try:
         with vault._write():
             before = _stat_key(path)
@@ -92,7 +107,7 @@ def _store_plain(
             vault._log_in_txn(
                 "import",
                 {
-                    "path": str(path),
+                    "path": _shown(path, alias),
                     "format": "generic",
                     "kept_unparsed": True,
                     "error": summary.errors,
@@ -180,9 +195,10 @@ def import_one(
     intimate: bool,
     options: dict[str, Any] | None,
     progress: Callable[[int], None] | None = None,
+    path_alias: tuple[str, str] | None = None,
 ) -> FileSummary:
     """Import one file in one transaction; never raises for bad input (see the module docstring)."""
-    summary = FileSummary(path=str(path))
+    summary = FileSummary(path=_shown(path, path_alias))
     try:
         importer = _choose(path, fmt)
     except (HavenError, OSError) as exc:
@@ -190,7 +206,13 @@ def import_one(
         return summary
     summary.format = importer.name
     sink = VaultSink(
-        vault, summary, importer=importer.name, intimate=intimate, options=options, progress=progress
+        vault,
+        summary,
+        importer=importer.name,
+        intimate=intimate,
+        options=options,
+        progress=progress,
+        path_alias=path_alias,
     )
     try:
         before = _stat_key(path)
@@ -215,7 +237,7 @@ def import_one(
             entry = vault._log_in_txn(
                 "import",
                 {
-                    "path": str(path),
+                    "path": summary.path,
                     "format": importer.name,
                     "messages": summary.messages,
                     "new_messages": summary.new_messages,
@@ -238,11 +260,11 @@ def import_one(
     except Exception as exc:  # contain every per-file failure: one bad file is one summary line
         _discard_blobs(vault, sink)
         failed = FileSummary(
-            path=str(path), format=importer.name, warnings=summary.warnings, errors=[_reason(exc)]
+            path=summary.path, format=importer.name, warnings=summary.warnings, errors=[_reason(exc)]
         )
         changed = isinstance(exc, ImportFileError) and "changed while" in exc.message
         if not changed and path.is_file():
-            _store_plain(vault, path, failed, intimate, options)
+            _store_plain(vault, path, failed, intimate, options, path_alias)
         return failed
 
 
@@ -284,3 +306,45 @@ def import_paths(
         if progress is not None:
             progress(min(done, total), total, name)
     return result
+
+
+SHM = Path("/dev/shm")
+
+
+def import_stream(
+    vault: Vault,
+    stream: BinaryIO,
+    filename: str,
+    *,
+    fmt: str | ImporterLike | None = None,
+    intimate: bool = False,
+    options: dict[str, Any] | None = None,
+) -> FileSummary:
+    """Import an upload (the web app) without its plaintext ever touching the disk: it is spooled to a
+    memory-backed file system (``/dev/shm``), imported like a file, recorded as ``upload:<filename>``,
+    and the spooled bytes are overwritten and removed. Refused where no memory-backed place exists."""
+    name = Path(filename).name.strip() or "upload"
+    if not SHM.is_dir() or not os.access(SHM, os.W_OK):
+        raise HavenError(
+            "Uploads cannot be taken in safely on this system (no memory-backed storage). "
+            "Please import the file from where it is instead."
+        )
+    spool = Path(tempfile.mkdtemp(prefix="haven-upload-", dir=SHM))
+    try:
+        os.chmod(spool, 0o700)
+        path = spool / name
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            shutil.copyfileobj(stream, out, 1 << 20)
+        summary = import_one(
+            vault,
+            path,
+            fmt=fmt,
+            intimate=intimate,
+            options=options,
+            path_alias=(str(spool) + os.sep, "upload:"),
+        )
+        return summary
+    finally:
+        for leftover in spool.glob("*"):
+            secure_delete(leftover)
+        shutil.rmtree(spool, ignore_errors=True)

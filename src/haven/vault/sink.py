@@ -118,8 +118,10 @@ class VaultSink:
         intimate: bool = False,
         options: dict[str, Any] | None = None,
         progress: Callable[[int], None] | None = None,
+        path_alias: tuple[str, str] | None = None,
     ) -> None:
         self.vault = vault
+        self._alias = path_alias
         self.summary = summary
         self.importer = importer
         self.intimate = intimate
@@ -144,13 +146,15 @@ class VaultSink:
         ocr_text: str | None = None,
     ) -> Item:
         vault = self.vault
+        if self._alias and source_path.startswith(self._alias[0]):
+            source_path = self._alias[1] + source_path[len(self._alias[0]) :]
         minor = vault.is_minor
         first = self.source_item is None
         digest, created = vault.blobs.put(
             stream,
             store=not (minor and self.intimate),
             progress=self._progress if first else None,
-            keep=(lambda sha: not vault._is_minor_intimate(sha)) if minor else None,
+            keep=vault._may_store,
         )
         if created:
             self.created_blobs.append(digest.sha256)

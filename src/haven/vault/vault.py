@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 import sqlcipher3
 
-from haven.core.errors import HavenError, NotAVault
+from haven.core.errors import BadAnswers, HavenError, NotAVault
 from haven.core.hashing import sha256_bytes
 from haven.core.models import Case, Item, LedgerEntry, Message
 from haven.vault import ledger
@@ -29,7 +29,36 @@ from haven.vault.errors import ItemNotFound, VaultBusy, VaultExists
 from haven.vault.fsutil import sweep_stale_tmp
 from haven.vault.intimate import set_intimate
 from haven.vault.keys import HEADER_NAME, Header, KdfParams, VaultKeys, new_header, unlock, write_header
-from haven.vault.sink import ImportSummary
+from haven.vault.sink import FileSummary, ImportSummary
+
+_CREATE_LEFTOVERS = {
+    DB_NAME,
+    f"{DB_NAME}-wal",
+    f"{DB_NAME}-shm",
+    f"{DB_NAME}-journal",
+    "ledger.head",
+    "blobs",
+    "tmp",
+}
+
+
+def _clear_interrupted_create(root: Path) -> None:
+    """A ``create`` stopped before it wrote ``vault.json`` leaves an unusable, evidence-free folder (no
+    header, no blob): remove what it wrote so the case can be created again."""
+    if not root.is_dir() or (root / HEADER_NAME).exists():
+        return
+    entries = list(root.iterdir())
+    if not entries or {e.name for e in entries} - _CREATE_LEFTOVERS:
+        return
+    if any(p.is_file() for d in ("blobs", "tmp") for p in (root / d).rglob("*")):
+        return
+    for entry in entries:
+        if entry.is_dir():
+            for sub in sorted(entry.rglob("*"), reverse=True):
+                sub.rmdir()
+            entry.rmdir()
+        else:
+            entry.unlink()
 
 
 class Vault:
@@ -63,12 +92,15 @@ class Vault:
         root = Path(directory)
         if (root / HEADER_NAME).exists():
             raise VaultExists(f"{root} already holds a Haven case. Open it instead of creating it again.")
+        _clear_interrupted_create(root)
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise VaultExists(f"{root} is not an empty folder. Please choose a new folder for the case.")
         if not passphrase:
-            raise VaultExists("Please choose a passphrase: the case cannot be locked without one.")
+            raise BadAnswers(
+                "Please choose a passphrase: the case cannot be locked without one.", "passphrase"
+            )
         if age is not None and not 0 < age < 130:
-            raise VaultExists(f"The age {age} does not look right.")
+            raise BadAnswers(f"The age {age} does not look right.", "age")
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         root.chmod(0o700)  # a shared family computer: only this user may even list the case
         header, keys = new_header(passphrase, kdf or KdfParams())
@@ -217,6 +249,19 @@ class Vault:
                     self.mark_intimate(item.id, force=True)
         return case
 
+    # -- secrets ------------------------------------------------------------------------------------
+    def get_secret(self, name: str) -> bytes | None:
+        """A small secret kept only inside the encrypted database (e.g. the report signing key)."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (f"secret:{name}",)).fetchone()
+        return bytes.fromhex(row[0]) if row else None
+
+    def set_secret(self, name: str, value: bytes) -> None:
+        """Store a secret once; the ledger records that it was made, never its value."""
+        with self._write():
+            self._conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"secret:{name}", value.hex()))
+            self._log_in_txn("create-secret", {"name": name})
+
     # -- items --------------------------------------------------------------------------------------
     def items(self) -> list[Item]:
         with self._lock:
@@ -257,9 +302,12 @@ class Vault:
         row = self._conn.execute("SELECT data FROM items WHERE sha256 = ?", (sha256,)).fetchone()
         return Item.model_validate_json(row[0]) if row else None
 
-    def _is_minor_intimate(self, sha256: str) -> bool:
-        row = self._conn.execute("SELECT intimate FROM items WHERE sha256 = ?", (sha256,)).fetchone()
-        return bool(row and row[0]) and self.is_minor
+    def _may_store(self, sha256: str) -> bool:
+        """False for content the case already keeps as hash-and-location only (never re-copied)."""
+        row = self._conn.execute("SELECT stored, intimate FROM items WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None:
+            return True
+        return bool(row[0]) and not (row[1] and self.is_minor)
 
     def _save_item(self, item: Item) -> None:
         self._conn.execute(
@@ -351,6 +399,20 @@ class Vault:
         from haven.vault.pipeline import import_paths
 
         return import_paths(self, paths, fmt=fmt, intimate=intimate, progress=progress, options=options)
+
+    def import_stream(
+        self,
+        stream: BinaryIO,
+        filename: str,
+        *,
+        fmt: Any = None,
+        intimate: bool = False,
+        options: dict[str, Any] | None = None,
+    ) -> FileSummary:
+        """Import an uploaded file from a stream, never writing its plaintext to disk (web app)."""
+        from haven.vault.pipeline import import_stream
+
+        return import_stream(self, stream, filename, fmt=fmt, intimate=intimate, options=options)
 
     def verify(self) -> list[str]:
         """Every problem found (empty list: the case is intact); see ``haven.vault.verify``."""

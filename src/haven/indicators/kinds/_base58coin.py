@@ -10,6 +10,9 @@ from collections.abc import Iterator
 from haven.indicators.base import Hit, Scan
 from haven.indicators.codecs import b58check_payload
 
+BASE58_RUN = ("[13LMD9AT48][1-9A-HJ-NP-Za-km-z]{25}", 2, 100)
+"""The one prefilter trigger all base58 coins share: a 26-character base58 run starting like an address."""
+
 CRYPTO_WORDS = re.compile(
     r"\b(?:wallet|address|addr|crypto|coin|btc|bitcoin|ltc|litecoin|doge|dogecoin|trx|tron|trc-?20|usdt|"
     r"tether|xmr|monero|eth|ethereum|erc-?20|send|pay)\b"

@@ -19,8 +19,10 @@ _SYM = re.compile(
     re.I,
 )
 _WORD = re.compile(
-    r"(?<![\w.,$£€])" + _NUM + r"\s?(k\s?)?(pounds?|quid|gbp|usd|dollars?|bucks|eur|euros?|btc|bitcoins?|eth|"
-    r"ethereum|usdt|inr|rupees?|naira|ngn|£|€)\b",
+    r"(?<![\w.,$£€])"
+    + _NUM
+    + r"\s{0,3}(k\s?)?((?:pounds?|quid|gbp|usd|(?:united\s+states\s+|us\s+|american\s+)?dollars?|"
+    r"bucks|eur|euros?|btc|bitcoins?|eth|ethereum|usdt|inr|rupees?|naira|ngn)\b|[£€$])",
     re.I,
 )
 _CURRENCY = {
@@ -66,7 +68,8 @@ _STRONG = re.compile(
 _ORDINARY = re.compile(
     r"\b(?:dinner|lunch|breakfast|ticket|tickets|rent|bill|bills|shopping|groceries|uber|taxi|pizza|"
     r"coffee|drinks?|price|prices|priced|sale|discount|off|per|each|salary|wage|costs?(?! you)|bought|buy|"
-    r"spent|pay (?:you|u) back|paid (?:you|u) back|split|concert|netflix|subscription|deposit on|"
+    r"spent|pay (?:you|u) back|paid (?:you|u) back|split|concert|cinema|movie|film|netflix|subscription|"
+    r"deposit on|"
     r"fare|petrol|gas|shoes|jacket|dress|phone bill|quote|was|were|cheap|expensive|worth|raise|"
     r"earn\w*|won|win|lottery|pocket money|birthday)\b"
 )
@@ -98,8 +101,12 @@ def _number(whole: str, frac: str | None, mult: str | None) -> str | None:
     triggers=[
         ("£|€|\\$|₹|₦", 6, 30),
         (r"(?i)(usd|gbp|eur|btc|eth|usdt|inr|ngn)\s?\d", 4, 30),
-        (r"(?i)\d\s?(k\s?)?(pounds?|quid|gbp|usd|dollars?|bucks|eur|euros?|btc|bitcoins?|eth|ethereum|usdt|inr|"
-         r"rupees?|naira|ngn)", 30, 4),
+        (
+            r"(?i)\d\s{0,3}(k\s?)?(pounds?|quid|gbp|usd|united|dollars?|bucks|eur|euros?|btc|bitcoins?|eth|ethereum|usdt|inr|"
+            r"rupees?|naira|ngn)",
+            30,
+            30,
+        ),
     ],
 )
 def find(scan: Scan) -> Iterator[Hit]:
@@ -116,7 +123,7 @@ def find(scan: Scan) -> Iterator[Hit]:
         if num:
             spans.append((m.start(), m.end(), cur, num))
     for m in (m for ws, we in windows for m in _WORD.finditer(text, ws, we)):
-        cur = _CURRENCY.get(m.group(4).lower())
+        cur = _CURRENCY.get(m.group(4).lower().split()[-1])
         num = _number(m.group(1), m.group(2), m.group(3))
         if cur and num and not any(s < m.end() and m.start() < e for s, e, _, _ in spans):
             spans.append((m.start(), m.end(), cur, num))
@@ -127,7 +134,7 @@ def find(scan: Scan) -> Iterator[Hit]:
         window = low[a:b]
         strong = _STRONG.search(window)
         if not strong and (
-            not _DEMAND.search(window) or _ORDINARY.search(low, max(0, s - 35), min(len(low), e + 30))
+            not _DEMAND.search(window) or _ORDINARY.search(low, max(0, s - 35), min(len(low), e + 45))
         ):
             continue
         yield Hit("amount", s, e, text[s:e], f"{cur}:{num}", True, 0.8, {"currency": cur}, 40)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from haven.indicators.base import Example, Hit, Scan, register
 from haven.indicators.codecs import b58check_payload, segwit_decode
+from haven.indicators.kinds._base58coin import BASE58_RUN
 
 _LEGACY = re.compile(r"(?<![0-9A-Za-z])[13][1-9A-HJ-NP-Za-km-z]{25,34}(?![0-9A-Za-z])")
 _SEGWIT = re.compile(r"(?<![0-9A-Za-z])(?:bc|tb|BC|TB)1[02-9ac-hj-np-zAC-HJ-NP-Z]{6,87}(?![0-9A-Za-z])")
@@ -39,7 +40,7 @@ PRIORITY = 90
         Example("commit 3fd3180f5530cb26f6cc9ea316326a7a00729210 and version 3.20191021.1"),
         Example("order 1234567890123456789012345678 shipped"),
     ],
-    triggers=[(r"[13][1-9A-HJ-NP-Za-km-z]{25}", 2, 12), (r"(?i)(bc|tb)1[02-9ac-hj-np-z]{6}", 2, 90)],
+    triggers=[BASE58_RUN, (r"(?i)(bc|tb)1[02-9ac-hj-np-z]{6}", 2, 90)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     text = scan.text

@@ -13,12 +13,12 @@ _N = (
     r"(?:\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty[- ]?four|"
     r"forty[- ]?eight|seventy[- ]?two|a few|few)"
 )
-_UNIT = r"(?:hours?|hrs?|h|minutes?|mins?|m|days?|seconds?|secs?)"
+_UNIT = r"(?:(?:business|working|full)\s+)?(?:hours?|hrs?|h|minutes?|mins?|m|days?|seconds?|secs?)"
 _DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _DEADLINE = re.compile(
     r"\b(?:(?:within|in|next|before|under|less than|max(?:imum)?|only|you have|you've got|you got|u have|"
-    r"u got)\s+(?:the\s+next\s+|only\s+)?" + _N + r"\s?" + _UNIT + r"\b"
-    r"|" + _N + r"\s?" + _UNIT + r"\s+(?:left|to pay|to send|or else|from now|max|deadline|remaining)\b"
+    r"u got|give you|giving you|give u)\s+(?:the\s+next\s+|only\s+)?" + _N + r"\s{0,3}" + _UNIT + r"\b"
+    r"|" + _N + r"\s{0,3}" + _UNIT + r"\s+(?:left|to pay|to send|or else|from now|max|deadline|remaining)\b"
     r"|(?:by|before|until|till|untill|no later than)\s+"
     r"(?:tonight|today|tomorrow(?:\s+(?:morning|night|evening))?|"
     r"midnight|noon|end of (?:the )?day|eod|this evening|" + _DAY + r"|\d{1,2}(?::\d{2})?\s?(?:am|pm))\b"
@@ -30,7 +30,7 @@ _DEADLINE = re.compile(
 _THREAT = re.compile(
     r"\b(?:pay|paid|send|transfer|money|cash|bitcoin|btc|gift ?card|or else|or i|or your|otherwise|everyone|"
     r"family|friends|followers|contacts|post|share|leak|expose|publish|upload|viral|video|pics?|photos?|"
-    r"nudes?|delete|ruin|destroy|deadline|timer|clock|last chance|warning|£|\$|€)"
+    r"nudes?|delete|ruin|destroy|deadline|timer|last chance|£|\$|€)"
 )
 _ANCHOR = re.compile(r"\d|hour|day|night|noon|midnight|tomorrow|deadline|minute|eod", re.I)
 
@@ -47,14 +47,29 @@ _ANCHOR = re.compile(r"\d|hour|day|night|noon|midnight|tomorrow|deadline|minute|
         Example("delivery by tomorrow, see you"),
     ],
     triggers=[
-        (r"(?i)(within|in|next|before|under|than|max|maximum|only|have|got)\s+(the\s+next\s+|only\s+)?"
-         r"(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty[- ]?four|forty[- ]?eight|"
-         r"seventy[- ]?two|a few|few)\s?(hours?|hrs?|h|minutes?|mins?|m|days?|seconds?|secs?)\b", 40, 5),
-        (r"(?i)(hours?|hrs?|h|minutes?|mins?|m|days?|seconds?|secs?)\s+(left|to pay|to send|or else|from now|max|"
-         r"deadline|remaining)", 40, 5),
-        (r"(?i)(by|before|until|till|untill|later than)\s+(tonight|today|tomorrow|midnight|noon|end of|eod|"
-         r"this evening|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}(:\d\d)?\s?(am|pm))",
-         5, 30),
+        (
+            r"(?i)(within|in|next|before|under|than|max|maximum|only|have|got|you|u)\s+"
+            r"(the\s+next\s+|only\s+)?"
+            r"(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty[- ]?four|"
+            r"forty[- ]?eight|seventy[- ]?two|a few|few)\s{0,3}((business|working|full)\s+)?"
+            r"(hours?|hrs?|h|minutes?|mins?|m|days?|seconds?|secs?)\b",
+            40,
+            5,
+        ),
+        (
+            r"(?i)(hours?|hrs?|h|minutes?|mins?|m|days?|seconds?|secs?)\s+"
+            r"(left|to pay|to send|or else|from now|max|deadline|remaining)",
+            40,
+            5,
+        ),
+        (
+            r"(?i)(by|before|until|till|untill|later than)\s+"
+            r"(tonight|today|tomorrow|midnight|noon|end of|eod|"
+            r"this evening|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+            r"\d{1,2}(:\d\d)?\s?(am|pm))",
+            5,
+            30,
+        ),
         (r"(?i)deadline", 5, 40),
     ],
 )

@@ -14,7 +14,7 @@ _AT = re.compile(
 )
 _LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-'")
 # Obfuscations: an [at]/(at)/{at} or " at " marker, and [dot]/(dot)/" dot "/[.] markers.
-_OBF_ANCHOR = re.compile(r"[\[({]\s?(?:at|@)\s?[\])}]|\sdot\s|[\[({]\s?(?:dot|\.)\s?[\])}]", re.I)
+_OBF_ANCHOR = re.compile(r"[\[({]\s?(?:at|@)\s?[\])}]|\sdot\s|\s@|@\s|[\[({]\s?(?:dot|\.)\s?[\])}]", re.I)
 _OBF = re.compile(
     r"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]{0,63})\s*(?:[\[({]\s?(?:at|@)\s?[\])}]|\s+at\s+|@)\s*"
     r"((?:[a-z0-9-]{1,63}\s*(?:[\[({]\s?(?:dot|\.)\s?[\])}]|\s+dot\s+|\.)\s*)+[a-z]{2,24})(?![a-z0-9-])",

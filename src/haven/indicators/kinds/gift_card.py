@@ -50,8 +50,12 @@ def _fits(brand: str, code: str) -> bool:
         Example("my steam name is BIGGAMER2000 and SOMEWORDSHERE"),
     ],
     triggers=[
-        (r"(?i)amazon|amzn|apple|itunes|i-tunes|app\s?store|google\s?play|play\s?store|google\s+gift|gplay|"
-         r"steam|paysafe|\bpsc\b", 220, 220)
+        (
+            r"(?i)amazon|amzn|apple|itunes|i-tunes|app\s?store|google\s?play|play\s?store|google\s+gift|gplay|"
+            r"steam|paysafe|\bpsc\b",
+            220,
+            220,
+        )
     ],
 )
 def find(scan: Scan) -> Iterator[Hit]:
@@ -65,9 +69,7 @@ def find(scan: Scan) -> Iterator[Hit]:
     if not brands:
         return
     for m in (m for ws, we in spans for m in _CODE.finditer(scan.text, ws, we)):
-        found = _best(m, brands)
-        if found:
-            start, end, brand, code = found
+        for start, end, brand, code in _codes(m, brands):
             yield Hit(
                 "gift-card",
                 start,
@@ -107,19 +109,30 @@ def _codeish(group: str) -> bool:
     return any(c.isdigit() for c in group) or (group.isupper() and group not in _WORDS)
 
 
-def _best(m: re.Match[str], brands: list[tuple[int, int, str]]) -> tuple[int, int, str, str] | None:
-    """The longest run of the match's groups that has the shape of the nearest brand that fits."""
+def _codes(m: re.Match[str], brands: list[tuple[int, int, str]]) -> list[tuple[int, int, str, str]]:
+    """Every code in the match (two codes may be written one after the other), longest first."""
     groups = [
         (g.start() + m.start(), g.end() + m.start())
         for g in re.finditer(r"[A-Za-z0-9]+", m.group())
         if _codeish(g.group())
     ]
-    if not groups:
-        return None
+    found: list[tuple[int, int, str, str]] = []
+    while groups:
+        best = _best(m.string, groups, brands)
+        if best is None:
+            break
+        found.append(best)
+        groups = [g for g in groups if g[1] <= best[0] or g[0] >= best[1]]
+    return found
+
+
+def _best(
+    text: str, groups: list[tuple[int, int]], brands: list[tuple[int, int, str]]
+) -> tuple[int, int, str, str] | None:
+    """The longest run of adjacent groups that has the shape of the nearest brand that fits."""
     runs = sorted(
         ((i, j) for i in range(len(groups)) for j in range(i, len(groups))), key=lambda r: r[0] - r[1]
     )
-    text = m.string
     for i, j in runs:
         if any(groups[k + 1][0] - groups[k][1] != 1 for k in range(i, j)):
             continue

@@ -159,10 +159,17 @@ def handle_hit(
         Example("instagram.com/p/Cx12abc is a post, not a profile"),
     ],
     triggers=[
-        (r"(?i)(instagram\.com|instagr\.am|snapchat\.com|facebook\.com|fb\.com|m\.me|tiktok\.com|t\.me|"
-         r"telegram\.me|wa\.me|twitter\.com|x\.com|kik\.me|discord\.gg|discord\.com)/", 30, 80),
-        (r"(?i)snap|insta|skype|telegram|kik|discord|tik\s?tok|twitter|facebook|\big\b|\bsc\b|\btg\b|\bfb\b",
-         3, 90),
+        (
+            r"(?i)(instagram\.com|instagr\.am|snapchat\.com|facebook\.com|fb\.com|m\.me|tiktok\.com|t\.me|"
+            r"telegram\.me|wa\.me|twitter\.com|x\.com|kik\.me|discord\.gg|discord\.com)/",
+            30,
+            80,
+        ),
+        (
+            r"(?i)snap|insta|skype|telegram|kik|discord|tik\s?tok|twitter|facebook|\big\b|\bsc\b|\btg\b|\bfb\b",
+            3,
+            90,
+        ),
     ],
 )
 def find(scan: Scan) -> Iterator[Hit]:

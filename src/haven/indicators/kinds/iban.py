@@ -1,6 +1,7 @@
 """``iban``: International Bank Account Numbers, validated with ``schwifty`` (country format, length,
-ISO 7064 check digits, and the national check digits where schwifty knows them). Written with or without spaces; normalised uppercase without spaces. A candidate of
-the right country and length whose check digits fail is kept, marked invalid."""
+ISO 7064 check digits, and the national check digits where schwifty knows them). Written compact, grouped,
+dotted or dashed; normalised uppercase without separators. A candidate of the right country, length and
+shape whose check digits fail is kept, marked invalid."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from schwifty.registry import get_iban_spec
 
 from haven.indicators.base import Example, Hit, Scan, register
 
-_CAND = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})(\d{2})((?:[ -]?[A-Z0-9]){8,32})(?![A-Za-z0-9])")
+_CAND = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}) ?(\d{2})((?:[ .-]{0,2}[A-Za-z0-9]){8,34})(?![A-Za-z0-9])")
 
 
 @cache
@@ -36,7 +37,7 @@ def _length(country: str) -> int:
         Example("iban GB33 BUKB 2020 1555 5555 56", invalid=("GB33BUKB20201555555556",)),
         Example("serial AB12 3456 7890 1234 and part XY99ZZZZ0000"),
     ],
-    triggers=[(r"[A-Z]{2}\d{2}[ -]?[A-Z0-9]{4}", 1, 50)],
+    triggers=[(r"[A-Z]{2} ?\d{2}([ .-]{0,2}[A-Za-z0-9]){6}", 1, 60)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     text = scan.text
@@ -55,7 +56,7 @@ def find(scan: Scan) -> Iterator[Hit]:
         if count < length or (end < len(text) and text[end].isalnum()):
             continue
         value = text[m.start() : end]
-        compact = value.replace(" ", "").replace("-", "")
+        compact = re.sub(r"[ .-]", "", value).upper()
         try:
             with warnings.catch_warnings():  # "national checksum not verified" for some countries
                 warnings.simplefilter("ignore")

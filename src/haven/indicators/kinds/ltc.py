@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from haven.indicators.base import Example, Hit, Scan, register
 from haven.indicators.codecs import segwit_decode
-from haven.indicators.kinds._base58coin import find_base58
+from haven.indicators.kinds._base58coin import BASE58_RUN, find_base58
 
 _LEGACY = re.compile(r"(?<![0-9A-Za-z])[LM][1-9A-HJ-NP-Za-km-z]{26,33}(?![0-9A-Za-z])")
 _SEGWIT = re.compile(r"(?<![0-9A-Za-z])(?:ltc|LTC)1[02-9ac-hj-np-zAC-HJ-NP-Z]{6,87}(?![0-9A-Za-z])")
@@ -27,7 +27,7 @@ _SEGWIT = re.compile(r"(?<![0-9A-Za-z])(?:ltc|LTC)1[02-9ac-hj-np-zAC-HJ-NP-Z]{6,
         ),
         Example("Manchester United 2 Liverpool 1 LiverpoolFootballClubFanZone2024"),
     ],
-    triggers=[(r"[LM][1-9A-HJ-NP-Za-km-z]{26}", 2, 10), (r"(?i)ltc1[02-9ac-hj-np-z]{6}", 2, 90)],
+    triggers=[BASE58_RUN, (r"(?i)ltc1[02-9ac-hj-np-z]{6}", 2, 90)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     yield from find_base58(scan, "ltc", _LEGACY, {0x30: "p2pkh", 0x32: "p2sh"})

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from haven.indicators.base import Example, Hit, Scan, register
 
 _WORDS = re.compile(r"mtcn|western\s*union|\bwu\b|money\s+transfer\s+control|control\s+(?:number|no)")
-_CODE = re.compile(r"(?<![\d-])(\d{3})[- .]?(\d{3})[- .]?(\d{4})(?![\d-])")
+_CODE = re.compile(r"(?<![\d-])\d(?:[- .]?\d){9}(?![\d-])")
 
 
 @register(
@@ -21,7 +21,9 @@ _CODE = re.compile(r"(?<![\d-])(\d{3})[- .]?(\d{3})[- .]?(\d{4})(?![\d-])")
         Example("send it by western union and give me the mtcn: 8213456690", ("8213456690",)),
         Example("call me on 0791 123 4567, my tracking number 1234567890"),
     ],
-    triggers=[(r"(?i)mtcn|western\s*union|\bwu\b|money\s+transfer\s+control|control\s+(number|no)", 220, 220)],
+    triggers=[
+        (r"(?i)mtcn|western\s*union|\bwu\b|money\s+transfer\s+control|control\s+(number|no)", 220, 220)
+    ],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     low = scan.lower
@@ -31,4 +33,4 @@ def find(scan: Scan) -> Iterator[Hit]:
         return
     for m in (m for ws, we in spans for m in _CODE.finditer(scan.text, ws, we)):
         if any(m.start() - 200 < e and s < m.end() + 200 for s, e in words):
-            yield Hit("mtcn", m.start(), m.end(), m.group(), "".join(m.groups()), True, 0.85, {}, 70)
+            yield Hit("mtcn", m.start(), m.end(), m.group(), re.sub(r"\D", "", m.group()), True, 0.85, {}, 70)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from haven.indicators.base import Example, Hit, Scan, register
-from haven.indicators.kinds._base58coin import find_base58
+from haven.indicators.kinds._base58coin import BASE58_RUN, find_base58
 
 _SHAPE = re.compile(r"(?<![0-9A-Za-z])T[1-9A-HJ-NP-Za-km-z]{33}(?![0-9A-Za-z])")
 
@@ -24,7 +24,7 @@ _SHAPE = re.compile(r"(?<![0-9A-Za-z])T[1-9A-HJ-NP-Za-km-z]{33}(?![0-9A-Za-z])")
         ),
         Example("The ThisIsAVeryLongCamelCaseIdentifierX in code"),
     ],
-    triggers=[(r"T[1-9A-HJ-NP-Za-km-z]{33}", 2, 2)],
+    triggers=[BASE58_RUN],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     yield from find_base58(scan, "trx", _SHAPE, {0x41: "tron"}, length=21)

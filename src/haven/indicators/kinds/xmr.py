@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from haven.indicators.base import Example, Hit, Scan, register
 from haven.indicators.codecs import keccak256, monero_b58decode
-from haven.indicators.kinds._base58coin import CRYPTO_WORDS
+from haven.indicators.kinds._base58coin import BASE58_RUN, CRYPTO_WORDS
 
 _SHAPE = re.compile(
     r"(?<![0-9A-Za-z])[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?(?![0-9A-Za-z])"
@@ -29,7 +29,7 @@ _DONATION = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb
         Example(f"xmr wallet {_DONATION[:-1]}B", invalid=(f"{_DONATION[:-1]}B",)),
         Example("4" * 95),
     ],
-    triggers=[(r"[48][1-9A-HJ-NP-Za-km-z]{94}", 20, 15)],
+    triggers=[BASE58_RUN],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     for m in (m for ws, we in scan.windows("xmr") for m in _SHAPE.finditer(scan.text, ws, we)):

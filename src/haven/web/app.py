@@ -1,0 +1,45 @@
+"""The FastAPI application: one session, the guards, and one router per journey."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from haven.web import security
+from haven.web.render import env, page
+from haven.web.routes import email, evidence, guide, pages, protect, report
+from haven.web.settings import Settings
+from haven.web.state import Session
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(
+    settings: Settings, *, port: int = 0, on_new_link: Callable[[str], None] | None = None
+) -> FastAPI:
+    """Build the app. ``app.state.session.launch_token`` is the one-time token for the first address."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="Haven")
+    app.state.settings = settings
+    app.state.port = port
+    app.state.session = Session(settings.lock_after, on_new_link)
+    security.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (pages, guide, evidence, protect, email, report):
+        app.include_router(module.router)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> HTMLResponse:
+        if exc.status_code == 403:
+            html = env().get_template("expired.html").render()
+            return HTMLResponse(html, status_code=403)
+        if exc.status_code == 404:
+            return page(request, "notfound.html", status_code=404)
+        if exc.status_code == 413:
+            return page(request, "toobig.html", status_code=413)
+        return page(request, "notfound.html", status_code=exc.status_code)
+
+    return app

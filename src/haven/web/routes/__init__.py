@@ -1,0 +1,2 @@
+"""One router per journey: pages (start, home, support, privacy, exit), guide, evidence, protect,
+email, report."""

@@ -1,0 +1,295 @@
+"""Keep the evidence: create or unlock a case vault, add files (streamed into the vault, never kept as
+plain files), and read the timeline, offender details, red flags and notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from haven.core.errors import HavenError, WrongPassphrase
+from haven.guide.knowledge import questions
+from haven.vault import Vault
+from haven.web.forms import file_form, first, small_form
+from haven.web.render import page
+from haven.web.uploads import exposed
+
+router = APIRouter()
+PAGE_SIZE = 200
+MIN_PASSPHRASE = 8
+
+
+def _regions() -> list[tuple[str, str]]:
+    q = next(q for q in questions() if q.id == "region")
+    return [(c.value, c.label) for c in q.choices]
+
+
+def _need_vault(request: Request) -> Vault | None:
+    return request.app.state.session.vault
+
+
+def _locked(request: Request) -> Response:
+    return RedirectResponse("/evidence", status_code=303)
+
+
+def _start_page(request: Request, status_code: int = 200, **ctx: Any) -> Response:
+    settings = request.app.state.settings
+    answers = request.app.state.session.answers
+    base = {
+        "cases": settings.case_names(),
+        "regions": _regions(),
+        "locked": request.query_params.get("locked") == "1",
+        "form": {"age": answers.get("age", ""), "region": answers.get("region", "")},
+        "back": "/home",
+    }
+    base.update(ctx)
+    return page(request, "evidence_start.html", status_code=status_code, **base)
+
+
+@router.get("/evidence", response_class=HTMLResponse)
+def evidence(request: Request) -> Response:
+    vault = _need_vault(request)
+    if vault is None:
+        return _start_page(request)
+    info = vault.info()
+    return page(request, "evidence_case.html", back="/home", info=info, tab="case")
+
+
+@router.post("/evidence/open", response_class=HTMLResponse)
+async def open_case(request: Request) -> Response:
+    fields = await small_form(request)
+    settings = request.app.state.settings
+    name, passphrase = first(fields, "case"), first(fields, "passphrase")
+    if name not in settings.case_names():
+        return _start_page(request, 400, errors=[{"field": "case", "text": "Please pick your case."}])
+    try:
+        vault = await run_in_threadpool(Vault.open, settings.case_dir(name), passphrase)
+    except WrongPassphrase:
+        return _start_page(
+            request,
+            400,
+            errors=[
+                {"field": "passphrase", "text": "That password does not open this case. Please try again."}
+            ],
+        )
+    except HavenError as exc:
+        return _start_page(request, 400, errors=[{"field": "case", "text": exc.message}])
+    request.app.state.session.set_vault(name, vault)
+    return RedirectResponse("/evidence", status_code=303)
+
+
+@router.post("/evidence/create", response_class=HTMLResponse)
+async def create_case(request: Request) -> Response:
+    fields = await small_form(request)
+    settings = request.app.state.settings
+    name = first(fields, "name").strip()
+    p1, p2 = first(fields, "new_passphrase"), first(fields, "confirm")
+    age_text, region = first(fields, "age").strip(), first(fields, "region") or None
+    form = {"name": name, "age": age_text, "region": region or ""}
+    errors = []
+    try:
+        folder = settings.case_dir(name)
+        if folder.exists():
+            errors.append(
+                {"field": "name", "text": "There is already a case with that name. Pick another name."}
+            )
+    except ValueError:
+        errors.append({"field": "name", "text": "Give the case a short name, using letters and numbers."})
+    if len(p1) < MIN_PASSPHRASE:
+        errors.append({"field": "new_passphrase", "text": "Make the password at least 8 letters long."})
+    elif p1 != p2:
+        errors.append(
+            {"field": "confirm", "text": "The two passwords are not the same. Please type it again."}
+        )
+    age = None
+    if age_text:
+        if age_text.isdigit() and 0 < int(age_text) < 130:
+            age = int(age_text)
+        else:
+            errors.append({"field": "age", "text": "Please type your age as a number, like 16."})
+    if region is not None and region not in dict(_regions()):
+        errors.append({"field": "region", "text": "Please pick a place from the list."})
+    if errors:
+        return _start_page(request, 400, errors=errors, form=form)
+    settings.cases_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        vault = await run_in_threadpool(lambda: Vault.create(folder, p1, age=age, region=region))
+    except HavenError as exc:
+        return _start_page(request, 400, errors=[{"field": "name", "text": exc.message}], form=form)
+    request.app.state.session.set_vault(name, vault)
+    return RedirectResponse("/evidence", status_code=303)
+
+
+@router.get("/evidence/add", response_class=HTMLResponse)
+def add_page(request: Request) -> Response:
+    vault = _need_vault(request)
+    if vault is None:
+        return _locked(request)
+    return page(
+        request,
+        "evidence_add.html",
+        back="/evidence",
+        tab="add",
+        minor=vault.is_minor,
+        max_mb=request.app.state.settings.max_upload // 1024**2,
+    )
+
+
+def _import(request: Request, vault: Vault, files: list[Any], intimate: bool) -> dict[str, Any]:
+    settings = request.app.state.settings
+    with exposed(settings.run_dir, files) as paths:
+        summary = vault.import_paths(paths, intimate=intimate)
+        names = {str(p): f.filename for p, f in zip(paths, files, strict=True)}
+        for f in summary.files:
+            f.path = names.get(f.path, f.path.rsplit("/", 1)[-1])
+        vault.log(
+            "web-upload",
+            {"files": [f.filename for f in files], "sizes": [f.size for f in files], "intimate": intimate},
+        )
+    return summary.to_dict()
+
+
+@router.post("/evidence/add", response_class=HTMLResponse)
+async def add_files(request: Request) -> Response:
+    session = request.app.state.session
+    if session.vault is None:
+        return _locked(request)
+    try:
+        form = await file_form(request)
+    except HavenError as exc:
+        return page(
+            request,
+            "evidence_add.html",
+            400,
+            back="/evidence",
+            tab="add",
+            minor=False,
+            max_mb=request.app.state.settings.max_upload // 1024**2,
+            errors=[{"field": "files", "text": exc.message}],
+        )
+    with form:
+        files = form.file_list("files")
+        vault = session.vault
+        if not files or vault is None:
+            return page(
+                request,
+                "evidence_add.html",
+                400,
+                back="/evidence",
+                tab="add",
+                minor=bool(vault and vault.is_minor),
+                max_mb=request.app.state.settings.max_upload // 1024**2,
+                errors=[{"field": "files", "text": "Please choose at least one file to add."}],
+            )
+        intimate = form.get("intimate") == "yes"
+        result = await run_in_threadpool(_import, request, vault, files, intimate)
+    session.cache.clear()
+    session.flash["import"] = result
+    return RedirectResponse("/evidence/added", status_code=303)
+
+
+@router.get("/evidence/added", response_class=HTMLResponse)
+def added(request: Request) -> Response:
+    session = request.app.state.session
+    if session.vault is None:
+        return _locked(request)
+    result = session.flash.get("import")
+    return page(request, "evidence_added.html", back="/evidence/add", tab="add", result=result)
+
+
+@router.get("/evidence/timeline", response_class=HTMLResponse)
+def timeline(request: Request, page_no: int = Query(1, alias="page")) -> Response:
+    vault = _need_vault(request)
+    if vault is None:
+        return _locked(request)
+    page_no = max(1, page_no)
+    start = (page_no - 1) * PAGE_SIZE
+    shown = []
+    for i, msg in enumerate(vault.messages()):
+        if i >= start + PAGE_SIZE:
+            break
+        if i >= start:
+            shown.append(msg)
+    total = vault.message_count()
+    flagged = {f.message_id for f in _flags(request, vault).flags} if shown else set()
+    return page(
+        request,
+        "evidence_timeline.html",
+        back="/evidence",
+        tab="timeline",
+        messages=shown,
+        flagged=flagged,
+        page_no=page_no,
+        more=total > start + PAGE_SIZE,
+        total=total,
+    )
+
+
+def _cached(request: Request, key: str, make: Any) -> Any:
+    session = request.app.state.session
+    if key not in session.cache:
+        session.cache[key] = make()
+    return session.cache[key]
+
+
+def _flags(request: Request, vault: Vault) -> Any:
+    from haven.flags import detect
+
+    return _cached(request, "flags", lambda: detect(list(vault.messages())))
+
+
+@router.get("/evidence/details", response_class=HTMLResponse)
+def details(request: Request) -> Response:
+    vault = _need_vault(request)
+    if vault is None:
+        return _locked(request)
+    from haven.indicators import aggregate, extract_messages
+
+    region = vault.case.phone_region
+
+    def make() -> list[dict[str, Any]]:
+        return aggregate(extract_messages(list(vault.messages()), vault.items(), region=region))
+
+    rows = _cached(request, "details", make)
+    return page(request, "evidence_details.html", back="/evidence", tab="details", rows=rows)
+
+
+@router.get("/evidence/flags", response_class=HTMLResponse)
+def flags(request: Request) -> Response:
+    vault = _need_vault(request)
+    if vault is None:
+        return _locked(request)
+    report = _flags(request, vault)
+    by_id = {m.id: m for m in report.messages} if report.messages else {}
+    return page(request, "evidence_flags.html", back="/evidence", tab="flags", report=report, by_id=by_id)
+
+
+@router.get("/evidence/notes", response_class=HTMLResponse)
+def notes(request: Request) -> Response:
+    vault = _need_vault(request)
+    if vault is None:
+        return _locked(request)
+    return page(request, "evidence_notes.html", back="/evidence", tab="notes", notes=vault.notes())
+
+
+@router.post("/evidence/notes", response_class=HTMLResponse)
+async def add_note(request: Request) -> Response:
+    fields = await small_form(request)
+    vault = _need_vault(request)
+    if vault is None:
+        return _locked(request)
+    text = first(fields, "note")
+    if not text.strip():
+        return page(
+            request,
+            "evidence_notes.html",
+            400,
+            back="/evidence",
+            tab="notes",
+            notes=vault.notes(),
+            errors=[{"field": "note", "text": "Please type your note first."}],
+        )
+    await run_in_threadpool(vault.add_note, text)
+    return RedirectResponse("/evidence/notes", status_code=303)

@@ -1,0 +1,122 @@
+"""Self-harm risk in the victim's own messages: recall first. Every phrasing here must be caught, in any
+case and with or without apostrophes, and everyday exaggerations must not be."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from haven.core.models import Message
+from haven.flags import detect
+
+PHRASINGS = [
+    "i want to die",
+    "i wanna die",
+    "I want to kill myself",
+    "im gonna kill myself",
+    "I'm going to end it all",
+    "i want to end my life",
+    "i can't go on",
+    "i cant do this anymore",
+    "no point anymore",
+    "there's no point in living",
+    "i don't want to be alive anymore",
+    "i dont want to live anymore",
+    "i'd be better off dead",
+    "everyone would be better off without me",
+    "i wish i was dead",
+    "i wish i was never born",
+    "i'm thinking about suicide",
+    "i feel suicidal",
+    "kms",
+    "i'm going to hurt myself",
+    "i want to cut myself",
+    "i'm going to take all my pills",
+    "i just want it all to stop",
+    "i won't be here tomorrow",
+    "goodbye forever",
+    "i have nothing to live for",
+    "life is not worth living",
+    "i can't take it anymore",
+    "i don't see a way out",
+    "i want to disappear forever",
+    "i feel like a burden",
+    "i'd rather die than let them see it",
+    "i'm going to end it tonight",
+    "i can't live with this shame",
+    "i want to sleep forever",
+    "i'm done with life",
+    "i hate myself",
+    "what's the point of living",
+    "I just want to disappear",
+    "maybe everyone would be better off without me",
+    "i'm scared i'll do something stupid",
+    "I WANT TO DIE",
+    "i want to die\u2019",  # curly quote after, from a phone keyboard
+    "i can\u2019t go on",
+]
+
+NOT_SELF_HARM = [
+    "this traffic is killing me",
+    "I'm dead 😂",
+    "my feet are killing me",
+    "I'm dying to see that film",
+    "I nearly died laughing",
+    "you're killing it!",
+    "my phone battery died",
+    "I'm so done with this homework",
+    "I give up on this puzzle",
+    "mum will kill me if I'm late",
+    "this cake is to die for",
+]
+
+
+def _victim_chat(text: str, *, threat: bool = True) -> list[Message]:
+    t = datetime(2025, 1, 1, tzinfo=UTC)
+    lines = [("Them", "I recorded you. Pay £300 or I send it to your family.")] if threat else []
+    lines.append(("Me", text))
+    return [
+        Message(id=f"m{i}", source_format="test", conversation="c", sender=s, text=x, timestamp_utc=t)
+        for i, (s, x) in enumerate(lines)
+    ]
+
+
+@pytest.mark.parametrize("text", PHRASINGS)
+def test_self_harm_phrasing_is_caught(text: str) -> None:
+    for me in ("Me", None):  # given victim, and inferred victim
+        msgs = _victim_chat(text)
+        report = detect(msgs, me=me)
+        assert any(f.flag == "self-harm-risk" and f.message_id == msgs[-1].id for f in report.flags), (
+            text,
+            me,
+        )
+        assert report.summary["crisis"] is True
+
+
+@pytest.mark.parametrize("text", PHRASINGS[:10])
+def test_self_harm_is_caught_even_when_the_victim_is_unknown(text: str) -> None:
+    report = detect(_victim_chat(text, threat=False))
+    assert report.summary["victim"] is None
+    assert [f.flag for f in report.flags] == ["self-harm-risk"]
+
+
+@pytest.mark.parametrize("text", NOT_SELF_HARM)
+def test_everyday_exaggeration_is_not_self_harm(text: str) -> None:
+    report = detect(_victim_chat(text, threat=False))
+    assert "self-harm-risk" not in {f.flag for f in report.flags}, text
+
+
+def test_self_harm_is_not_raised_on_the_other_sides_words_when_the_victim_is_known() -> None:
+    msgs = _victim_chat("ok")
+    msgs[0] = msgs[0].model_copy(
+        update={"text": "you should just kill yourself. I want to die laughing at you"}
+    )
+    report = detect(msgs, me="Me")
+    assert "self-harm-risk" not in {f.flag for f in report.flags}
+
+
+def test_explanation_points_to_help() -> None:
+    report = detect(_victim_chat("i want to die"))
+    flag = next(f for f in report.flags if f.flag == "self-harm-risk")
+    assert "999" in flag.explanation and "You matter" in flag.explanation
