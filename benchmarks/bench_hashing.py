@@ -149,7 +149,9 @@ def bench_video(folder: Path, seconds: int, workers: int) -> None:
         if engine != "vpdq":
             ref = {round(f.timestamp): f for f in results["vpdq"]}
             on_mark = [f for f in frames if abs(f.timestamp - round(f.timestamp)) < 0.05]
-            same = [pdq_distance(f.pdq, ref[round(f.timestamp)].pdq) for f in on_mark if round(f.timestamp) in ref]
+            same = [
+                pdq_distance(f.pdq, ref[round(f.timestamp)].pdq) for f in on_mark if round(f.timestamp) in ref
+            ]
             pct, _ = vpdq_match_percent(frames, results["vpdq"])
             line += f"; vs vpdq: {pct:.0f}% of frames match"
             if same:

@@ -356,7 +356,9 @@ def test_restart_reloads_snapshot(sqlite_db: str):
     bad = Path(sqlite_db).with_name("bad.json")
     bad.write_text(json.dumps({"signals": [{"signal_type": "pdq", "signal": "nothex"}]}))
     refused = subprocess.run(
-        [*haven_cmd(), "bank", "import-case", str(bad), "--database", sqlite_db], capture_output=True, text=True
+        [*haven_cmd(), "bank", "import-case", str(bad), "--database", sqlite_db],
+        capture_output=True,
+        text=True,
     )
     assert refused.returncode == 2 and "not a case export" in refused.stderr  # nothing stored
     export = Path(sqlite_db).with_name("export.json")
@@ -401,7 +403,11 @@ def test_two_workers_see_adds_and_withdrawals_within_a_second(sqlite_db: str):
             start = time.monotonic()
             while time.monotonic() - start < 5:
                 counts = [
-                    len(c.get("/v1/match", params={"signal_type": "pdq", "signal": PDQ_NEAR}).json()["matches"])
+                    len(
+                        c.get("/v1/match", params={"signal_type": "pdq", "signal": PDQ_NEAR}).json()[
+                            "matches"
+                        ]
+                    )
                     for c in clients
                 ]
                 if all(n == expected for n in counts):

@@ -137,3 +137,14 @@ def test_vpdq_sample_hashes(conformance: Path):
     assert len(dists) > 500
     # Videos have one path (Meta's vpdq decoder); fast and exact are the same numbers.
     _stats("vpdq sample-hashes", dists, dists)
+
+
+def test_pillow_mode_variants(conformance: Path):
+    """pdq/data/misc-images/modes: the same photo saved in Pillow's modes hashes like the original."""
+    folder = conformance / "pdq/data/misc-images/modes"
+    original = hash_path(folder / "original.jpg").pdq
+    variants = sorted(p for p in folder.iterdir() if p.suffix != ".md" and p.name != "original.jpg")
+    assert len(variants) >= 12
+    dists = {p.name: pdq_distance(hash_path(p).pdq, original) for p in variants}
+    assert max(dists.values()) <= META_RULE_BITS, dists
+    print(f"\n[conformance] modes vs original.jpg: max={max(dists.values())} {dists}")

@@ -1,13 +1,13 @@
 """Screenshots and photos: stored with their EXIF (time taken, device) and the text Tesseract reads in them.
 
-OCR runs on this computer (``pytesseract`` + Debian ``tesseract-ocr``), so offender names, numbers and
-payment details in screenshots can be found. Images bigger than Pillow's ``MAX_IMAGE_PIXELS`` are refused
-as decompression bombs before any pixel is decoded. Set the sink option ``ocr`` to False to skip OCR.
+OCR runs on this computer (Debian ``tesseract-ocr``, fed in memory by ``haven.importers.ocr``), so
+offender names, numbers and payment details in screenshots can be found. Images bigger than Pillow's
+``MAX_IMAGE_PIXELS`` are refused as decompression bombs before any pixel is decoded. Set the sink option
+``ocr`` to False to skip OCR.
 """
 
 from __future__ import annotations
 
-import shutil
 import warnings
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,6 +16,7 @@ from PIL import ExifTags, Image, UnidentifiedImageError
 
 from haven.core.errors import ImportFileError, UnsafeInput
 from haven.importers.base import Importer, ImportSink, add_source_item, guess_media_type, sink_option
+from haven.importers.ocr import ocr_image, tesseract_path
 
 EXAMPLES = Path(__file__).parent / "examples" / "images"
 MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
@@ -90,17 +91,15 @@ def read_exif(img: Image.Image) -> dict[str, Any]:
 
 def ocr_text(img: Image.Image, label: str, sink: ImportSink) -> str | None:
     """Text Tesseract finds in the picture (None if Tesseract is missing or fails: a warning says so)."""
-    if shutil.which("tesseract") is None:
+    if tesseract_path() is None:
         sink.warn(f"{label}: text in the picture was not read (Tesseract is not installed)")
         return None
-    import pytesseract
-
     try:
         frame = img.convert("RGB") if img.mode not in ("RGB", "L") else img
         if frame.width * frame.height > MAX_OCR_PIXELS:
             frame = frame.copy()
             frame.thumbnail((6000, 6000))
-        return pytesseract.image_to_string(frame, timeout=120).strip()
+        return ocr_image(frame, timeout=120).strip()
     except Exception as exc:  # OCR is a help, never a reason to lose the picture
         sink.warn(f"{label}: text in the picture could not be read ({exc})")
         return None

@@ -1,13 +1,15 @@
 """Read the text in an email's pictures (scammers put the wallet address in an image so filters cannot read
-it). Tesseract runs on this computer through pytesseract; pictures never leave it. When Tesseract is not
+it). Tesseract runs on this computer, fed in memory by ``haven.importers.ocr``; pictures never leave it
+and never touch the disk. When Tesseract is not
 installed, pictures are skipped and the checker says so."""
 
 from __future__ import annotations
 
 import io
-import os
-import shutil
 from functools import cache
+
+from haven.importers.ocr import ocr_image as _tesseract
+from haven.importers.ocr import tesseract_path
 
 MAX_PIXELS = 25_000_000
 MAX_IMAGES = 8
@@ -15,27 +17,15 @@ MAX_IMAGES = 8
 
 @cache
 def tesseract_available() -> bool:
-    if shutil.which("tesseract") is None:
-        return False
-    try:
-        import pytesseract
-
-        pytesseract.get_tesseract_version()
-    except Exception:
-        return False
-    return True
+    return tesseract_path() is not None
 
 
 def ocr_image(data: bytes) -> str:
     """The text Tesseract reads in one picture ('' when it cannot be read)."""
     if not tesseract_available():
         return ""
-    import pytesseract
     from PIL import Image
 
-    os.environ.setdefault(
-        "OMP_THREAD_LIMIT", "1"
-    )  # Tesseract's threads only fight each other on small images
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.width * img.height > MAX_PIXELS:
@@ -45,7 +35,7 @@ def ocr_image(data: bytes) -> str:
             if gray.width < 1600:  # small text reads better when enlarged
                 scale = min(3, max(2, -(-1600 // max(gray.width, 1))))
                 gray = gray.resize((gray.width * scale, gray.height * scale), Image.Resampling.LANCZOS)
-            return pytesseract.image_to_string(gray, config="--psm 6")
+            return _tesseract(gray, psm=6)
     except Exception:
         return ""
 
