@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from fastapi import HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from haven.web.uploads import Form, parse_multipart
 
@@ -45,6 +46,14 @@ async def file_form(request: Request) -> Form:
         form.close()
         raise CsrfError()
     return form
+
+
+def after_upload(request: Request, location: str) -> Response:
+    """Where to go after a file form: a 303 for a plain form post, or ``{"location": ...}`` for the
+    script's upload (which follows it itself, so a page that shows something once is fetched once)."""
+    if request.headers.get("x-haven-upload") == "1":
+        return JSONResponse({"location": location})
+    return RedirectResponse(location, status_code=303)
 
 
 def first(fields: dict[str, list[str]], name: str, default: str = "") -> str:

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from haven.core.errors import HavenError
-from haven.web.forms import file_form
+from haven.web.forms import after_upload, file_form
 from haven.web.render import page
 
 router = APIRouter()
@@ -83,7 +83,7 @@ async def email_check(request: Request) -> Response:
             request, "email.html", 400, back="/home", errors=[{"field": "email", "text": exc.message}]
         )
     request.app.state.session.flash["email"] = result
-    return RedirectResponse("/email/result", status_code=303)
+    return after_upload(request, "/email/result")
 
 
 @router.get("/email/result", response_class=HTMLResponse)

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from haven.core.errors import HavenError, WrongPassphrase
 from haven.guide.knowledge import questions
 from haven.vault import Vault
-from haven.web.forms import file_form, first, small_form
+from haven.web.forms import after_upload, file_form, first, small_form
 from haven.web.render import page
 from haven.web.uploads import exposed
 
@@ -187,7 +187,7 @@ async def add_files(request: Request) -> Response:
         result = await run_in_threadpool(_import, request, vault, files, intimate)
     session.cache.clear()
     session.flash["import"] = result
-    return RedirectResponse("/evidence/added", status_code=303)
+    return after_upload(request, "/evidence/added")
 
 
 @router.get("/evidence/added", response_class=HTMLResponse)

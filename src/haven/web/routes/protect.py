@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from haven.core.errors import HavenError
-from haven.web.forms import file_form, first, small_form
+from haven.web.forms import after_upload, file_form, first, small_form
 from haven.web.render import page
 from haven.web.uploads import MemFile, exposed
 
@@ -74,7 +74,7 @@ async def protect_post(request: Request) -> Response:
     flash = request.app.state.session.flash
     flash["pin"] = pin
     flash["protect_case"] = case.case_number
-    return RedirectResponse("/protect/done", status_code=303)
+    return after_upload(request, "/protect/done")
 
 
 @router.get("/protect/done", response_class=HTMLResponse)

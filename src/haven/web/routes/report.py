@@ -16,7 +16,7 @@ from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from haven.core.errors import HavenError
-from haven.web.forms import file_form, small_form
+from haven.web.forms import after_upload, file_form, small_form
 from haven.web.render import page
 from haven.web.uploads import exposed
 
@@ -141,4 +141,4 @@ async def report_verify(request: Request) -> Response:
                 "checks": [],
             }
     request.app.state.session.flash["verify"] = result
-    return RedirectResponse("/report#check", status_code=303)
+    return after_upload(request, "/report#check")

@@ -71,6 +71,7 @@
         event.preventDefault();
         var xhr = new XMLHttpRequest();
         xhr.open("POST", form.getAttribute("action"));
+        xhr.setRequestHeader("X-Haven-Upload", "1");
         if (bar) { bar.classList.remove("hidden"); bar.value = 0; }
         if (status) { status.textContent = "Sending your files to Haven on this computer."; }
         xhr.upload.addEventListener("progress", function (e) {
@@ -84,11 +85,11 @@
         });
         xhr.addEventListener("load", function () {
           var type = xhr.getResponseHeader("Content-Type") || "";
-          if (xhr.status < 400 && xhr.responseURL && type.indexOf("text/html") === 0) {
-            window.location.assign(xhr.responseURL);
-          } else {
-            document.open(); document.write(xhr.responseText); document.close();
+          if (type.indexOf("application/json") === 0) {
+            var next = JSON.parse(xhr.responseText).location;
+            if (next && next.charAt(0) === "/") { window.location.assign(next); return; }
           }
+          document.open(); document.write(xhr.responseText); document.close();
         });
         xhr.addEventListener("error", function () {
           if (status) { status.textContent = "Something went wrong. Nothing was lost. Please try again."; }
