@@ -31,6 +31,7 @@ from haven.indicators.extract import find_hits
 
 DATA = Path(__file__).with_name("data") / "indicators_eval.jsonl"
 HANDWRITTEN = Path(__file__).with_name("data") / "indicators_eval_handwritten.jsonl"
+ROUND2 = Path(__file__).with_name("data") / "indicators_eval_round2.jsonl"
 WORDS = [
     "the",
     "a",
@@ -243,9 +244,11 @@ def main() -> None:
     args = ap.parse_args()
     rows = load()
     handwritten = load(HANDWRITTEN)
+    round2 = load(ROUND2)
     report("template set (indicators_eval.jsonl)", rows, args.misses)
     report("hand-written held-out set (indicators_eval_handwritten.jsonl)", handwritten, args.misses)
-    report("both sets", rows + handwritten, False)
+    report("round-2 held-out set, written after tuning round 2 (indicators_eval_round2.jsonl)", round2, True)
+    report("all three sets", rows + handwritten + round2, False)
     rows = rows + handwritten
     size = int(args.mb * 1e6)
     chat = chat_corpus(rows, size)

@@ -222,6 +222,7 @@ def test_report_download_and_verify(ctx, server, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF")
     with page.expect_download(timeout=120_000) as info:
         page.get_by_role("button", name="Download the full package (zip)").click()
+    # (a package that cannot be made shows its reason on the page instead of downloading)
     package = tmp_path / "package.zip"
     info.value.save_as(package)
     assert zipfile.is_zipfile(package)

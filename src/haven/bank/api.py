@@ -4,15 +4,17 @@ Every route but ``/v1/health`` needs ``Authorization: Bearer KEY`` and a role al
 bodies are accepted (no images, ever): other content types get 415, bodies over 2 MB get 413.
 """
 
+import json
 import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from haven import __version__
@@ -74,6 +76,32 @@ class BodyGuard:
         await self.app(scope, receive, send)
 
 
+class MatchFastPath:
+    """ASGI middleware: answers GET /v1/match through ``handler`` when it can (see ``fast_match``)."""
+
+    def __init__(self, app: Any, handler: Any) -> None:
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/v1/match":
+            body = self.handler(dict(scope["headers"]), scope.get("query_string", b""))
+            if body is not None:
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 def default_snapshot_dir(database: str) -> Path | None:
     url = normalise_url(database)
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
@@ -115,7 +143,40 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
         description="Match uploads against hashes that people asked to protect. Hashes only; no images.",
         lifespan=lifespan,
     )
+
+    def match_body(who: Principal, signal_type: str, value: str, max_distance: int) -> bytes:
+        found = [m.to_dict() for m in matcher.match(signal_type, value, max_distance)]
+        if found:
+            dispatcher.alert(found, who.name)
+        return json.dumps({"matches": found}, separators=(",", ":")).encode()
+
+    def fast_match(headers: dict[bytes, bytes], query: bytes) -> bytes | None:
+        """The common case of GET /v1/match (valid key and parameters) without FastAPI's dependency
+        machinery (~4x less CPU per request). Anything else returns None and the route answers it,
+        with the same checks and error messages."""
+        auth = headers.get(b"authorization", b"")
+        if auth[:7].lower() != b"bearer ":
+            return None
+        who = keys.lookup(auth[7:].decode("latin-1").strip())
+        if who is None or who.role not in PERMISSIONS["match"]:
+            return None
+        params = parse_qs(query.decode("latin-1"), strict_parsing=False)
+        if set(params) - {"signal_type", "signal", "max_distance"} or any(
+            len(v) != 1 for v in params.values()
+        ):
+            return None
+        try:
+            stype = params["signal_type"][0]
+            value = validate_signal(stype, params["signal"][0])
+            dist = int(params.get("max_distance", [str(MAX_RADIUS)])[0])
+        except (KeyError, ValueError):
+            return None
+        if not 0 <= dist <= MAX_RADIUS or len(params["signal"][0]) > 1000:
+            return None
+        return match_body(who, stype, value, dist)
+
     app.add_middleware(BodyGuard)
+    app.add_middleware(MatchFastPath, handler=fast_match)
     app.state.matcher, app.state.engine, app.state.dispatcher = matcher, engine, dispatcher
 
     def allowed(action: str):
@@ -173,10 +234,7 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
             value = validate_signal(signal_type, signal)
         except ValueError as exc:
             raise HTTPException(422, f"signal: {exc}") from None
-        found = [m.to_dict() for m in matcher.match(signal_type, value, max_distance)]
-        if found:
-            dispatcher.alert(found, who.name)
-        return JSONResponse({"matches": found})
+        return Response(match_body(who, signal_type, value, max_distance), media_type="application/json")
 
     @app.post("/v1/match", response_model=BatchMatchResponse, tags=["match"])
     async def match_batch(

@@ -121,9 +121,9 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
             )
 
 
-def _server_options() -> dict[str, str]:
+def _server_options() -> dict[str, object]:
     """Fastest uvicorn parts that are installed (httptools parser, uvloop event loop)."""
-    opts = {}
+    opts: dict[str, object] = {"access_log": False}
     try:
         import httptools  # noqa: F401
 

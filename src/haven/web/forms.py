@@ -39,6 +39,8 @@ async def file_form(request: Request) -> Form:
     """A ``multipart/form-data`` form, files kept in memory only, CSRF-checked. Raises CsrfError,
     BadUpload or UploadTooBig. The caller closes the returned form."""
     settings = request.app.state.settings
+    if not request.headers.get("content-type", "").startswith("multipart/"):
+        return Form(fields=await small_form(request))  # a form without files; CSRF checked there
     form = await parse_multipart(
         request.headers.get("content-type", ""), request.stream(), settings.max_upload
     )

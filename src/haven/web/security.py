@@ -78,4 +78,6 @@ async def _guard(request: Request, call_next) -> Response:  # type: ignore[no-un
         return forbidden()
     session.idle_check()
     session.touch()
-    return await call_next(request)
+    response = await call_next(request)
+    session.touch()  # a long import or report counts as use until it is done
+    return response

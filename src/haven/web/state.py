@@ -71,6 +71,7 @@ class Session:
             self._close_vault()
             self.vault, self.case_name = vault, name
             self.cache.clear()
+            self.last_seen = time.monotonic()
 
     def _close_vault(self) -> None:
         vault, self.vault, self.case_name = self.vault, None, None

@@ -1,7 +1,8 @@
 """``amount``: money demanded or paid in an extortion — ``£500``, ``1450 USD``, ``0.05 BTC``, ``2k`` —
 normalised ``CUR:NUMBER`` (``GBP:500``, ``USD:1450``, ``BTC:0.05``). Only amounts with demand or payment
 words around them ("send", "pay", "I paid", "or else") and without everyday-spending words ("dinner",
-"ticket", "rent", "price") count: ordinary prices are not offender details."""
+"ticket", "rent", "price", "buy" unless what is bought is a gift card) count: ordinary prices are not
+offender details."""
 
 from __future__ import annotations
 
@@ -67,12 +68,26 @@ _STRONG = re.compile(
 )
 _ORDINARY = re.compile(
     r"\b(?:dinner|lunch|breakfast|ticket|tickets|rent|bill|bills|shopping|groceries|uber|taxi|pizza|"
-    r"coffee|drinks?|price|prices|priced|sale|discount|off|per|each|salary|wage|costs?(?! you)|bought|buy|"
+    r"coffee|drinks?|price|prices|priced|sale|discount|off|per|each|salary|wage|costs?(?! you)|"
     r"spent|pay (?:you|u) back|paid (?:you|u) back|split|concert|cinema|movie|film|netflix|subscription|"
     r"deposit on|"
     r"fare|petrol|gas|shoes|jacket|dress|phone bill|quote|was|were|cheap|expensive|worth|raise|"
     r"earn\w*|won|win|lottery|pocket money|birthday)\b"
 )
+
+# Buying is everyday spending, except buying gift cards or vouchers: a common way extortion is paid.
+_BUYING = re.compile(r"\b(?:bought|buy|buying)\b")
+_GIFT = re.compile(
+    r"\b(?:gift\s?cards?|vouchers?|paysafe\s?cards?|(?:steam|amazon|itunes|apple|google\s?play|play\s?store)"
+    r"\s(?:gift\s)?cards?)\b"
+)
+
+
+def _everyday(low: str, s: int, e: int, window: str) -> bool:
+    a, b = max(0, s - 35), min(len(low), e + 45)
+    if _ORDINARY.search(low, a, b):
+        return True
+    return _BUYING.search(low, a, b) is not None and _GIFT.search(window) is None
 
 
 def _number(whole: str, frac: str | None, mult: str | None) -> str | None:
@@ -97,6 +112,8 @@ def _number(whole: str, frac: str | None, mult: str | None) -> str | None:
         Example("I want €1.000 or your family sees", ("EUR:1000",)),
         Example("dinner was £45 and the tickets cost £20 each"),
         Example("the jacket is on sale for $79.99"),
+        Example("go buy 3 amazon gift cards of £100 and send the codes", ("GBP:100",)),
+        Example("I bought the £40 trainers, send me a pic when you get yours"),
     ],
     triggers=[
         ("£|€|\\$|₹|₦", 6, 30),
@@ -133,8 +150,6 @@ def find(scan: Scan) -> Iterator[Hit]:
         a, b = max(0, s - 70), min(len(low), e + 60)
         window = low[a:b]
         strong = _STRONG.search(window)
-        if not strong and (
-            not _DEMAND.search(window) or _ORDINARY.search(low, max(0, s - 35), min(len(low), e + 45))
-        ):
+        if not strong and (not _DEMAND.search(window) or _everyday(low, s, e, window)):
             continue
         yield Hit("amount", s, e, text[s:e], f"{cur}:{num}", True, 0.8, {"currency": cur}, 40)

@@ -1,6 +1,7 @@
 """``deadline``: the time limit in a threat ("within 48 hours", "by midnight", "you have 2 days"), kept as
-free text (normalised: lowercase, single spaces). Only with threat or payment words nearby, so "see you in
-2 hours" is not a deadline."""
+free text (normalised: lowercase, single spaces). Only with threat words nearby ("or else", "everyone will
+see", "bitcoin", "I will post"), or money words ("pay", "£") when the payment is not an everyday one (a
+bill, rent, tickets): "see you in 2 hours" and "pay the gas bill by friday" are not deadlines."""
 
 from __future__ import annotations
 
@@ -27,12 +28,22 @@ _DEADLINE = re.compile(
     + r"))",
     re.I,
 )
+# Words that make a time limit a threat on their own: consequences, exposure, extortion payment methods.
 _THREAT = re.compile(
-    r"\b(?:pay|paid|send|transfer|money|cash|bitcoin|btc|gift ?card|or else|or i|or your|otherwise|everyone|"
-    r"family|friends|followers|contacts|post|share|leak|expose|publish|upload|viral|video|pics?|photos?|"
-    r"nudes?|delete|ruin|destroy|deadline|timer|last chance|£|\$|€)"
+    r"\b(?:or else|or i\b|or i['’]ll|or ill|or your|or ur|or everyone|or all|or it|or they|otherwise|"
+    r"everyone|every1|followers|contacts|leak\w*|expos\w*|publish\w*|upload\w*|viral|nudes?|ruin\w*|"
+    r"destroy\w*|deadline|timer|last chance|too late|after that|it['’]?s over|its over|bitcoin|btc|crypto|usdt|"
+    r"gift ?cards?|ransom|blackmail\w*|extort\w*|hack(?:ed|er)|recorded|delete|"
+    r"(?:i will|i['’]ll|ill|i am going to|i['’]m going to|im going to|i['’]m gonna|im gonna|gonna) (?:\w+ )?"
+    r"(?:send|share|post|upload|publish|leak|expose|release|show|forward|spread))"
 )
-_ANCHOR = re.compile(r"\d|hour|day|night|noon|midnight|tomorrow|deadline|minute|eod", re.I)
+# Money words: a time limit next to them is a payment deadline, unless the payment is an everyday one.
+_MONEY = re.compile(r"\b(?:pay|paid|payment|transfer|wire|money|cash|funds)\b|[£$€]")
+_EVERYDAY = re.compile(
+    r"\b(?:bills?|rent|invoice|electricity|gas|water|council|tax|mortgage|loan|tuition|subscription|"
+    r"deposit|tickets?|order|delivery|parcel|refund|dinner|lunch|shopping|pay (?:you|u) back|owe (?:you|u)|"
+    r"lend|borrow\w*|split|fine|fees?|due)\b"
+)
 
 
 @register(
@@ -45,6 +56,10 @@ _ANCHOR = re.compile(r"\d|hour|day|night|noon|midnight|tomorrow|deadline|minute|
         Example("Deadline: 6pm. Bitcoin only.", ("deadline: 6pm",)),
         Example("I'll see you in 2 hours at the station"),
         Example("delivery by tomorrow, see you"),
+        Example("pay the phone bill of £30 by friday please"),
+        Example("can you send me the wedding photos by tonight x"),
+        Example("you have 24 hours to pay", ("you have 24 hours",)),
+        Example("kik me at 9pm. i'll post it all in 2 hours if u ignore me", ("in 2 hours",)),
     ],
     triggers=[
         (
@@ -76,7 +91,10 @@ _ANCHOR = re.compile(r"\d|hour|day|night|noon|midnight|tomorrow|deadline|minute|
 def find(scan: Scan) -> Iterator[Hit]:
     low = scan.lower
     for m in (m for ws, we in scan.windows("deadline") for m in _DEADLINE.finditer(scan.text, ws, we)):
-        if not _THREAT.search(low, max(0, m.start() - 150), min(len(low), m.end() + 150)):
+        if not _THREAT.search(low, max(0, m.start() - 150), min(len(low), m.end() + 150)) and (
+            not _MONEY.search(low, max(0, m.start() - 150), min(len(low), m.end() + 150))
+            or _EVERYDAY.search(low, max(0, m.start() - 80), min(len(low), m.end() + 60))
+        ):
             continue
         norm = " ".join(m.group().lower().split())
         yield Hit("deadline", m.start(), m.end(), m.group(), norm, True, 0.75, {}, 30)

@@ -94,7 +94,8 @@ _RESERVED = frozenset(
 _PROSE = re.compile(
     r"(?<![\w@.])(snapchat|snap|sc|instagram|insta|ig|skype|telegram|tg|kik|discord|tiktok|tik\s?tok|"
     r"twitter|facebook|fb)(?![\w@./])"
-    r"(?:\s*(?:id|username|user\s?name|user|name|handle|acc(?:oun)?t?|is|it's|its|=|:|-|–|->|=>|me)\b\.?)*"
+    r"(?:\s*(?:(?:id|username|user\s?name|user|name|handle|acc(?:oun)?t?|is|it's|it’s|its|=|:|-|–|->|=>|me|"
+    r"at|add)\b\.?|[?!]+))*"
     r"\s*[:=\-–]?\s*@?"
     r"((?:live:)?[A-Za-z0-9_.][A-Za-z0-9_.\-]{1,38}[A-Za-z0-9_](?:#\d{4})?)",
     re.I,
@@ -117,6 +118,8 @@ _WORD_PLATFORM = {
     "facebook": "facebook",
     "fb": "facebook",
 }
+# A time, an ordinal, a plain number with a unit or a year is never a username ("snap me at 9pm").
+_NOT_USERNAME = re.compile(r"\d{1,4}(?:[:.]\d\d)?(?:am|pm|st|nd|rd|th|s|k|h|hrs?|mins?)?", re.I)
 # Short platform words are also ordinary words ("sc" = school), so they need a clear separator or "@".
 _SHORT = frozenset({"sc", "ig", "tg", "fb"})
 
@@ -155,7 +158,10 @@ def handle_hit(
         Example("skype: live:.cid.5f2a9b1c", ("skype:live:.cid.5f2a9b1c",)),
         Example("tiktok.com/@dance.queen and t.me/cashking", ("tiktok:dance.queen", "telegram:cashking")),
         Example("wa.me/447911123456", ("whatsapp:+447911123456",)),
+        Example("hey cutie kik me at leo.garcia533 lets talk", ("kik:leo.garcia533",)),
+        Example("u have snap?? add me its jessy.xo2003", ("snapchat:jessy.xo2003",)),
         Example("my snap is down today, see you in sc tomorrow"),
+        Example("snap me at 9pm, kik at 10:30 or tiktok at 2nd break"),
         Example("instagram.com/p/Cx12abc is a post, not a profile"),
     ],
     triggers=[
@@ -199,6 +205,8 @@ def find(scan: Scan) -> Iterator[Hit]:
         between = text[m.end(1) : m.start(2)]
         marked = "@" in between or ":" in between or "=" in between
         if name.lower() in stop or name.lower() in _WORD_PLATFORM or (name.isdigit() and platform != "kik"):
+            continue
+        if _NOT_USERNAME.fullmatch(name):
             continue
         if word in _SHORT and not marked:
             continue

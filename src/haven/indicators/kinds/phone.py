@@ -3,13 +3,19 @@ default region from the case, normalised to E.164 (``+447700900123``).
 
 A number without ``+``/``00`` must start with the region's trunk prefix (``0`` in the UK), be written in
 brackets, or have phone words just before it ("call", "text me", "whatsapp", "number"), so order numbers,
-dates and amounts that happen to be valid digit strings are not reported."""
+dates and amounts that happen to be valid digit strings are not reported.
+
+Numbers reserved for films and TV (Ofcom's drama ranges such as ``07700 900123``, NANP ``555-01xx``; listed
+with their source in ``data/reserved_phone_numbers.csv``) are reported with ``valid=False`` and a note:
+they never reach a real line, but an offender may still write one, and that is worth knowing."""
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from functools import cache
+from importlib.resources import files
 
 import phonenumbers
 
@@ -26,6 +32,25 @@ _NOT_PHONE = re.compile(
 )
 
 
+RESERVED_NOTE = "reserved for films and TV: not a real phone line"
+
+
+@cache
+def _reserved() -> tuple[tuple[re.Pattern[str], str, str], ...]:
+    """(pattern on the E.164 form, country, source) for every reserved fictional-use range."""
+    text = files("haven.indicators").joinpath("data/reserved_phone_numbers.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return tuple((re.compile(r["pattern"]), r["country"], r["source"]) for r in rows)
+
+
+def reserved_range(e164: str) -> tuple[str, str] | None:
+    """(country, source) when ``e164`` is in a range kept for fiction, else None."""
+    for pattern, country, source in _reserved():
+        if pattern.match(e164):
+            return country, source
+    return None
+
+
 @cache
 def _trunk(region: str) -> str:
     meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
@@ -40,6 +65,7 @@ def _trunk(region: str) -> str:
         Example("WhatsApp +44 7412-345-678", ("+447412345678",)),
         Example("call (415) 555-2671 please", ("+14155552671",), region="US"),
         Example("my nigerian line 0803 123 4567", ("+2348031234567",), region="NG"),
+        Example("text me 07700 900123 or +44 20 7946 0321", invalid=("+447700900123", "+442079460321")),
         Example("order #40219 was 2024-01-15, total 1,299.00, tracking 7700900123"),
         Example("ref 20240115 and 12345678"),
     ],
@@ -67,14 +93,18 @@ def find(scan: Scan) -> Iterator[Hit]:
             num = phonenumbers.parse(raw, scan.region)
         except phonenumbers.NumberParseException:
             continue
-        if not phonenumbers.is_valid_number(num):
-            continue
         e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
-        extra = {
-            "country": phonenumbers.region_code_for_number(num),
+        reserved = reserved_range(e164)
+        if reserved is None and not phonenumbers.is_valid_number(num):
+            continue
+        extra: dict[str, object] = {
+            "country": phonenumbers.region_code_for_number(num) or (reserved[0] if reserved else None),
             "type": _TYPES.get(phonenumbers.number_type(num), "other"),
         }
-        yield Hit("phone", m.start(), m.start() + len(raw), raw, e164, True, 0.9, extra, 50)
+        if reserved:
+            extra.update(reserved=True, note=RESERVED_NOTE, source=reserved[1])
+        valid = reserved is None
+        yield Hit("phone", m.start(), m.start() + len(raw), raw, e164, valid, 0.9 if valid else 0.5, extra, 50)
 
 
 _TYPES = {

@@ -154,8 +154,6 @@ def _import(request: Request, vault: Vault, files: list[Any], intimate: bool) ->
 @router.post("/evidence/add", response_class=HTMLResponse)
 async def add_files(request: Request) -> Response:
     session = request.app.state.session
-    if session.vault is None:
-        return _locked(request)
     try:
         form = await file_form(request)
     except HavenError as exc:
@@ -172,7 +170,9 @@ async def add_files(request: Request) -> Response:
     with form:
         files = form.file_list("files")
         vault = session.vault
-        if not files or vault is None:
+        if vault is None:
+            return _locked(request)
+        if not files:
             return page(
                 request,
                 "evidence_add.html",
