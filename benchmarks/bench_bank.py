@@ -82,7 +82,7 @@ def recall(found: list[set[int]], truth: list[set[int]]) -> float:
 
 
 def bench_haven(words, queries, sample, truth, batch) -> float:
-    print("haven (multi-index hashing, numpy)")
+    print("haven (multi-index hashing; numpy tables, numba kernels)")
     HammingIndex.warm_up()  # numba kernels compiled / loaded from cache before timing
     gc.collect()
     r0 = rss()

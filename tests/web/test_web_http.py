@@ -24,7 +24,7 @@ PAGES = ["/", "/home", "/help", "/help/q/feeling", "/help/q/age", "/help/urgent"
          "/privacy", "/evidence", "/protect", "/email", "/report"]
 POSTS = ["/support", "/help/q/age", "/help/restart", "/evidence/open", "/evidence/create", "/evidence/notes",
          "/evidence/add", "/lock", "/protect", "/protect/export", "/email", "/report/pdf", "/report/package",
-         "/report/verify"]
+         "/report/verify", "/email/keep"]
 
 
 def make(tmp_path: Path, lock_after: float = 600) -> tuple[TestClient, object]:
@@ -321,6 +321,21 @@ def test_email_check_paste_and_file(client):
     assert str(r.url).endswith("/email/result")
     r = c.post("/email", data={"csrf": csrf(app), "email": " "}, files={"file": ("", b"")})
     assert r.status_code == 400 and "error-summary" in r.text
+
+
+def test_a_checked_email_can_be_kept_in_the_case(client):
+    c, app = client
+    eml = (EXAMPLES / "email" / "threat.eml").read_bytes()
+    r = c.post("/email", data={"csrf": csrf(app), "email": ""}, files={"file": ("threat.eml", eml)})
+    assert "Open my case to keep this email" in r.text
+    new_case(c, app)
+    r = c.get("/email/result")
+    assert "Add this email to my case" in r.text
+    r = c.post("/email/keep", data={"csrf": csrf(app)})
+    assert str(r.url).endswith("/evidence/added") and "threat.eml" in r.text
+    vault = app.state.session.vault
+    assert hashlib.sha256(eml).hexdigest() in {i.sha256 for i in vault.items()}
+    assert vault.message_count() == 1
 
 
 def test_report_needs_an_open_case_and_verify_reports_bad_files(client):

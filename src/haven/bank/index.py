@@ -4,7 +4,8 @@ Why hand-written: faiss' ``IndexBinaryMultiHash`` (what python-threatexchange's 
 delete, keeps ~650 bytes per hash, and its speed swings with the allocator; ``IndexBinaryFlat`` scans
 everything.
 No maintained library offers exact, incremental, compact Hamming range search, so this module does, from numpy
-building blocks.
+building blocks, with the inner loop compiled by numba (``haven.bank.kernels``; a numpy path is kept as the
+reference and fallback).
 
 How it works (Norouzi et al., multi-index hashing, with the generalised pigeonhole principle):
 

@@ -147,7 +147,7 @@ class SafeZip:
         label = f"{self.path.name}!{info.filename}"
         try:
             raw = self._zip.open(info)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, RuntimeError) as exc:  # RuntimeError covers unsupported compression
             raise ImportFileError(f"{label} cannot be read ({exc})") from exc
         budget = min(self.limits.max_member_bytes, info.file_size)
         reader = _CountingReader(raw, budget, label, info.file_size, self._total, self.limits.max_total_bytes)

@@ -7,10 +7,13 @@ Written by hand here, and why:
   libraries (coincurve, pynacl, ...) for these 40 lines.
 - Monero base58: Monero encodes in 8-byte blocks (11 characters each), which the ``base58`` package does
   not do; the block codec is 15 lines. Its checksum is Keccak-256 from pycryptodome.
-Base58Check itself comes from the ``base58`` package; Keccak-256 from pycryptodome.
+Base58Check itself comes from the ``base58`` package; Keccak-256 from pycryptodome. The decoders are
+cached per string (a chat repeats the same address many times; results are immutable).
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import base58
 from Crypto.Hash import keccak
@@ -77,6 +80,7 @@ def _convertbits(data: list[int], frombits: int, tobits: int, pad: bool) -> list
     return ret
 
 
+@lru_cache(maxsize=4096)
 def segwit_decode(hrp: str, addr: str) -> tuple[int, bytes] | None:
     """(witness version, program) of a segwit address for ``hrp``, or None (BIP-173 + BIP-350 rules)."""
     dec = bech32_decode(addr)
@@ -94,6 +98,7 @@ def segwit_decode(hrp: str, addr: str) -> tuple[int, bytes] | None:
     return ver, bytes(prog)
 
 
+@lru_cache(maxsize=4096)
 def b58check_payload(s: str) -> bytes | None:
     """The Base58Check payload (version byte + data), or None when the checksum fails."""
     try:
@@ -106,6 +111,7 @@ def keccak256(data: bytes) -> bytes:
     return keccak.new(digest_bits=256, data=data).digest()
 
 
+@lru_cache(maxsize=4096)
 def eip55_checksum(addr40: str) -> str:
     """The EIP-55 mixed-case form of 40 hex digits (without ``0x``)."""
     low = addr40.lower()

@@ -34,12 +34,19 @@ def settle(hits: list[Hit]) -> list[Hit]:
     kept: list[Hit] = []
     starts: list[int] = []  # kept spans, sorted by start; disjoint, so also sorted by end
     ends: list[int] = []
+    empty: list[int] = []  # kept empty spans (no kind makes them; kept exact all the same)
     for h in exclusive:
+        if h.start >= h.end:
+            if any(h.start < e and s < h.end for s, e in zip(starts, ends, strict=True)):
+                continue
+            kept.append(h)
+            empty.append(h.start)
+            continue
         i = bisect_right(starts, h.start)
         if (i > 0 and ends[i - 1] > h.start) or (i < len(starts) and starts[i] < h.end):
             continue
-        if h.start == h.end and i > 0 and starts[i - 1] == h.start:
-            continue  # an empty span at the start of a kept one
+        if any(h.start < x < h.end for x in empty):
+            continue
         kept.append(h)
         starts.insert(i, h.start)
         ends.insert(i, h.end)

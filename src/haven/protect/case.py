@@ -58,7 +58,7 @@ def _now() -> str:
 
 
 def new_case_number() -> str:
-    """``HVN-XXXX-XXXX``: 40 random bits, easy to read aloud."""
+    """``HVN-7K2M-Q9TD`` style: 40 random bits in eight base-32 characters, easy to read aloud."""
     chars = "".join(secrets.choice(CASE_ALPHABET) for _ in range(8))
     return f"HVN-{chars[:4]}-{chars[4:]}"
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from haven.indicators.base import Example, Hit, Scan, register
-from haven.indicators.kinds.url import undefang
+from haven.indicators.kinds.url import label_run_start, undefang
 from haven.indicators.tlds import bare_tlds
 
 _SEP = r"(?:\.|\[\.\]|\(\.\)|\[dot\])"
@@ -36,7 +36,7 @@ def find(scan: Scan) -> Iterator[Hit]:
     for m in (m for ws, we in scan.windows("domain") for m in _DOTTLD.finditer(text, ws, we)):
         if m.group(1).lower() not in tlds or m.start() < last:
             continue
-        left = _LEFT.search(text, max(0, m.start() - 200), m.start())
+        left = _LEFT.search(text, label_run_start(text, m.start(), 200), m.start())
         if left is None:
             continue
         s = left.start()

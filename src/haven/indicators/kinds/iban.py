@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -25,6 +25,20 @@ def _length(country: str) -> int:
         return int(get_iban_spec(country).iban_length)
     except (KeyError, SchwiftyException, AttributeError):
         return 0
+
+
+@lru_cache(maxsize=4096)
+def _check(compact: str, country: str) -> bool | None:
+    """True: a valid IBAN; False: right country, length and shape but the check digits fail; None: not an
+    IBAN. Cached per string (schwifty's checks are the slow part)."""
+    try:
+        with warnings.catch_warnings():  # "national checksum not verified" for some countries
+            warnings.simplefilter("ignore")
+            IBAN(compact, validate_bban=True)
+        return True
+    except SchwiftyException:
+        spec = get_iban_spec(country)
+        return False if spec.regex.match(compact[4:]) else None
 
 
 @register(
@@ -57,16 +71,9 @@ def find(scan: Scan) -> Iterator[Hit]:
             continue
         value = text[m.start() : end]
         compact = re.sub(r"[ .-]", "", value).upper()
-        try:
-            with warnings.catch_warnings():  # "national checksum not verified" for some countries
-                warnings.simplefilter("ignore")
-                IBAN(compact, validate_bban=True)
-            valid = True
-        except SchwiftyException:
-            spec = get_iban_spec(m.group(1))
-            if not spec.regex.match(compact[4:]):
-                continue
-            valid = False
+        valid = _check(compact, m.group(1))
+        if valid is None:
+            continue
         yield Hit(
             "iban", m.start(), end, value, compact, valid, 1.0 if valid else 0.4, {"country": m.group(1)}, 85
         )

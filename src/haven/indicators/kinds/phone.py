@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 import phonenumbers
@@ -89,23 +89,32 @@ def find(scan: Scan) -> Iterator[Hit]:
                 (trunk and first.startswith(trunk)) or raw.startswith("(") or _PHONE_WORDS.search(before)
             ):
                 continue
-        try:
-            num = phonenumbers.parse(raw, scan.region)
-        except phonenumbers.NumberParseException:
+        found = _lookup(raw, scan.region)
+        if found is None:
             continue
-        e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
-        reserved = reserved_range(e164)
-        if reserved is None and not phonenumbers.is_valid_number(num):
-            continue
-        extra: dict[str, object] = {
-            "country": phonenumbers.region_code_for_number(num) or (reserved[0] if reserved else None),
-            "type": _TYPES.get(phonenumbers.number_type(num), "other"),
-        }
-        if reserved:
-            extra.update(reserved=True, note=RESERVED_NOTE, source=reserved[1])
-        valid = reserved is None
+        e164, country, ntype, source = found
+        valid = source is None
+        extra: dict[str, object] = {"country": country, "type": ntype}
+        if source is not None:
+            extra.update(reserved=True, note=RESERVED_NOTE, source=source)
         yield Hit("phone", m.start(), m.start() + len(raw), raw, e164, valid, 0.9 if valid else 0.5, extra, 50)
 
+
+@lru_cache(maxsize=8192)
+def _lookup(raw: str, region: str) -> tuple[str, str | None, str, str | None] | None:
+    """(E.164, country, type, reserved-range source or None) for a candidate as written, or None when it is
+    not a phone number. Cached: a chat repeats the same numbers, and libphonenumber is the slow part."""
+    try:
+        num = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    reserved = reserved_range(e164)
+    country = phonenumbers.region_code_for_number(num)
+    if reserved is None and not phonenumbers.is_valid_number_for_region(num, country):
+        return None
+    ntype = _TYPES.get(phonenumbers.number_type(num), "other")
+    return e164, country or (reserved[0] if reserved else None), ntype, reserved[1] if reserved else None
 
 _TYPES = {
     phonenumbers.PhoneNumberType.MOBILE: "mobile",

@@ -25,6 +25,21 @@ _HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/?#]*@)?([^/?#:]+)")
 _IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
 
+_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.[]()")
+
+
+def label_run_start(text: str, end: int, limit: int) -> int:
+    """Where the run of host-name characters (letters, digits, ``-``, ``.`` and the defanging brackets)
+    that ends at ``end`` begins, at most ``limit`` characters back. A host name that ends at ``end`` can
+    only start inside this run, so searching for it from here finds the same match as searching from
+    ``end - limit``, without trying every position of the text before it."""
+    lo = max(0, end - limit)
+    i = end
+    while i > lo and text[i - 1] in _LABEL_CHARS:
+        i -= 1
+    return i
+
+
 def undefang(value: str) -> str:
     out = _DEFANG.sub(lambda m: "." if "." in m.group() or "dot" in m.group() else m.group()[1:-1], value)
     low = out[:5].lower()
@@ -106,7 +121,7 @@ def find(scan: Scan) -> Iterator[Hit]:
     for m in (m for ws, we in spans for m in _BARE.finditer(text, ws, we)):
         if m.group(1).lower() not in tlds or any(s <= m.start() < e for s, e in taken):
             continue
-        left = _BARE_LEFT.search(text, max(0, m.start() - 120), m.start())
+        left = _BARE_LEFT.search(text, label_run_start(text, m.start(), 120), m.start())
         if left is None or (left.start() > 0 and text[left.start() - 1] in "@/:.-_"):
             continue
         value = _trim(text[left.start() : m.end()])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from haven.indicators.base import Example, Hit, Scan, register
 from haven.indicators.codecs import keccak256, monero_b58decode
@@ -18,6 +19,15 @@ _SUBADDRESS = (
 )
 _TYPES = {18: "standard", 19: "integrated", 42: "subaddress"}
 _DONATION = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
+
+
+@lru_cache(maxsize=1024)
+def _check(value: str) -> str | None:
+    """The address type when ``value`` decodes and its Keccak checksum matches, else None (cached)."""
+    raw = monero_b58decode(value)
+    if raw is None or raw[0] not in _TYPES or len(raw) not in (69, 77):
+        return None
+    return _TYPES[raw[0]] if keccak256(raw[:-4])[:4] == raw[-4:] else None
 
 
 @register(
@@ -34,10 +44,9 @@ _DONATION = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb
 def find(scan: Scan) -> Iterator[Hit]:
     for m in (m for ws, we in scan.windows("xmr") for m in _SHAPE.finditer(scan.text, ws, we)):
         value = m.group()
-        raw = monero_b58decode(value)
-        ok = raw is not None and raw[0] in _TYPES and len(raw) in (69, 77)
-        if ok and raw is not None and keccak256(raw[:-4])[:4] == raw[-4:]:
-            yield Hit("xmr", m.start(), m.end(), value, value, True, 1.0, {"type": _TYPES[raw[0]]}, 90)
+        kind = _check(value)
+        if kind is not None:
+            yield Hit("xmr", m.start(), m.end(), value, value, True, 1.0, {"type": kind}, 90)
             continue
         if scan.near(m.start(), m.end(), CRYPTO_WORDS) and len(set(value)) > 10:
             yield Hit("xmr", m.start(), m.end(), value, value, False, 0.3, {"type": "base58"}, 90)

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from haven.core.errors import HavenError
-from haven.web.forms import after_upload, file_form
+from haven.web.forms import after_upload, file_form, small_form
 from haven.web.render import page
 
 router = APIRouter()
@@ -83,6 +83,7 @@ async def email_check(request: Request) -> Response:
             request, "email.html", 400, back="/home", errors=[{"field": "email", "text": exc.message}]
         )
     request.app.state.session.flash["email"] = result
+    request.app.state.session.flash["email_raw"] = (data, name)
     return after_upload(request, "/email/result")
 
 
@@ -93,3 +94,26 @@ def email_result(request: Request) -> Response:
         return RedirectResponse("/email", status_code=303)
     title, meaning = VERDICT_TEXT.get(result["verdict"], (result["verdict"], ""))
     return page(request, "email_result.html", back="/email", r=result, title=title, meaning=meaning)
+
+
+@router.post("/email/keep")
+async def email_keep(request: Request) -> Response:
+    """Add the email just checked to the open case, through the same in-memory path as any upload."""
+    from haven.web.routes.evidence import import_files
+    from haven.web.uploads import MemFile
+
+    await small_form(request)
+    session = request.app.state.session
+    raw = session.flash.get("email_raw")
+    if session.vault is None or raw is None:
+        return RedirectResponse("/evidence", status_code=303)
+    data, name = raw
+    mem = MemFile(name if name != "pasted.txt" else "pasted-email.eml", "message/rfc822")
+    try:
+        mem.write(data)
+        result = await run_in_threadpool(import_files, request, session.vault, [mem], False)
+    finally:
+        mem.close()
+    session.cache.clear()
+    session.flash["import"] = result
+    return RedirectResponse("/evidence/added", status_code=303)

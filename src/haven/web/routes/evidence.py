@@ -3,6 +3,7 @@ plain files), and read the timeline, offender details, red flags and notes."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -137,13 +138,16 @@ def add_page(request: Request) -> Response:
     )
 
 
-def _import(request: Request, vault: Vault, files: list[Any], intimate: bool) -> dict[str, Any]:
+def import_files(request: Request, vault: Vault, files: list[Any], intimate: bool) -> dict[str, Any]:
     settings = request.app.state.settings
     with exposed(settings.run_dir, files) as paths:
         summary = vault.import_paths(paths, intimate=intimate)
         names = {str(p): f.filename for p, f in zip(paths, files, strict=True)}
         for f in summary.files:
             f.path = names.get(f.path, f.path.rsplit("/", 1)[-1])
+            # command-line hints ("Give --tz to ...") mean nothing in the browser
+            f.warnings = [re.sub(r"\s*[^.;]*\s--[a-z][^.;]*[.;]?", "", w).strip() for w in f.warnings]
+            f.warnings = [w for w in f.warnings if w]
         vault.log(
             "web-upload",
             {"files": [f.filename for f in files], "sizes": [f.size for f in files], "intimate": intimate},
@@ -184,7 +188,7 @@ async def add_files(request: Request) -> Response:
                 errors=[{"field": "files", "text": "Please choose at least one file to add."}],
             )
         intimate = form.get("intimate") == "yes"
-        result = await run_in_threadpool(_import, request, vault, files, intimate)
+        result = await run_in_threadpool(import_files, request, vault, files, intimate)
     session.cache.clear()
     session.flash["import"] = result
     return after_upload(request, "/evidence/added")
