@@ -107,8 +107,11 @@ def offline(context, base: str) -> list[str]:
             route.continue_()
         elif url.startswith("https://www.bbc.co.uk/"):
             visits.append(url)
-            route.fulfill(status=200, content_type="text/html",
-                          body="<!DOCTYPE html><html lang='en'><title>Weather</title><h1>Weather</h1></html>")
+            route.fulfill(
+                status=200,
+                content_type="text/html",
+                body="<!DOCTYPE html><html lang='en'><title>Weather</title><h1>Weather</h1></html>",
+            )
         else:
             route.abort()
 

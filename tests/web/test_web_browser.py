@@ -361,8 +361,16 @@ def test_no_js_journey(browser, server):
     page.get_by_role("button", name="Open my case").click()
     page.wait_for_url("**/evidence")
     page.goto(base + "/evidence/add")
-    page.set_input_files("#files", [{"name": "extra.txt", "mimeType": "text/plain",
-                                     "buffer": "14/03/2024, 22:00 - Sam Jones: pay now".encode()}])
+    page.set_input_files(
+        "#files",
+        [
+            {
+                "name": "extra.txt",
+                "mimeType": "text/plain",
+                "buffer": b"14/03/2024, 22:00 - Sam Jones: pay now",
+            }
+        ],
+    )
     page.get_by_role("button", name="Add to my case").click()
     page.wait_for_url("**/evidence/added")
     assert "extra.txt" in page.inner_text("table")

@@ -20,11 +20,38 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "haven" / "importers" /
 CHAT = EXAMPLES / "whatsapp" / "WhatsApp Chat with Sam.txt"
 PHOTO = EXAMPLES / "images" / "photo.jpg"
 PASSWORD = "blue kettle window"
-PAGES = ["/", "/home", "/help", "/help/q/feeling", "/help/q/age", "/help/urgent", "/help/plan", "/support",
-         "/privacy", "/evidence", "/protect", "/email", "/report"]
-POSTS = ["/support", "/help/q/age", "/help/restart", "/evidence/open", "/evidence/create", "/evidence/notes",
-         "/evidence/add", "/lock", "/protect", "/protect/export", "/email", "/report/pdf", "/report/package",
-         "/report/verify", "/email/keep"]
+PAGES = [
+    "/",
+    "/home",
+    "/help",
+    "/help/q/feeling",
+    "/help/q/age",
+    "/help/urgent",
+    "/help/plan",
+    "/support",
+    "/privacy",
+    "/evidence",
+    "/protect",
+    "/email",
+    "/report",
+]
+POSTS = [
+    "/support",
+    "/help/q/age",
+    "/help/restart",
+    "/evidence/open",
+    "/evidence/create",
+    "/evidence/notes",
+    "/evidence/add",
+    "/lock",
+    "/protect",
+    "/protect/export",
+    "/email",
+    "/report/pdf",
+    "/report/package",
+    "/report/verify",
+    "/email/keep",
+]
 
 
 def make(tmp_path: Path, lock_after: float = 600) -> tuple[TestClient, object]:
@@ -51,8 +78,10 @@ def csrf(app) -> str:
 
 
 def new_case(client, app, name="notes", age="") -> None:
-    r = client.post("/evidence/create", data={"csrf": csrf(app), "name": name, "new_passphrase": PASSWORD,
-                                              "confirm": PASSWORD, "age": age})
+    r = client.post(
+        "/evidence/create",
+        data={"csrf": csrf(app), "name": name, "new_passphrase": PASSWORD, "confirm": PASSWORD, "age": age},
+    )
     assert r.status_code == 200 and "Your case: " + name in r.text
 
 
@@ -195,10 +224,13 @@ def test_uploads_stream_into_the_vault_without_temp_files(client, monkeypatch):
     for name in ("SpooledTemporaryFile", "NamedTemporaryFile", "TemporaryFile", "mkstemp"):
         monkeypatch.setattr(tempfile, name, refuse)
     big = CHAT.read_bytes() + b"".join(
-        f"15/03/2024, 10:{i % 60:02d} - Sam Jones: message number {i} {'x' * 40}\n".encode() for i in range(40000)
+        f"15/03/2024, 10:{i % 60:02d} - Sam Jones: message number {i} {'x' * 40}\n".encode()
+        for i in range(40000)
     )
     assert len(big) > 2 * 1024 * 1024  # well over Starlette's 1 MB spooling threshold
-    r = c.post("/evidence/add", data={"csrf": csrf(app)}, files={"files": ("WhatsApp Chat with Sam.txt", big)})
+    r = c.post(
+        "/evidence/add", data={"csrf": csrf(app)}, files={"files": ("WhatsApp Chat with Sam.txt", big)}
+    )
     assert str(r.url).endswith("/evidence/added") and "Problem" not in r.text
     vault = app.state.session.vault
     items = vault.items()
@@ -241,8 +273,11 @@ def test_case_pages_notes_and_wrong_passphrase(client):
 def test_minor_intimate_image_is_never_kept(client):
     c, app = client
     new_case(c, app, name="mine", age="15")
-    r = c.post("/evidence/add", data={"csrf": csrf(app), "intimate": "yes"},
-               files={"files": ("photo.jpg", PHOTO.read_bytes(), "image/jpeg")})
+    r = c.post(
+        "/evidence/add",
+        data={"csrf": csrf(app), "intimate": "yes"},
+        files={"files": ("photo.jpg", PHOTO.read_bytes(), "image/jpeg")},
+    )
     assert r.status_code == 200
     [item] = app.state.session.vault.items()
     assert item.intimate and not item.stored
@@ -251,8 +286,10 @@ def test_minor_intimate_image_is_never_kept(client):
 
 def test_create_case_errors_keep_what_was_typed(client):
     c, app = client
-    r = c.post("/evidence/create", data={"csrf": csrf(app), "name": "../x", "new_passphrase": "short",
-                                         "confirm": "other", "age": "ten"})
+    r = c.post(
+        "/evidence/create",
+        data={"csrf": csrf(app), "name": "../x", "new_passphrase": "short", "confirm": "other", "age": "ten"},
+    )
     assert r.status_code == 400
     for field in ("#name", "#new_passphrase", "#age"):
         assert f'href="{field}"' in r.text
@@ -295,8 +332,11 @@ def test_auto_lock_after_inactivity(tmp_path):
 # -- protect, email, report ---------------------------------------------------------------------------
 def test_protect_pin_shown_once_and_export_is_hashes_only(client):
     c, app = client
-    r = c.post("/protect", data={"csrf": csrf(app), "age": "15"},
-               files={"files": ("photo.jpg", PHOTO.read_bytes(), "image/jpeg")})
+    r = c.post(
+        "/protect",
+        data={"csrf": csrf(app), "age": "15"},
+        files={"files": ("photo.jpg", PHOTO.read_bytes(), "image/jpeg")},
+    )
     pin = re.search(r'id="pin">([0-9-]+)<', r.text).group(1)
     number = re.search(r'id="case-number">([A-Z0-9-]+)<', r.text).group(1)
     assert "Take It Down" in r.text and "StopNCII" not in r.text  # under 18
@@ -312,8 +352,10 @@ def test_protect_pin_shown_once_and_export_is_hashes_only(client):
 
 def test_email_check_paste_and_file(client):
     c, app = client
-    bluff = ("I recorded you with your webcam. Pay 1500 USD in Bitcoin to 1BoatSLRHtKNngkdXEeobR76b53LETtpyT "
-             "in 48 hours or I send the video to all your contacts.")
+    bluff = (
+        "I recorded you with your webcam. Pay 1500 USD in Bitcoin to 1BoatSLRHtKNngkdXEeobR76b53LETtpyT "
+        "in 48 hours or I send the video to all your contacts."
+    )
     r = c.post("/email", data={"csrf": csrf(app), "email": bluff}, files={"file": ("", b"")})
     assert str(r.url).endswith("/email/result") and "scam" in r.text.lower()
     eml = (EXAMPLES / "email" / "threat.eml").read_bytes()

@@ -13,11 +13,37 @@ from haven.web import Settings, create_app
 from haven.web.render import env
 
 MAX_GRADE = 6
-BLOCKS = {"p", "li", "h1", "h2", "h3", "label", "legend", "button", "a", "summary", "caption", "th", "td",
-          "option", "span"}
-BLAME = [r"you should have", r"you should not have", r"why did you", r"how could you", r"\bstupid\b",
-         r"\bfoolish\b", r"\bcareless\b", r"\bnaive\b", r"embarrassing", r"ashamed", r"never send",
-         r"(?<!not )your (own )?fault"]
+BLOCKS = {
+    "p",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "label",
+    "legend",
+    "button",
+    "a",
+    "summary",
+    "caption",
+    "th",
+    "td",
+    "option",
+    "span",
+}
+BLAME = [
+    r"you should have",
+    r"you should not have",
+    r"why did you",
+    r"how could you",
+    r"\bstupid\b",
+    r"\bfoolish\b",
+    r"\bcareless\b",
+    r"\bnaive\b",
+    r"embarrassing",
+    r"ashamed",
+    r"never send",
+    r"(?<!not )your (own )?fault",
+]
 _ADDRESS = re.compile(r"\S+@\S+\.\w+|(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?")
 
 
@@ -64,14 +90,35 @@ def _pages(tmp_path_factory) -> dict[str, str]:
     c.get(f"/?token={app.state.session.launch_token}")
     csrf = app.state.session.csrf
     out = {}
-    for path in ("/", "/home", "/help", "/help/q/feeling", "/help/q/age", "/help/urgent", "/support",
-                 "/privacy", "/evidence", "/protect", "/email", "/report"):
+    for path in (
+        "/",
+        "/home",
+        "/help",
+        "/help/q/feeling",
+        "/help/q/age",
+        "/help/urgent",
+        "/support",
+        "/privacy",
+        "/evidence",
+        "/protect",
+        "/email",
+        "/report",
+    ):
         out[path] = c.get(path).text
     out["/support (error)"] = c.post("/support", data={"csrf": csrf, "age": "x"}).text
-    c.post("/evidence/create", data={"csrf": csrf, "name": "a", "new_passphrase": "abcdefghij",
-                                     "confirm": "abcdefghij"})
-    for path in ("/evidence", "/evidence/add", "/evidence/timeline", "/evidence/details", "/evidence/flags",
-                 "/evidence/notes", "/report"):
+    c.post(
+        "/evidence/create",
+        data={"csrf": csrf, "name": "a", "new_passphrase": "abcdefghij", "confirm": "abcdefghij"},
+    )
+    for path in (
+        "/evidence",
+        "/evidence/add",
+        "/evidence/timeline",
+        "/evidence/details",
+        "/evidence/flags",
+        "/evidence/notes",
+        "/report",
+    ):
         out[path + " (open)"] = c.get(path).text
     for name in ("forbidden.html", "expired.html"):
         out[name] = env().get_template(name).render()

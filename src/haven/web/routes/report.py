@@ -67,9 +67,13 @@ async def _build(request: Request, kind: str) -> Response:
         return _send(out, folder, "application/zip")
     except Exception as exc:  # a report that cannot be made is a message, never a crash
         shutil.rmtree(folder, ignore_errors=True)
-        text = exc.message if isinstance(exc, HavenError) else (
-            f"Haven could not make this report ({type(exc).__name__}: {exc}). Nothing in your case was "
-            "changed or lost."
+        text = (
+            exc.message
+            if isinstance(exc, HavenError)
+            else (
+                f"Haven could not make this report ({type(exc).__name__}: {exc}). Nothing in your case was "
+                "changed or lost."
+            )
         )
         return page(
             request,
