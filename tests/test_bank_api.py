@@ -78,6 +78,7 @@ def exercise_bank(server, database: str) -> None:
         )
         assert len(p.get("/v1/match", params={"signal_type": "md5", "signal": MD5}).json()["matches"]) == 1
         assert len(p.get("/v1/match", params={"signal_type": "sha256", "signal": SHA}).json()["matches"]) == 1
+        assert len(p.get("/v1/match", params={"signal_type": "sha256", "signal": SHA}).json()["matches"]) == 1
         r = p.post(
             "/v1/match",
             json={
@@ -364,7 +365,15 @@ def test_restart_reloads_snapshot(sqlite_db: str):
     )
     assert refused.returncode == 2 and "not a case export" in refused.stderr  # nothing stored
     export = Path(sqlite_db).with_name("export.json")
-    export.write_text(json.dumps({"signals": [{"signal_type": "md5", "signal": MD5}]}))
+    export.write_text(  # the shape `haven protect` exports: hashes per file, no paths or names
+        json.dumps(
+            {
+                "format": "haven-protect-submission/1",
+                "case_number": "X",
+                "hashes": [{"media": "image", "md5": MD5, "sha256": SHA}],
+            }
+        )
+    )
     out = subprocess.run(
         [*haven_cmd(), "bank", "import-case", str(export), "--database", sqlite_db, "--format", "json"],
         capture_output=True,
@@ -380,6 +389,7 @@ def test_restart_reloads_snapshot(sqlite_db: str):
         )
         assert p.get("/v1/match", params={"signal_type": "pdq", "signal": PDQ_OTHER}).json()["matches"] == []
         assert len(p.get("/v1/match", params={"signal_type": "md5", "signal": MD5}).json()["matches"]) == 1
+        assert len(p.get("/v1/match", params={"signal_type": "sha256", "signal": SHA}).json()["matches"]) == 1
         with server.client(sub) as s:
             assert (
                 s.get(f"/v1/cases/{kept['case_number']}", headers={"X-Case-Pin": kept["pin"]}).json()[

@@ -120,6 +120,7 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
 
 
 @contextmanager

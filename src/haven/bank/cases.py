@@ -68,6 +68,25 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def signals_from_export(data: Any) -> list[dict[str, Any]]:
+    """``{"signals": [...]}`` (the API's shape) or a ``haven protect`` submission export
+    (``"format": "haven-protect-submission/1"``, a ``hashes`` list per file) as API signals."""
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    if "signals" in data:
+        return list(data["signals"])
+    if str(data.get("format", "")).startswith("haven-protect-submission/") and isinstance(
+        data.get("hashes"), list
+    ):
+        out: list[dict[str, Any]] = []
+        for item in data["hashes"]:
+            for stype in ("pdq", "vpdq", "md5", "sha256"):
+                if isinstance(item, dict) and item.get(stype):
+                    out.append({"signal_type": stype, "signal": item[stype]})
+        return out
+    raise ValueError('expected {"signals": [...]} or a haven protect submission export')
+
+
 def create_case(
     engine: Engine, validated: list[tuple[str, str]], submitted_by: str, bank: str = DEFAULT_BANK
 ) -> NewCase:

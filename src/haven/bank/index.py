@@ -23,6 +23,9 @@ How it works (Norouzi et al., multi-index hashing, with the generalised pigeonho
   ``remove`` clears an ``alive`` flag (gone at once). ``maintain`` merges the buffer into the tables by
   insertion (one memcpy, no re-sort) or, when the bank outgrows its layout, rebuilds in the background.
   Readers never lock: each query reads one immutable ``_Tables`` snapshot plus the append-only rows.
+
+(Longer than most modules because it keeps the numpy reference search beside the compiled one: the property
+tests run both against brute force.)
 """
 
 from __future__ import annotations

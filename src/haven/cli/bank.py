@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from haven.cli.common import OutputFormat, console, handle_errors, print_json
-from haven.core.errors import BadAnswers, HavenError, ImportFileError
+from haven.core.errors import BadAnswers, ImportFileError
 
 DB_HELP = "Bank database: a SQLite file path (made if missing) or postgresql://user@host/db."
 
@@ -88,7 +88,9 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
     @bank.command("import-case")
     @handle_errors
     def import_case(
-        path: Path = typer.Argument(..., help='JSON file: {"signals": [{"signal_type", "signal"}, ...]}.'),
+        path: Path = typer.Argument(
+            ..., help='`haven protect` submission export, or JSON {"signals": [{"signal_type", "signal"}]}.'
+        ),
         database: str = typer.Option("haven-bank.sqlite", "--database", help=DB_HELP),
         bank_name: str = typer.Option("haven", "--bank", help="Bank to put the hashes in."),
         fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="json or text."),
@@ -96,16 +98,16 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         """Add a person's exported hashes as a case; prints the case number and PIN."""
         from pydantic import ValidationError
 
-        from haven.bank.cases import create_case
+        from haven.bank.cases import create_case, signals_from_export
         from haven.bank.db import make_engine
         from haven.bank.schemas import CaseIn
 
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            body = CaseIn.model_validate({"signals": data.get("signals"), "bank": bank_name})
+            body = CaseIn.model_validate({"signals": signals_from_export(data), "bank": bank_name})
         except OSError as exc:
-            raise HavenError(f"Cannot read {path}: {exc.strerror}") from None
-        except (ValueError, AttributeError, ValidationError) as exc:
+            raise ImportFileError(f"Cannot read {path}: {exc.strerror}") from None
+        except (ValueError, ValidationError) as exc:
             raise ImportFileError(f"{path} is not a case export: {exc}") from None
         engine = make_engine(database)
         try:
