@@ -4,9 +4,10 @@ Standard cyber-observables where STIX has them (``user-account``, ``email-addr``
 ``file`` for evidence items). STIX 2.1 has no object for a cryptocurrency wallet, a phone number or a bank
 account, so those are new SCO types defined by a Haven extension definition (STIX 2.1 §7.3, "new-sco"),
 published in the bundle itself. Their type names carry no ``x-`` prefix: STIX 2.1 deprecates it for types
-defined through extension definitions, and the ``stix2`` library then treats them as registered, not custom. Each offender detail also gets an ``indicator`` with a STIX pattern, and one
-``observed-data`` per detail carries first/last seen and the count. Deterministic ids (UUIDv5 from the
-values, as STIX's id-contributing properties prescribe for SCOs) keep two exports of one case comparable.
+defined through extension definitions, and the ``stix2`` library then treats them as registered, not
+custom. Each offender detail also gets an ``indicator`` with a STIX pattern, and one ``observed-data``
+per detail carries first/last seen and the count. Deterministic ids (UUIDv5 from the values, as STIX's
+id-contributing properties prescribe for SCOs) keep two exports of one case comparable.
 """
 
 from __future__ import annotations
