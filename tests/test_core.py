@@ -64,3 +64,14 @@ def test_digest_stream_matches_hashlib():
     assert d.sha256 == hashlib.sha256(data).hexdigest()
     assert d.md5 == hashlib.md5(data).hexdigest()
     assert d.size == len(data)
+
+
+def test_is_own_sender_matches_names_and_numbers():
+    from haven.core.models import is_own_sender
+
+    me = ["Sam Jones", "+44 7911 123456"]
+    assert is_own_sender(me, "sam jones", None)
+    assert is_own_sender(me, "07911 123456", None)
+    assert is_own_sender(me, None, "+447911123456")
+    assert not is_own_sender(me, "Jess", "+447700900123")
+    assert not is_own_sender([], "Sam Jones", None)

@@ -70,6 +70,7 @@ def case(tmp_path_factory: pytest.TempPathFactory, corpora: Path) -> Path:
         )
         assert summary.ok, summary.to_dict()
         vault.import_paths([src / "private.jpg"], intimate=True)
+        vault.update_case(me=["Me"])
     return case_dir
 
 
@@ -254,6 +255,8 @@ def test_pdf_text_has_every_offender_detail_and_no_intimate_image(case: Path, tm
         found = aggregate(extract_messages(list(vault.messages()), vault.items()))
         intimate = [i for i in vault.items() if i.intimate]
     assert {a["kind"] for a in found} >= {"btc", "iban", "email", "phone", "handle"}
+    # The person's own name (Case.me) is never listed as an offender detail.
+    assert not any(a["kind"] == "name" and a["normalized"].lower() == "me" for a in found)
     for a in found:
         assert "".join(a["normalized"].split()) in flat, a
     assert "PS-2025-0042" in text

@@ -95,6 +95,9 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         reference: str | None = typer.Option(
             None, "--reference", help="Police crime reference, if you have one."
         ),
+        me: list[str] = typer.Option(
+            [], "--me", help="Your own name or number as your chats show it (repeat for more)."
+        ),
         passphrase_env: str | None = _PASS,
     ) -> None:
         """Make a new, encrypted case folder."""
@@ -102,6 +105,8 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         with Vault.create(
             directory, passphrase, minor=minor, age=age, region=region, reference=reference
         ) as vault:
+            if me:
+                vault.update_case(me=me)
             case = vault.case
         console.print(f"Case created in {directory} (case id {case.id}).", highlight=False)
         if case.minor:
@@ -269,6 +274,18 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
                 e.entry_hash[:16],
             )
         console.print(table)
+
+    @case_app.command("me")
+    @handle_errors
+    def set_me(
+        directory: Path = _DIR,
+        names: list[str] = typer.Argument(..., help="Your own names, numbers or ids in your chats."),
+        passphrase_env: str | None = _PASS,
+    ) -> None:
+        """Tell Haven which chat names are yours, so your messages are never taken for the offender's."""
+        with Vault.open(directory, get_passphrase(passphrase_env)) as vault:
+            case = vault.update_case(me=names)
+        console.print(f"Your names in this case: {', '.join(case.me)}", highlight=False)
 
     @case_app.command("note")
     @handle_errors

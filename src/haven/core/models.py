@@ -41,6 +41,23 @@ class Case(_Model):
     phone_region: str = "GB"
     """Default ISO country for phone numbers written without an international prefix."""
     notes: str | None = None
+    me: list[str] = Field(default_factory=list)
+    """The person's own names, numbers or ids as chats show them, so that their own messages are never
+    taken for the offender's (see ``is_own_sender``)."""
+
+
+def _sender_key(value: str) -> str:
+    digits = "".join(c for c in value if c.isdigit())
+    if len(digits) >= 7 and len(digits) * 2 > len(value.strip()):  # a phone number
+        return digits[-10:]
+    return value.strip().casefold()
+
+
+def is_own_sender(me: list[str], sender: str | None, sender_id: str | None) -> bool:
+    """True when a message's sender is one of the person's own names, numbers or ids. Phone numbers
+    compare on their last ten digits (``+44 7700 900123`` is ``07700900123``); names ignore case."""
+    keys = {_sender_key(m) for m in me if m.strip()}
+    return any(v and _sender_key(v) in keys for v in (sender, sender_id))
 
 
 class Item(_Model):

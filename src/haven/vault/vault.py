@@ -21,7 +21,7 @@ import sqlcipher3
 
 from haven.core.errors import BadAnswers, HavenError, NotAVault
 from haven.core.hashing import sha256_bytes
-from haven.core.models import Case, Item, LedgerEntry, Message
+from haven.core.models import Case, Item, LedgerEntry, Message, is_own_sender
 from haven.vault import ledger
 from haven.vault.blobs import BlobStore
 from haven.vault.db import DB_NAME, connect, create_schema
@@ -327,7 +327,11 @@ class Vault:
 
     # -- messages -----------------------------------------------------------------------------------
     def messages(self, conversation: str | None = None) -> Iterator[Message]:
-        """Messages in time order (messages without a time last), optionally of one conversation."""
+        """Messages in time order (messages without a time last), optionally of one conversation.
+
+        Where the export did not say which side sent a message and the case names the person (``Case.me``),
+        ``from_me`` is filled in from the sender, so no capability mistakes the person for the offender."""
+        me = self.case.me
         sql = "SELECT data FROM messages"
         args: tuple[Any, ...] = ()
         if conversation is not None:
@@ -342,7 +346,10 @@ class Vault:
             if not rows:
                 return
             for (data,) in rows:
-                yield Message.model_validate_json(data)
+                msg = Message.model_validate_json(data)
+                if me and msg.from_me is None:
+                    msg.from_me = is_own_sender(me, msg.sender, msg.sender_id)
+                yield msg
 
     def conversations(self) -> list[str]:
         with self._lock:
