@@ -3,14 +3,15 @@
 Prints precision / recall per flag for each split, checks that ordinary conversations get no
 threat-to-share or payment-demand, checks who Haven thinks the victim is, and measures messages/s.
 
-Splits, honestly: ``dev`` was used to tune the lexicon. ``heldout``, ``heldout2`` and ``heldout3`` were
-each written before the lexicon saw them, scored once blind, and then their errors were fixed too; so
-every split is now tuned on. Their first, blind scores are in ``docs/usage/flags.md``. Write a new split
-to measure generalisation again.
+Splits, honestly: ``dev`` was used to tune the lexicon. ``heldout`` .. ``heldout4`` were each written
+before the lexicon saw them, scored once blind, and then their errors were fixed too; so they are tuned
+on now. ``heldout5`` (and ``paraphrases_heldout5.json``) was written after the last rule change and has
+not been tuned on. First, blind scores of every split are in ``docs/usage/flags.md`` and the data
+README. Write a new split to measure generalisation again.
 
 The speed anchor is a naive keyword baseline (labelled as such below: substring keywords per flag, no
 sides, no context). Its precision/recall is printed too, so the ratio is not read as "faster is better".
-The LAST line is ``ratio haven/naive-keyword-baseline (messages/s): X``.
+Speed is messages per CPU-second. The LAST line is ``ratio haven/naive-keyword-baseline (messages/s): X``.
 
     .venv/bin/python benchmarks/bench_flags.py             # small default, a few seconds
     .venv/bin/python benchmarks/bench_flags.py --repeat 200 # longer timing run
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import flags_eval
 from haven.core.models import Message
-from haven.flags import FLAG_NAMES, detect
+from haven.flags import FLAG_NAMES, detect, load_lexicon
 
 NAIVE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "sexual-escalation": ("sexy", "naked", "nude", "hot", "bed", "clothes"),
@@ -63,12 +64,16 @@ def haven_predict(messages: list[Message]) -> dict[str, set[str]]:
 
 
 def throughput(conversations: list[flags_eval.Conversation], predict, repeat: int) -> float:
+    """Messages per CPU-second (the machine is shared, so wall time says little), after one warm-up
+    pass (lazy imports such as haven.indicators). Nothing is cached between calls of ``detect``."""
+    for c in conversations:
+        predict(c.messages)
     n = sum(len(c.messages) for c in conversations) * repeat
-    start = time.perf_counter()
+    start = time.process_time()
     for _ in range(repeat):
         for c in conversations:
             predict(c.messages)
-    return n / (time.perf_counter() - start)
+    return n / max(time.process_time() - start, 1e-9)
 
 
 def main() -> None:
@@ -80,23 +85,28 @@ def main() -> None:
     conversations = flags_eval.load()
     if flags_eval.STANDIN_USED:
         print("NOTE: haven.importers could not be imported; the stand-in reader in flags_eval.py was used")
-    splits = ["dev", "heldout", "heldout2", "heldout3"]
+    splits = sorted({c.split for c in conversations}, key=flags_eval.SPLIT_ORDER.index)
     print(
         f"labelled set: {len(conversations)} conversations, "
         f"{sum(len(c.messages) for c in conversations)} messages, "
         f"{sum(len(f) for c in conversations for f in c.expected.values())} expected flags"
     )
-    all_scores = None
-    for split in [*splits, "all"]:
-        chosen = [c for c in conversations if split in ("all", c.split)]
+    all_scores = tuned_scores = None
+    for split in [*splits, "tuned", "all"]:
+        if split == "tuned":  # every split the lexicon has been tuned on (not the blind ones)
+            chosen = [c for c in conversations if c.split not in flags_eval.BLIND_SPLITS]
+        else:
+            chosen = [c for c in conversations if split in ("all", c.split)]
         s = flags_eval.score(chosen, haven_predict)
         print(f"\n== Haven, split {split} ({len(chosen)} conversations)")
         print(s.table())
-        if args.mistakes and split != "all":
+        if args.mistakes and split not in ("all", "tuned"):
             print("\n".join(s.mistakes))
         if split == "all":
             all_scores = s
-    assert all_scores is not None
+        if split == "tuned":
+            tuned_scores = s
+    assert all_scores is not None and tuned_scores is not None
     print(
         "\nordinary conversations with threat-to-share or payment-demand:",
         len(all_scores.ordinary_violations),
@@ -110,23 +120,31 @@ def main() -> None:
         if victim != expected:
             print(f"victim guess wrong in {c.file}: {victim} (expected {expected})")
     print(f"victim found (or rightly left unknown): {right}/{len(conversations)}")
-    failed = [
-        f
-        for f in FLAG_NAMES
-        if f != "self-harm-risk" and (all_scores.precision(f) < 0.9 or all_scores.recall(f) < 0.9)
-    ]
-    print(
-        f"targets (all splits): self-harm-risk recall {all_scores.recall('self-harm-risk'):.2f} "
-        "(target 1.0); "
-        f"flags below 0.9 P or R: {failed or 'none'}"
-    )
+    for label, sc in (("tuned splits", tuned_scores), ("all splits incl. blind", all_scores)):
+        failed = [
+            f for f in FLAG_NAMES if f != "self-harm-risk" and (sc.precision(f) < 0.9 or sc.recall(f) < 0.9)
+        ]
+        print(
+            f"targets ({label}): self-harm-risk recall {sc.recall('self-harm-risk'):.2f} "
+            f"(target 1.0); flags below 0.9 P or R: {failed or 'none'}"
+        )
+
+    print("\n== single-message paraphrases (positives found per flag; negatives flagged)")
+    for path in flags_eval.paraphrase_files():
+        p = flags_eval.score_paraphrases(path, haven_predict)
+        print(p.line())
+        if args.mistakes:
+            print("\n".join(p.misses + p.negatives_flagged))
 
     naive = flags_eval.score(conversations, naive_predict)
     print("\n== BASELINE (naive keywords, not Haven), all splits")
     print(naive.table())
     ours = throughput(conversations, haven_predict, args.repeat)
     base = throughput(conversations, naive_predict, args.repeat)
-    print(f"\nhaven: {ours:,.0f} messages/s; naive keyword baseline: {base:,.0f} messages/s")
+    print(
+        f"\nhaven: {ours:,.0f} messages/CPU-s; naive keyword baseline: {base:,.0f} messages/CPU-s"
+        f" (RE2 prefilter {'on' if load_lexicon('en')._prefilter[0]._set is not None else 'OFF'})"
+    )
     print(f"ratio haven/naive-keyword-baseline (messages/s): {ours / base:.4f}")
 
 

@@ -20,6 +20,10 @@ from haven.flags import FLAG_NAMES
 
 EVAL_DIR = Path(__file__).resolve().parent / "data" / "flags_eval"
 ORDINARY_FORBIDDEN = ("threat-to-share", "payment-demand")
+SPLIT_ORDER = ["dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"]
+BLIND_SPLITS = ("heldout5",)
+"""Splits (and ``paraphrases_<split>.json``) written after the last rule change and never tuned on. Keep
+them blind: when the lexicon is changed because of them, move them out of here and write a new one."""
 
 
 @dataclass
@@ -186,4 +190,61 @@ def score(conversations: list[Conversation], predict: Predictor) -> Scores:
                 for flag in ORDINARY_FORBIDDEN:
                     if flag in have:
                         s.ordinary_violations.append(f"{conv.file}: {flag}: {msg.text[:80]}")
+    return s
+
+
+PARA_SETUP = [("Them", "I recorded you. Pay £200 or I send it to your family."), ("Me", "please don't")]
+PARA_PAID = [*PARA_SETUP, ("Them", "then pay"), ("Me", "ok I sent it, I paid the £200")]
+"""How a paraphrase is read: after a recording claim and a threat (repeat-demand: also after a payment)."""
+
+
+@dataclass
+class ParaScores:
+    file: str
+    hits: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+    negatives_flagged: list[str] = field(default_factory=list)
+    negatives: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        hit, total = sum(self.hits.values()), sum(self.totals.values())
+        per = " ".join(f"{k}={self.hits[k]}/{self.totals[k]}" for k in self.totals)
+        return (
+            f"{self.file}: recall {hit}/{total} ({hit / max(total, 1):.2f})  {per}  | negatives flagged "
+            f"{len(self.negatives_flagged)}/{self.negatives}"
+        )
+
+
+def paraphrase_files() -> list[Path]:
+    return sorted(EVAL_DIR.glob("paraphrases*.json"))
+
+
+def score_paraphrases(path: Path, predict: Predictor) -> ParaScores:
+    """Single-message check: each positive must raise its flag; each negative must raise nothing."""
+    para = json.loads(path.read_text(encoding="utf-8"))
+
+    def chat(lines: list[tuple[str, str]]) -> list[Message]:
+        return [
+            Message(id=f"p{i}", source_format="test", conversation="p", sender=s, text=t)
+            for i, (s, t) in enumerate(lines)
+        ]
+
+    s = ParaScores(path.name)
+    for flag, phrases in para["positives"].items():
+        s.totals[flag] = len(phrases)
+        s.hits[flag] = 0
+        setup = PARA_PAID if flag == "repeat-demand" else PARA_SETUP
+        who = "Me" if flag == "self-harm-risk" else "Them"
+        for p in phrases:
+            got = predict(chat([*setup, (who, p)])).get(f"p{len(setup)}", set())
+            if flag in got:
+                s.hits[flag] += 1
+            else:
+                s.misses.append(f"MISS {flag:<17} {p}")
+    for n in para["negatives"]:
+        s.negatives += 1
+        got = predict(chat([("Friend", "hey"), ("Other", n)])).get("p1", set())
+        if got:
+            s.negatives_flagged.append(f"FALSE {sorted(got)}: {n}")
     return s

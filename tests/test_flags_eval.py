@@ -53,3 +53,33 @@ def test_victim_is_found_where_there_is_one(conversations) -> None:
             assert victim is None, conv.file
         else:
             assert victim == [conv.victim], conv.file
+
+
+def test_tuned_paraphrases_are_found_and_their_negatives_left_alone() -> None:
+    """The single-message sets the lexicon was tuned on (the blind ones are the benchmark's business)."""
+
+    def predict(ms):
+        return {mid: {f.flag for f in fl} for mid, fl in detect(ms).by_message().items()}
+
+    tuned = [
+        p
+        for p in flags_eval.paraphrase_files()
+        if p.stem.removeprefix("paraphrases_") not in flags_eval.BLIND_SPLITS
+    ]
+    assert len(tuned) >= 2
+    for path in tuned:
+        scores = flags_eval.score_paraphrases(path, predict)
+        assert scores.hits["self-harm-risk"] == scores.totals["self-harm-risk"], scores.misses
+        assert sum(scores.hits.values()) >= 0.95 * sum(scores.totals.values()), scores.misses
+        assert len(scores.negatives_flagged) <= 3, scores.negatives_flagged
+
+
+def test_blind_split_is_scored_but_not_required(conversations) -> None:
+    """heldout5 is blind: it must load and keep the hard rules (no threat or demand in an ordinary chat,
+    self-harm never missed); its precision and recall are reported by the benchmark, not asserted."""
+    blind = [c for c in conversations if c.split in flags_eval.BLIND_SPLITS]
+    assert len(blind) >= 2
+    predict = lambda ms: {mid: {f.flag for f in fl} for mid, fl in detect(ms).by_message().items()}  # noqa: E731
+    scores = flags_eval.score(blind, predict)
+    assert scores.ordinary_violations == []
+    assert scores.recall("self-harm-risk") == 1.0

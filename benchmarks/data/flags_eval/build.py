@@ -1,7 +1,7 @@
 """Build the red-flag evaluation set: hand-written conversations (``src/<split>/*.chat``) written out in
 the importers' real export formats (WhatsApp Android/iOS ``.txt``, Instagram "Download your information"
-JSON, Telegram Desktop JSON, DiscordChatExporter JSON), plus ``labels.json`` mapping messages to the flags
-a person would expect.
+JSON, Telegram Desktop JSON, DiscordChatExporter JSON, Snapchat "My Data" JSON), plus ``labels.json``
+mapping messages to the flags a person would expect.
 
 The ``.chat`` source is a header (``format``, ``kind``, ``victim``, ``title``, ``start``), a ``---`` line,
 then one message per line: ``MINUTES_AFTER_PREVIOUS SENDER: text || flag, flag``. ``<media>`` as the text
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SPLITS = ("dev", "heldout", "heldout2", "heldout3")
+SPLITS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
 
 
 @dataclass
@@ -226,12 +226,38 @@ def _discord(chat: Chat) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def _snapchat(chat: Chat) -> str:
+    """Snapchat "My Data" ``chat_history.json`` (newer layout): the friend's username maps to their
+    messages, newest first, with ``IsSender`` true on the account owner's (the victim's) own."""
+    me = chat.header.get("victim", "")
+    friend = next((m.sender for m in chat.messages if m.sender != me), chat.name)
+    rows = []
+    for i, m in enumerate(chat.messages):
+        micros = int(m.when.timestamp() * 1000)
+        media = m.text == "<media>"
+        rows.append(
+            {
+                "From": m.sender,
+                "Media Type": "MEDIA" if media else "TEXT",
+                "Created": f"{m.when:%Y-%m-%d %H:%M:%S} UTC",
+                "Content": "" if media else m.text,
+                "Conversation Title": None,
+                "IsSender": m.sender == me,
+                "Created(microseconds)": micros,
+                "IsSaved": not media,
+                "Media IDs": f"b~EiQSFTM0{i:04d}ZG1SR" if media else "",
+            }
+        )
+    return json.dumps({friend: list(reversed(rows))}, indent=2, ensure_ascii=False) + "\n"
+
+
 WRITERS = {
     "whatsapp-android": (".txt", lambda c: _whatsapp(c, ios=False)),
     "whatsapp-ios": (".txt", lambda c: _whatsapp(c, ios=True)),
     "instagram": (".json", _instagram),
     "telegram": (".json", _telegram),
     "discord": (".json", _discord),
+    "snapchat": (".json", _snapchat),
 }
 
 

@@ -12,6 +12,9 @@ How a conversation is read (every step explainable from the lexicon data files):
    conversation by the other side, or in the same message.
 4. ``repeat-demand`` is raised on a payment demand that comes after a payment (the victim says they paid,
    or the other side says it was received).
+
+Speed: per message, one RE2 pass (:mod:`haven.flags.prefilter`) rules out the rules that cannot match;
+the rest run once per distinct text and their matches are shared by both readings of a conversation.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from haven.core.models import Flag, Message, MessageKind
-from haven.flags.lexicon import FLAG_NAMES, Lexicon, Rule, load_lexicon, normalise
+from haven.flags.lexicon import FLAG_NAMES, Lexicon, Rule, fold, load_lexicon, normalise
 from haven.flags.roles import Roles, given_roles, infer_roles, sender_key
 from haven.flags.summary import build_summary
 
@@ -101,7 +104,12 @@ PAYMENT_KINDS = frozenset(
 """Offender details (from haven.indicators) that mean "pay here" when the other side sends them."""
 _PAYMENT_CONTEXT = {"recording-claim", "threat-to-share", "payment-demand", "contact-list"}
 _INDICATOR_RULE = Rule(patterns=(), confidence=0.9)
-_HAS_DIGIT = re.compile(r"\d")
+_PAYMENT_SHAPE = re.compile(r"(?:\d[^\d\n]{0,2}){6}|(?=[A-Za-z-]*\d)[A-Za-z0-9][A-Za-z0-9-]{11,}")
+"""Every payment detail haven.indicators knows (wallet, gift-card code, MTCN, MoneyGram reference, IBAN,
+sort code and account) has six digits close together or a long code with a digit; text without either
+is not sent to the (much slower) indicator extraction."""
+_INDICATOR_KEY = -1  # in the per-text match cache: the payment indicator found by haven.indicators
+_POSSIBLE_KEY = -2  # in the per-text match cache: the flags the prefilter left possible
 
 
 def _payment_indicator(text: str) -> re.Match[str] | None:
@@ -133,22 +141,53 @@ def _applies(spec_side: str, side: str, roles: Roles, *, recall_first: bool = Fa
     return spec_side == side
 
 
+Matches = dict[str, dict[int, Any]]
+"""Per message text, per rule (by id): the rule's match (``None`` up front for the rules the prefilter
+rules out). Shared by the two readings of a conversation (with no sides, then with the sides found), so
+each rule runs at most once per distinct text."""
+
+
 class _Detector:
-    def __init__(self, lexicons: list[Lexicon], roles: Roles) -> None:
+    def __init__(self, lexicons: list[Lexicon], roles: Roles, matches: Matches | None = None) -> None:
         self.lexicons = lexicons
+        self.matches: Matches = {} if matches is None else matches
         self.roles = roles
         self.context: set[str] = set()
         self.payments: list[Event] = []
         self.unanswered_payment = False
         self.flags: list[Flag] = []
 
-    @staticmethod
-    def _best(rules: list[Rule], text: str) -> tuple[Rule, re.Match[str]] | None:
+    def _possible(self, text: str) -> set[str]:
+        """The flags (and signals) with a rule that might match ``text``; the prefilter's answer is kept
+        in the match cache, so rules it rules out are never run."""
+        seen = self.matches.setdefault(text, {})
+        flags = seen.get(_POSSIBLE_KEY)
+        if flags is None:
+            flags = set()
+            for lexicon in self.lexicons:
+                ids = lexicon.candidates(text)
+                if ids is None:
+                    flags.update(lexicon.flags, lexicon.signals)
+                    continue
+                seen.update(dict.fromkeys(lexicon.rule_ids - ids))
+                flags.update(lexicon.flag_of[i] for i in ids)
+            seen[_POSSIBLE_KEY] = flags
+        return flags
+
+    def _search(self, rule: Rule, text: str, low: str | None) -> re.Match[str] | None:
+        self._possible(text)
+        seen = self.matches[text]
+        key = id(rule)
+        if key not in seen:
+            seen[key] = rule.search(text, low)
+        return seen[key]
+
+    def _best(self, rules: tuple[Rule, ...], text: str, low: str | None) -> tuple[Rule, re.Match[str]] | None:
         best = None
         for rule in rules:
             if best is not None and rule.confidence <= best[0].confidence:
                 continue
-            hit = rule.search(text)
+            hit = self._search(rule, text, low)
             if hit:
                 best = (rule, hit)
         return best
@@ -157,17 +196,19 @@ class _Detector:
         if msg.kind in (MessageKind.SYSTEM, MessageKind.DELETED) or not msg.text.strip():
             return
         text = normalise(msg.text)
+        low = fold(text)
         side = self.roles.side(msg)
         found: dict[str, tuple[Rule, re.Match[str], str]] = {}
         pending = []  # flags with rules that need context, checked once the context is known
+        possible = self._possible(text)
         for lexicon in self.lexicons:
             for name, spec in lexicon.flags.items():
-                if not spec.rules or not _applies(spec.side, side, self.roles, recall_first=True):
+                if name not in possible or not _applies(spec.side, side, self.roles, recall_first=True):
                     continue
-                hit = self._best([r for r in spec.rules if not r.needs_context], text)
+                hit = self._best(spec.direct_rules, text, low)
                 if hit:
                     found[name] = (hit[0], hit[1], spec.explanation)
-                if any(r.needs_context for r in spec.rules):
+                if spec.context_rules:
                     pending.append(spec)
         changed = True
         while changed:  # same-message context: a demand can give meaning to a threat and back
@@ -177,12 +218,15 @@ class _Detector:
                 if not ctx.intersection(spec.context):
                     continue
                 pending.remove(spec)
-                hit = self._best([r for r in spec.rules if r.needs_context], text)
+                hit = self._best(spec.context_rules, text, low)
                 if hit and (spec.name not in found or hit[0].confidence > found[spec.name][0].confidence):
                     changed = changed or spec.name not in found
                     found[spec.name] = (hit[0], hit[1], spec.explanation)
-        if "payment-demand" not in found and side != "me" and _HAS_DIGIT.search(text):
-            hit = _payment_indicator(text)
+        if "payment-demand" not in found and side != "me" and _PAYMENT_SHAPE.search(text):
+            seen = self.matches.setdefault(text, {})
+            if _INDICATOR_KEY not in seen:  # once per text, shared by both readings
+                seen[_INDICATOR_KEY] = _payment_indicator(text)
+            hit = seen[_INDICATOR_KEY]
             if hit and (side == "them" or self.context & _PAYMENT_CONTEXT):
                 spec = self.lexicons[0].flags.get("payment-demand")
                 found["payment-demand"] = (_INDICATOR_RULE, hit, spec.explanation if spec else "")
@@ -190,7 +234,7 @@ class _Detector:
             for name, spec in lexicon.flags.items():
                 if name in found and set(spec.suppressed_by) & set(found):
                     del found[name]
-        self._payments(msg, text, side, found)
+        self._payments(msg, text, low, side, found)
         if "payment-demand" in found and self.unanswered_payment:
             # the first demand after a payment is a new demand: paying did not make it stop
             self.unanswered_payment = False
@@ -222,7 +266,7 @@ class _Detector:
             out.setdefault(f.message_id, set()).add(f.flag)
         return out
 
-    def _payments(self, msg: Message, text: str, side: str, found: dict) -> None:
+    def _payments(self, msg: Message, text: str, low: str | None, side: str, found: dict) -> None:
         """Note a payment: the victim says they paid, or the other side says it arrived."""
         for lexicon in self.lexicons:
             for name in ("payment-made", "payment-received"):
@@ -231,7 +275,7 @@ class _Detector:
                     continue
                 if name == "payment-made" and "payment-demand" in found:
                     continue  # "send it" in a demand is not a payment
-                hit = signal.rules[0].search(text)
+                hit = self._search(signal.rules[0], text, low)
                 if hit:
                     self.payments.append(Event(msg, _evidence(msg.text, hit)[0]))
                     self.unanswered_payment = True
@@ -258,8 +302,9 @@ def detect(
     for conv, conv_messages in by_conv.items():
         roles = given_roles(conv_messages, me)
         detector = None
+        matches: Matches = {}
         if roles is None:
-            first = _Detector(lexicons, Roles(source="unknown"))
+            first = _Detector(lexicons, Roles(source="unknown"), matches)
             for m in conv_messages:
                 first.message(m)
             roles = infer_roles(conv_messages, first.flags_by_message(), lexicons)
@@ -267,7 +312,7 @@ def detect(
                 detector = first  # no sides found: the first reading is the answer
         roles_by_conv[conv] = roles
         if detector is None:
-            detector = _Detector(lexicons, roles)
+            detector = _Detector(lexicons, roles, matches)
             for m in conv_messages:
                 detector.message(m)
         flags.extend(detector.flags)

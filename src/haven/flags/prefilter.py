@@ -1,0 +1,154 @@
+"""A one-pass prefilter for the lexicon: which rules could match this message at all?
+
+Every rule's patterns are loosened into a *superset* form that Google's RE2 can run (lookarounds and
+``\\b`` dropped, Python's Unicode classes widened, ``(?-i:...)`` made case-insensitive) and put into one
+``re2.Set``. One linear-time scan of a message returns the patterns that might match; only those rules run
+their exact Python regular expressions. Because each loosened pattern matches everything its original
+does, the prefilter can only skip rules that could not have matched: it changes speed, never results
+(``tests/test_flags_prefilter.py`` checks that on the whole labelled set).
+
+RE2's ``Set`` is used because Python's :mod:`re` has no multi-pattern matching; the loosening is written
+by hand because no library translates Python regex syntax into a safe RE2 superset. Without
+``google-re2`` installed, or for a pattern RE2 cannot take, every rule simply runs (slower, same flags).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+try:  # optional speed-up; see the module docstring
+    import re2 as _re2
+except ImportError:  # pragma: no cover - exercised only where google-re2 is missing
+    _re2 = None
+
+LONG_TEXT = 2000
+"""Above this many characters an empty answer from RE2 is not trusted (every rule runs)."""
+
+_CLASS_ESCAPES = {"w": r"\p{L}\p{N}\p{M}_", "d": r"\p{Nd}", "s": r"\s\p{Z}\x{85}"}
+_ANY_ESCAPES = {"w": r"[\p{L}\p{N}\p{M}_]", "d": r"\p{Nd}", "s": r"[\s\p{Z}\x{85}]"}
+
+
+def _hex_escape(source: str, i: int) -> tuple[str, int] | None:
+    """``\\uXXXX``, ``\\UXXXXXXXX`` or ``\\xXX`` at ``source[i]`` (the backslash) as RE2's ``\\x{...}``."""
+    kind = source[i + 1]
+    width = {"u": 4, "U": 8, "x": 2}.get(kind)
+    if width is None:
+        return None
+    digits = source[i + 2 : i + 2 + width]
+    if len(digits) != width:
+        return None
+    return rf"\x{{{digits.lstrip('0') or '0'}}}", i + 2 + width
+
+
+def _skip_group(source: str, i: int) -> int:
+    """Index just after the group opened at ``source[i]`` (escapes and classes honoured)."""
+    depth, in_class = 0, False
+    while i < len(source):
+        c = source[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if source[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return i
+
+
+def loosen(source: str) -> str:
+    """A regular expression for RE2 that matches at least everything ``source`` matches in Python."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(source):
+        c = source[i]
+        if c == "\\" and i + 1 < len(source):
+            nxt = source[i + 1]
+            hexed = _hex_escape(source, i)
+            if hexed:
+                out.append(hexed[0])
+                i = hexed[1]
+                continue
+            if nxt in "bB" and not in_class:
+                i += 2  # word boundaries differ (RE2's are ASCII-only): dropping one only loosens
+                continue
+            table = _CLASS_ESCAPES if in_class else _ANY_ESCAPES
+            out.append(table.get(nxt, source[i : i + 2]))
+            i += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+            out.append(c)
+            i += 1
+            continue
+        if c == "[":
+            in_class = True
+            out.append(c)
+            if source[i + 1 : i + 2] == "^":
+                out.append("^")
+                i += 1
+            if source[i + 1 : i + 2] == "]":
+                out.append(r"\]")
+                i += 1
+            i += 1
+            continue
+        if source.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+            i = _skip_group(source, i)  # a lookaround only narrows a match: drop it
+            continue
+        if source.startswith("(?-i:", i):
+            out.append("(?:")
+            i += 5
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+class Prefilter:
+    """One RE2 set over the loosened patterns of many rules; ``candidates(text)`` names the rules (by
+    position in the list given) that might match, or ``None`` when every rule must run."""
+
+    def __init__(self, rules: Iterable[Iterable[str]]) -> None:
+        self.always: set[int] = set()
+        self.owner: list[int] = []
+        self.size = 0
+        self._set = None
+        if _re2 is None:
+            self.always = set(range(len(list(rules))))
+            return
+        options = _re2.Options()
+        options.max_mem = 128 << 20
+        search_set = _re2.Set.SearchSet(options)
+        for index, patterns in enumerate(rules):
+            self.size += 1
+            for source in patterns:
+                try:
+                    search_set.Add(f"(?mi){loosen(source)}")
+                except _re2.error:  # RE2 rejects a construct: this rule runs on every message
+                    self.always.add(index)
+                    continue
+                self.owner.append(index)
+        try:
+            search_set.Compile()
+        except _re2.error:  # pragma: no cover - only on RE2 memory limits
+            self.always = set(range(self.size))
+            return
+        self._set = search_set
+
+    def candidates(self, text: str) -> set[int] | None:
+        if self._set is None:
+            return None
+        matched = self._set.Match(text)
+        if not matched and len(text) > LONG_TEXT:
+            return None  # RE2 answers "no match" also when its DFA runs out of memory: be safe
+        hits = {self.owner[k] for k in matched or ()}
+        return hits | self.always if self.always else hits
