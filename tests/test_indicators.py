@@ -210,3 +210,20 @@ def test_aggregate_dedupes_and_counts():
     assert "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2" in btc["context"]
     assert [s["message_id"] for s in btc["sources"]] == ["m1", "m3"]
     assert len({(r["kind"], r["normalized"]) for r in rows}) == len(rows)
+
+
+def test_drama_range_number_is_reported_invalid_with_a_note():
+    """+44 7700 900123 (the issue's own example of the E.164 form) is in Ofcom's drama range: it is still
+    reported, so nothing an offender wrote is dropped, but marked not valid and said to be reserved."""
+    for text in ("my number is +44 7700 900123", "text me on 07700 900123", "ring 020 7946 0321 now"):
+        phones = [i for i in extract(text) if i.kind == "phone"]
+        assert len(phones) == 1, text
+        phone = phones[0]
+        assert phone.valid is False
+        assert phone.extra["reserved"] is True and "films and TV" in phone.extra["note"]
+        assert "Ofcom" in phone.extra["reserved_by"]
+        assert phone.extra["country"] == "GB"
+    assert extract("my number is +44 7700 900123")[0].normalized == "+447700900123"
+    # a working number right next to it stays valid and carries no note
+    real = [i for i in extract("+44 7700 900123 or +44 7911 123456") if i.normalized == "+447911123456"]
+    assert real[0].valid is True and "reserved" not in real[0].extra

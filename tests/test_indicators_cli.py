@@ -38,7 +38,7 @@ def test_extract_file_json(tmp_path):
     }
     btc = next(d for d in data if d["kind"] == "btc")
     assert TEXT[btc["provenance"]["start"] : btc["provenance"]["end"]] == btc["value"]
-    assert btc["extra"]["source"] == str(f)
+    assert btc["extra"]["file"] == str(f)
 
 
 def test_extract_stdin_table_and_region():

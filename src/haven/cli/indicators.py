@@ -131,7 +131,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         text, name = _read_text(source)
         findings = extract(text, region=region, provenance=Provenance(field="text"))
         for ind in findings:
-            ind.extra = {**ind.extra, "source": name}
+            ind.extra = {**ind.extra, "file": name}
         if fmt == ExtractFormat.json:
             print_json([i.model_dump(mode="json") for i in findings])
         else:

@@ -9,9 +9,10 @@ hits into :class:`haven.core.models.Indicator`s.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from haven.core.registry import Registry
 from haven.indicators.prefilter import Trigger
@@ -60,6 +61,27 @@ class IndicatorKind:
 
 KINDS: Registry[IndicatorKind] = Registry("indicator kind")
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+_RESULT_CACHES: list[Any] = []
+
+
+def result_cache(maxsize: int = 4096) -> Callable[[_F], _F]:
+    """``functools.lru_cache`` for a pure check of one written value (a phone number, an address, an
+    IBAN): a chat repeats the same details many times and the checks are the slow part. Results must be
+    immutable. :func:`clear_caches` empties them all (the benchmark does, so repeats are not free)."""
+
+    def deco(fn: _F) -> _F:
+        cached = lru_cache(maxsize=maxsize)(fn)
+        _RESULT_CACHES.append(cached)
+        return cached  # type: ignore[return-value]
+
+    return deco
+
+
+def clear_caches() -> None:
+    for cached in _RESULT_CACHES:
+        cached.cache_clear()
+
 
 def register(
     name: str, description: str, examples: Iterable[Example], triggers: Iterable[Trigger] = ()
@@ -76,6 +98,9 @@ def register(
 _SPEC: list[tuple[int, tuple[tuple[str, tuple[Trigger, ...]], ...]]] = []
 
 
+_UNTRIGGERED: list[tuple[int, tuple[str, ...]]] = []
+
+
 def _trigger_spec() -> tuple[tuple[str, tuple[Trigger, ...]], ...]:
     """Every registered kind's triggers (rebuilt only when a kind is added)."""
     if not _SPEC or _SPEC[0][0] != len(KINDS):
@@ -84,26 +109,77 @@ def _trigger_spec() -> tuple[tuple[str, tuple[Trigger, ...]], ...]:
     return _SPEC[0][1]
 
 
+def _untriggered() -> tuple[str, ...]:
+    """The kinds without triggers: they always search the whole text."""
+    if not _UNTRIGGERED or _UNTRIGGERED[0][0] != len(KINDS):
+        _UNTRIGGERED[:] = [(len(KINDS), tuple(name for name, kind in KINDS.items() if not kind.triggers))]
+    return _UNTRIGGERED[0][1]
+
+
+_NOWHERE: list[tuple[int, int]] = []
+
+
+# The only characters that a case-insensitive regex matches to a different ASCII letter than their
+# lowercase form is (dotless i and long s match "i" and "s"); texts with them use the slower regex.
+_CASE_ODD = ("ı", "ſ")
+
+
+class Caseless:
+    """A case-insensitive regex, run on the scan's lowercase twin without ``re.IGNORECASE`` (Python's
+    regex engine is two to three times faster so) — the same matches at the same offsets, as long as the
+    pattern is written in lowercase and its character classes name both cases or none. Texts holding one
+    of the few characters for which the two differ are searched the slow way, on the text itself.
+    Matched strings come from the lowercase twin: take values from ``scan.text`` by offsets."""
+
+    __slots__ = ("on_lower", "on_text", "pattern")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.on_lower = re.compile(pattern, flags)
+        self.on_text = re.compile(pattern, flags | re.IGNORECASE)
+
+    def finditer(self, scan: Scan, pos: int, endpos: int) -> Iterator[re.Match[str]]:
+        if scan.case_exact:
+            return self.on_lower.finditer(scan.lower, pos, endpos)
+        return self.on_text.finditer(scan.text, pos, endpos)
+
+    def search(self, scan: Scan, pos: int, endpos: int) -> re.Match[str] | None:
+        if scan.case_exact:
+            return self.on_lower.search(scan.lower, pos, endpos)
+        return self.on_text.search(scan.text, pos, endpos)
+
+
 class Scan:
     """One text being scanned: the text, its lowercase twin (same offsets) and the default phone region."""
 
-    __slots__ = ("_lower", "_windows", "prefilter", "region", "text")
+    __slots__ = ("_case_exact", "_lower", "_windows", "memo", "prefilter", "region", "text")
 
     def __init__(self, text: str, region: str = "GB", *, prefilter: bool = True) -> None:
         self.text = text
         self.region = (region or "GB").upper()
         self.prefilter = prefilter
         self._lower: str | None = None
-        self._windows: dict[str, list[tuple[int, int]]] | bool | None = False
+        self._case_exact: bool | None = None
+        self.memo: dict[Any, Any] = {}
+        """Work several kinds share, done once per scan (e.g. the base58 runs all coins look at)."""
+        self._windows: dict[str, list[tuple[int, int]]] | None = None
 
     def windows(self, kind: str) -> list[tuple[int, int]]:
         """Where ``kind`` should search: the merged windows around its triggers (whole text without
-        Hyperscan, or for kinds without triggers)."""
-        if self._windows is False:
-            self._windows = prefilter_windows(self.text, _trigger_spec(), self.prefilter)
-        if self._windows is None or not isinstance(self._windows, dict) or not KINDS.get(kind).triggers:
-            return [(0, len(self.text))]
-        return self._windows.get(kind, [])
+        Hyperscan, or for kinds without triggers); empty when none of its triggers is in the text."""
+        found = self._windows
+        if found is None:
+            found = self._windows = self._find_windows()
+        return found.get(kind, _NOWHERE)
+
+    def _find_windows(self) -> dict[str, list[tuple[int, int]]]:
+        found = prefilter_windows(self.text, _trigger_spec(), self.prefilter)
+        whole = [(0, len(self.text))]
+        if found is None:  # prefilter off or unavailable: everything everywhere
+            return dict.fromkeys(KINDS.names(), whole)
+        for name in _untriggered():
+            found[name] = whole
+        return found
 
     @property
     def lower(self) -> str:
@@ -113,6 +189,13 @@ class Scan:
                 low = "".join(c.lower()[:1] or c for c in self.text)
             self._lower = low
         return self._lower
+
+    @property
+    def case_exact(self) -> bool:
+        """True when matching the lowercase twin equals case-insensitive matching of the text."""
+        if self._case_exact is None:
+            self._case_exact = self.text.isascii() or not any(c in self.text for c in _CASE_ODD)
+        return self._case_exact
 
     def near(self, start: int, end: int, pattern: re.Pattern[str], before: int = 80, after: int = 60) -> bool:
         """True when ``pattern`` (written for lowercase text) occurs within the window around a span."""

@@ -13,10 +13,10 @@ cached per string (a chat repeats the same address many times; results are immut
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import base58
 from Crypto.Hash import keccak
+
+from haven.indicators.base import result_cache
 
 BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _CHARSET_REV = {c: i for i, c in enumerate(BECH32_CHARSET)}
@@ -80,7 +80,7 @@ def _convertbits(data: list[int], frombits: int, tobits: int, pad: bool) -> list
     return ret
 
 
-@lru_cache(maxsize=4096)
+@result_cache(4096)
 def segwit_decode(hrp: str, addr: str) -> tuple[int, bytes] | None:
     """(witness version, program) of a segwit address for ``hrp``, or None (BIP-173 + BIP-350 rules)."""
     dec = bech32_decode(addr)
@@ -98,7 +98,7 @@ def segwit_decode(hrp: str, addr: str) -> tuple[int, bytes] | None:
     return ver, bytes(prog)
 
 
-@lru_cache(maxsize=4096)
+@result_cache(4096)
 def b58check_payload(s: str) -> bytes | None:
     """The Base58Check payload (version byte + data), or None when the checksum fails."""
     try:
@@ -111,7 +111,7 @@ def keccak256(data: bytes) -> bytes:
     return keccak.new(digest_bits=256, data=data).digest()
 
 
-@lru_cache(maxsize=4096)
+@result_cache(4096)
 def eip55_checksum(addr40: str) -> str:
     """The EIP-55 mixed-case form of 40 hex digits (without ``0x``)."""
     low = addr40.lower()

@@ -20,8 +20,11 @@ def find_hits(text: str, region: str = "GB", *, prefilter: bool = True) -> list[
         return []
     scan = Scan(text, region, prefilter=prefilter)
     hits: list[Hit] = []
-    for _, kind in KINDS.items():
-        hits.extend(kind.find(scan))
+    for name, kind in KINDS.items():
+        # Every kind searches only inside its windows, so one without any finds nothing: skip the call
+        # (most chat messages open no window at all).
+        if scan.windows(name):
+            hits.extend(kind.find(scan))
     return settle(hits)
 
 

@@ -12,7 +12,8 @@ every kind searches the whole text, which gives the same findings, only slower.
 
 from __future__ import annotations
 
-import re
+import codecs
+from collections import defaultdict
 from functools import cache
 from typing import Any
 
@@ -28,25 +29,57 @@ TRIGGER_WIDTH = 100
 """Hyperscan is run without start-of-match tracking (several times faster), so a window starts this many
 characters (more than any trigger is long; longer ones say so in their margin) before the trigger's end."""
 
-_WS = re.compile(r"\s")
+
+# Characters outside Latin-1 that triggers name: each is scanned as one byte of its own.
+_SPECIAL = {"€": "\x80", "₹": "\x81", "₦": "\x82"}
+_OTHER = "\x1a"
+"""Every other character outside Latin-1 (emoji, CJK, ...) is scanned as this byte; no trigger uses it."""
+
+
+def _one_byte_each(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    run = exc.object[exc.start : exc.end]
+    return "".join(_SPECIAL.get(c, _OTHER) for c in run), exc.end
+
+
+codecs.register_error("haven-prefilter", _one_byte_each)
+
+
+def _scan_bytes(text: str) -> bytes:
+    """The text as one byte per character, so Hyperscan's byte offsets are the text's character offsets
+    (no UTF-8 decoding of offsets afterwards). ASCII text is taken as it is."""
+    if text.isascii():
+        return text.encode("ascii")
+    return text.encode("latin-1", "haven-prefilter")
+
+
+def _pattern_bytes(pattern: str) -> bytes:
+    """A trigger pattern for the one-byte text: non-ASCII literals become ``\\xNN`` escapes."""
+    out = []
+    for c in pattern:
+        if c.isascii():
+            out.append(c)
+        else:
+            byte = _SPECIAL.get(c, c)
+            if ord(byte) > 0xFF:
+                raise ValueError(f"trigger character {c!r} cannot be scanned")
+            out.append(f"\\x{ord(byte):02x}")
+    return "".join(out).encode("ascii")
 
 
 @cache
 def _database(
     kinds: tuple[tuple[str, tuple[Trigger, ...]], ...],
-) -> tuple[Any, list[list[tuple[str, int, int]]]]:
-    """The compiled database for the registered kinds' triggers, and what each expression id means. Kinds
-    that share a trigger (the base58 coins) share one expression: each costs scan time."""
-    index: dict[str, int] = {}
-    expressions: list[bytes] = []
-    meaning: list[list[tuple[str, int, int]]] = []
+) -> tuple[Any, list[list[tuple[str, int, int]]], list[int]]:
+    """The compiled database for the registered kinds' triggers, what each expression id means, and for
+    each the largest gap between two trigger ends whose windows always join (for every kind using it).
+    Kinds that share a trigger (the base58 coins) share one expression: each costs scan time."""
+    meaning_of: dict[str, list[tuple[str, int, int]]] = {}
     for name, triggers in kinds:
         for pattern, before, after in triggers:
-            if pattern not in index:
-                index[pattern] = len(expressions)
-                expressions.append(pattern.encode("utf-8"))
-                meaning.append([])
-            meaning[index[pattern]].append((name, before, after))
+            meaning_of.setdefault(pattern, []).append((name, before, after))
+    expressions = [_pattern_bytes(p) for p in meaning_of]
     db = hyperscan.Database()
     db.compile(
         expressions=expressions,
@@ -54,7 +87,9 @@ def _database(
         elements=len(expressions),
         flags=[0] * len(expressions),
     )
-    return db, meaning
+    meaning = list(meaning_of.values())
+    gaps = [TRIGGER_WIDTH + min(b for _, b, _ in m) + min(a for _, _, a in m) for m in meaning]
+    return db, meaning, gaps
 
 
 def available() -> bool:
@@ -67,27 +102,34 @@ def windows(
     """Merged (start, end) character windows per kind name; None means "search everywhere"."""
     if not enabled or hyperscan is None or not text:
         return None
-    db, meaning = _database(kinds)
-    data = text.encode("utf-8", "surrogatepass")
-    raw: list[tuple[int, int, int]] = []
+    db, meaning, gaps = _database(kinds)
+    ends: defaultdict[int, list[int]] = defaultdict(list)
 
     def on_match(expr_id: int, start: int, end: int, flags: int, ctx: object) -> None:
-        raw.append((expr_id, start, end))
+        ends[expr_id].append(end)
 
     try:
-        db.scan(data, match_event_handler=on_match)
+        db.scan(_scan_bytes(text), match_event_handler=on_match)
     except Exception:
         return None
-    if len(data) != len(text):  # non-ASCII: byte offsets -> character offsets
-        try:
-            raw = _to_chars(data, raw)
-        except UnicodeDecodeError:
-            return None
     n = len(text)
     per: dict[str, list[tuple[int, int]]] = {}
-    for expr_id, _start, end in raw:
+    for expr_id, found in ends.items():
+        # Runs of trigger ends close enough that every kind's windows around them join into one.
+        found.sort()
+        gap = gaps[expr_id]
+        runs: list[tuple[int, int]] = []
+        first = last = found[0]
+        for end in found:
+            if end - last > gap:
+                runs.append((first, last))
+                first = end
+            last = end
+        runs.append((first, last))
         for name, before, after in meaning[expr_id]:
-            per.setdefault(name, []).append((max(0, end - TRIGGER_WIDTH - before), min(n, end + after)))
+            per.setdefault(name, []).extend(
+                (max(0, a - TRIGGER_WIDTH - before), min(n, b + after)) for a, b in runs
+            )
     out: dict[str, list[tuple[int, int]]] = {}
     for name, spans in per.items():
         spans.sort()
@@ -103,25 +145,20 @@ def windows(
 
 
 def _widen(text: str, s: int, e: int) -> tuple[int, int]:
-    """Stretch a window to whole words (up to 2000 characters more), so no token is cut in half."""
+    """Stretch a window to whole words (up to 200 characters back, 2000 more), so no token is cut in half.
+    The nearest space is looked for first; newlines and tabs only between it and the window."""
     if s > 0:
         lo = max(0, s - 200)
-        cut = max(text.rfind(" ", lo, s), text.rfind("\n", lo, s), text.rfind("\t", lo, s))
+        cut = text.rfind(" ", lo, s)
+        for ch in "\n\t":
+            cut = max(cut, text.rfind(ch, max(lo, cut + 1), s))
         s = cut + 1 if cut >= 0 else lo
     if e < len(text):
         hi = min(len(text), e + 2000)
-        ends = [i for i in (text.find(" ", e, hi), text.find("\n", e, hi), text.find("\t", e, hi)) if i >= 0]
-        e = min(ends) if ends else hi
+        stop = text.find(" ", e, hi)
+        for ch in "\n\t":
+            i = text.find(ch, e, stop if stop >= 0 else hi)
+            if i >= 0:
+                stop = i
+        e = stop if stop >= 0 else hi
     return s, e
-
-
-def _to_chars(data: bytes, raw: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    offsets = sorted({o for _, s, e in raw for o in (s, e)})
-    mapping: dict[int, int] = {}
-    chars = 0
-    prev = 0
-    for o in offsets:
-        chars += len(data[prev:o].decode("utf-8", "surrogatepass"))  # raises if mid-character
-        mapping[o] = chars
-        prev = o
-    return [(i, mapping[s], mapping[e]) for i, s, e in raw]

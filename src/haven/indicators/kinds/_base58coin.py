@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from haven.indicators.base import Hit, Scan
 from haven.indicators.codecs import b58check_payload
 
-BASE58_RUN = ("[13LMD9AT48][1-9A-HJ-NP-Za-km-z]{25}", 2, 100)
-"""The one prefilter trigger all base58 coins share: a 26-character base58 run starting like an address."""
+BASE58_RUN = ("(^|[^0-9A-Za-z])[13LMD9AT48][1-9A-HJ-NP-Za-km-z]{25}", 2, 100)
+"""The one prefilter trigger all base58 coins share: a 26-character base58 run starting like an address,
+at the start of a word (every coin's address pattern has ``(?<![0-9A-Za-z])`` in front; asking for it here
+makes this, the most expensive trigger, cheaper to scan)."""
 
 CRYPTO_WORDS = re.compile(
     r"\b(?:wallet|address|addr|crypto|coin|btc|bitcoin|ltc|litecoin|doge|dogecoin|trx|tron|trc-?20|usdt|"
@@ -19,10 +21,30 @@ CRYPTO_WORDS = re.compile(
 )
 
 
+# A maximal word of base58 characters, 26 or more long: every coin's address pattern matches such a word
+# as a whole (they all have ``(?<![0-9A-Za-z])`` before and ``(?![0-9A-Za-z])`` after), so the words are
+# found once per scan and each coin only tests its own shape on them.
+_RUN = re.compile(r"(?<![0-9A-Za-z])[1-9A-HJ-NP-Za-km-z]{26,}(?![0-9A-Za-z])")
+
+
+def shaped(scan: Scan, kind: str, shape: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """The matches of a coin's address ``shape`` in the kind's windows: the same as
+    ``shape.finditer`` over each window, by way of the shared base58 words."""
+    windows = scan.windows(kind)
+    key = ("base58-words", tuple(windows))
+    words = scan.memo.get(key)
+    if words is None:
+        words = scan.memo[key] = [m.span() for ws, we in windows for m in _RUN.finditer(scan.text, ws, we)]
+    for s, e in words:
+        m = shape.fullmatch(scan.text, s, e)
+        if m is not None:
+            yield m
+
+
 def find_base58(
     scan: Scan, kind: str, shape: re.Pattern[str], versions: dict[int, str], length: int = 21
 ) -> Iterator[Hit]:
-    for m in (m for ws, we in scan.windows(kind) for m in shape.finditer(scan.text, ws, we)):
+    for m in shaped(scan, kind, shape):
         value = m.group()
         payload = b58check_payload(value)
         if payload is None:

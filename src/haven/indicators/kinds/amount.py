@@ -7,24 +7,27 @@ offender details."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
-from haven.indicators.base import Example, Hit, Scan, register
+from haven.indicators.base import Caseless, Example, Hit, Scan, register
 
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,8}))?"
-_SYM = re.compile(
+NUMBER = r"(?<![\w.,$£€])" + _NUM
+"""A number on its own (not part of a word or a longer number): what ``_NUM_LEADING`` matches."""
+# The same number, written to start with a plain digit so the regex engine can skip to digits quickly;
+# the look-behind after the first digit is the ``(?<![\w.,$£€])`` in front of it.
+_NUM_LEADING = r"(\d(?<![\w.,$£€]\d)(?:\d{0,2}(?:,\d{3})+|\d*))(?:\.(\d{1,8}))?"
+_SYM = Caseless(
     r"(?<![\w$£€])(£|€|\$|us\$|usd|gbp|eur|btc|eth|usdt|inr|₹|ngn|₦)\s?"
     + _NUM
     + r"(?:\s?(k|grand)\b)?(?![\d,])",
-    re.I,
 )
-_WORD = re.compile(
-    r"(?<![\w.,$£€])"
-    + _NUM
+_WORD = Caseless(
+    _NUM_LEADING
     + r"\s{0,3}(k\s?)?((?:pounds?|quid|gbp|usd|(?:united\s+states\s+|us\s+|american\s+)?dollars?|"
     r"bucks|eur|euros?|btc|bitcoins?|eth|ethereum|usdt|inr|rupees?|naira|ngn)\b|[£€$])",
-    re.I,
 )
 _CURRENCY = {
     "£": "GBP",
@@ -131,7 +134,7 @@ def find(scan: Scan) -> Iterator[Hit]:
     windows = scan.windows("amount")
     low = scan.lower
     spans: list[tuple[int, int, str, str]] = []
-    for m in (m for ws, we in windows for m in _SYM.finditer(text, ws, we)):
+    for m in (m for ws, we in windows for m in _SYM.finditer(scan, ws, we)):
         cur = _CURRENCY[m.group(1).lower()]
         whole, frac = m.group(2), m.group(3)
         if cur == "EUR" and frac and len(frac) == 3 and "," not in whole:  # "€1.000" = one thousand
@@ -139,11 +142,21 @@ def find(scan: Scan) -> Iterator[Hit]:
         num = _number(whole, frac, m.group(4))
         if num:
             spans.append((m.start(), m.end(), cur, num))
-    for m in (m for ws, we in windows for m in _WORD.finditer(text, ws, we)):
+    # The spans found so far never overlap, so sorted starts and ends tell by bisection whether a new one
+    # overlaps any of them.
+    starts = [s for s, _, _, _ in spans]
+    ends = [e for _, e, _, _ in spans]
+    for m in (m for ws, we in windows for m in _WORD.finditer(scan, ws, we)):
         cur = _CURRENCY.get(m.group(4).lower().split()[-1])
         num = _number(m.group(1), m.group(2), m.group(3))
-        if cur and num and not any(s < m.end() and m.start() < e for s, e, _, _ in spans):
-            spans.append((m.start(), m.end(), cur, num))
+        if not (cur and num):
+            continue
+        i = bisect_left(ends, m.start() + 1)  # the first span ending after m starts
+        if i < len(starts) and starts[i] < m.end():
+            continue
+        spans.append((m.start(), m.end(), cur, num))
+        starts.insert(i, m.start())
+        ends.insert(i, m.end())
     for s, e, cur, num in spans:
         if num == "0":
             continue

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from haven.indicators.base import Example, Hit, Scan, register
 from haven.indicators.codecs import b58check_payload, segwit_decode
-from haven.indicators.kinds._base58coin import BASE58_RUN
+from haven.indicators.kinds._base58coin import BASE58_RUN, shaped
 
 _LEGACY = re.compile(r"(?<![0-9A-Za-z])[13][1-9A-HJ-NP-Za-km-z]{25,34}(?![0-9A-Za-z])")
 _SEGWIT = re.compile(r"(?<![0-9A-Za-z])(?:bc|tb|BC|TB)1[02-9ac-hj-np-zAC-HJ-NP-Z]{6,87}(?![0-9A-Za-z])")
@@ -45,7 +45,7 @@ PRIORITY = 90
 def find(scan: Scan) -> Iterator[Hit]:
     text = scan.text
     spans = scan.windows("btc")
-    for m in (m for ws, we in spans for m in _LEGACY.finditer(text, ws, we)):
+    for m in shaped(scan, "btc", _LEGACY):
         value = m.group()
         payload = b58check_payload(value)
         if payload is None:

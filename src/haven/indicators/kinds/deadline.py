@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from haven.indicators.base import Example, Hit, Scan, register
+from haven.indicators.base import Caseless, Example, Hit, Scan, register
 
 _N = (
     r"(?:\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty[- ]?four|"
@@ -16,7 +16,7 @@ _N = (
 )
 _UNIT = r"(?:(?:business|working|full)\s+)?(?:hours?|hrs?|h|minutes?|mins?|m|days?|seconds?|secs?)"
 _DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-_DEADLINE = re.compile(
+_DEADLINE = Caseless(
     r"\b(?:(?:within|in|next|before|under|less than|max(?:imum)?|only|you have|you've got|you got|u have|"
     r"u got|give you|giving you|give u)\s+(?:the\s+next\s+|only\s+)?" + _N + r"\s{0,3}" + _UNIT + r"\b"
     r"|" + _N + r"\s{0,3}" + _UNIT + r"\s+(?:left|to pay|to send|or else|from now|max|deadline|remaining)\b"
@@ -25,14 +25,14 @@ _DEADLINE = re.compile(
     r"midnight|noon|end of (?:the )?day|eod|this evening|" + _DAY + r"|\d{1,2}(?::\d{2})?\s?(?:am|pm))\b"
     r"|deadline\s*(?:is|:)?\s*(?:tonight|today|tomorrow|midnight|noon|\d{1,2}(?::\d{2})?\s?(?:am|pm)|"
     + _DAY
-    + r"))",
-    re.I,
+    + r"))"
 )
 # Words that make a time limit a threat on their own: consequences, exposure, extortion payment methods.
 _THREAT = re.compile(
     r"\b(?:or else|or i\b|or i['’]ll|or ill|or your|or ur|or everyone|or all|or it|or they|otherwise|"
     r"everyone|every1|followers|contacts|leak\w*|expos\w*|publish\w*|upload\w*|viral|nudes?|ruin\w*|"
-    r"destroy\w*|deadline|timer|last chance|too late|after that|it['’]?s over|its over|bitcoin|btc|crypto|usdt|"
+    r"destroy\w*|deadline|timer|last chance|too late|after that|it['’]?s over|its over|"
+    r"bitcoin|btc|crypto|usdt|"
     r"gift ?cards?|ransom|blackmail\w*|extort\w*|hack(?:ed|er)|recorded|delete|"
     r"(?:i will|i['’]ll|ill|i am going to|i['’]m going to|im going to|i['’]m gonna|im gonna|gonna) (?:\w+ )?"
     r"(?:send|share|post|upload|publish|leak|expose|release|show|forward|spread))"
@@ -90,11 +90,13 @@ _EVERYDAY = re.compile(
 )
 def find(scan: Scan) -> Iterator[Hit]:
     low = scan.lower
-    for m in (m for ws, we in scan.windows("deadline") for m in _DEADLINE.finditer(scan.text, ws, we)):
+    text = scan.text
+    for m in (m for ws, we in scan.windows("deadline") for m in _DEADLINE.finditer(scan, ws, we)):
         if not _THREAT.search(low, max(0, m.start() - 150), min(len(low), m.end() + 150)) and (
             not _MONEY.search(low, max(0, m.start() - 150), min(len(low), m.end() + 150))
             or _EVERYDAY.search(low, max(0, m.start() - 80), min(len(low), m.end() + 60))
         ):
             continue
-        norm = " ".join(m.group().lower().split())
-        yield Hit("deadline", m.start(), m.end(), m.group(), norm, True, 0.75, {}, 30)
+        value = text[m.start() : m.end()]
+        norm = " ".join(value.lower().split())
+        yield Hit("deadline", m.start(), m.end(), value, norm, True, 0.75, {}, 30)

@@ -5,6 +5,7 @@ or spaces). The brands publish no checksum, so ``valid`` means the shape is righ
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
 from haven.indicators.base import Example, Hit, Scan, register
@@ -19,6 +20,7 @@ _CODE = re.compile(
     r"(?<![A-Za-z0-9-])[A-Za-z0-9]{4,6}(?:[- ][A-Za-z0-9]{3,6}){1,9}(?![A-Za-z0-9-])"
     r"|(?<![A-Za-z0-9-])[A-Za-z0-9]{10,20}(?![A-Za-z0-9-])"
 )
+_CODE_CHAR = re.compile(r"[0-9A-Z]")
 _SHAPES = {
     "amazon": re.compile(r"[A-Z0-9]{4}-?[A-Z0-9]{6}-?[A-Z0-9]{4,5}"),
     "apple": re.compile(r"X[A-Z0-9]{15}|[A-Z0-9]{16}"),
@@ -68,8 +70,11 @@ def find(scan: Scan) -> Iterator[Hit]:
     ]
     if not brands:
         return
+    brand_starts = [b[0] for b in brands]
     for m in (m for ws, we in spans for m in _CODE.finditer(scan.text, ws, we)):
-        for start, end, brand, code in _codes(m, brands):
+        if not _CODE_CHAR.search(m.group()):
+            continue  # only lowercase words: no group of it can be a code
+        for start, end, brand, code in _codes(m, brands, brand_starts):
             yield Hit(
                 "gift-card",
                 start,
@@ -109,7 +114,9 @@ def _codeish(group: str) -> bool:
     return any(c.isdigit() for c in group) or (group.isupper() and group not in _WORDS)
 
 
-def _codes(m: re.Match[str], brands: list[tuple[int, int, str]]) -> list[tuple[int, int, str, str]]:
+def _codes(
+    m: re.Match[str], brands: list[tuple[int, int, str]], brand_starts: list[int]
+) -> list[tuple[int, int, str, str]]:
     """Every code in the match (two codes may be written one after the other), longest first."""
     groups = [
         (g.start() + m.start(), g.end() + m.start())
@@ -118,7 +125,7 @@ def _codes(m: re.Match[str], brands: list[tuple[int, int, str]]) -> list[tuple[i
     ]
     found: list[tuple[int, int, str, str]] = []
     while groups:
-        best = _best(m.string, groups, brands)
+        best = _best(m.string, groups, brands, brand_starts)
         if best is None:
             break
         found.append(best)
@@ -127,7 +134,7 @@ def _codes(m: re.Match[str], brands: list[tuple[int, int, str]]) -> list[tuple[i
 
 
 def _best(
-    text: str, groups: list[tuple[int, int]], brands: list[tuple[int, int, str]]
+    text: str, groups: list[tuple[int, int]], brands: list[tuple[int, int, str]], brand_starts: list[int]
 ) -> tuple[int, int, str, str] | None:
     """The longest run of adjacent groups that has the shape of the nearest brand that fits."""
     runs = sorted(
@@ -138,9 +145,9 @@ def _best(
             continue
         start, end = groups[i][0], groups[j][1]
         code = "".join(text[s:e] for s, e in groups[i : j + 1]).upper()
-        for s, _, brand in sorted(brands, key=lambda b: abs(b[0] - start)):
-            if abs(s - start) > 200:
-                break
+        # brands within 200 characters (brands are in text order), nearest first
+        near = brands[bisect_left(brand_starts, start - 200) : bisect_right(brand_starts, start + 200)]
+        for _, _, brand in sorted(near, key=lambda b: abs(b[0] - start)):
             if _fits(brand, code):
                 return start, end, brand, code
     return None

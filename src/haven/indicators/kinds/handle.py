@@ -12,7 +12,7 @@ from importlib.resources import files
 
 import phonenumbers
 
-from haven.indicators.base import Example, Hit, Scan, register
+from haven.indicators.base import Caseless, Example, Hit, Scan, register
 
 PLATFORMS = (
     "instagram",
@@ -91,14 +91,13 @@ _RESERVED = frozenset(
     ]
 )
 # Prose: a platform word, then separators/filler, then the username. Group 1 = platform word, 2 = name.
-_PROSE = re.compile(
+_PROSE = Caseless(
     r"(?<![\w@.])(snapchat|snap|sc|instagram|insta|ig|skype|telegram|tg|kik|discord|tiktok|tik\s?tok|"
     r"twitter|facebook|fb)(?![\w@./])"
     r"(?:\s*(?:(?:id|username|user\s?name|user|name|handle|acc(?:oun)?t?|is|it's|it’s|its|=|:|-|–|->|=>|me|"
     r"at|add)\b\.?|[?!]+))*"
     r"\s*[:=\-–]?\s*@?"
     r"((?:live:)?[A-Za-z0-9_.][A-Za-z0-9_.\-]{1,38}[A-Za-z0-9_](?:#\d{4})?)",
-    re.I,
 )
 _ANCHOR = re.compile(r"snap|sc\b|insta|ig\b|skype|telegram|tg\b|kik|discord|tik|twitter|facebook|fb\b", re.I)
 _WORD_PLATFORM = {
@@ -198,10 +197,10 @@ def find(scan: Scan) -> Iterator[Hit]:
                 name = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
             yield handle_hit(platform, name, m.start(), end, text[m.start() : end], 0.95, "link")
     stop = stopwords()
-    for m in (m for ws, we in spans for m in _PROSE.finditer(text, ws, we)):
+    for m in (m for ws, we in spans for m in _PROSE.finditer(scan, ws, we)):
         word = re.sub(r"\s", "", m.group(1).lower())
         platform = _WORD_PLATFORM[word]
-        name = m.group(2)
+        name = text[m.start(2) : m.end(2)]
         between = text[m.end(1) : m.start(2)]
         marked = "@" in between or ":" in between or "=" in between
         if name.lower() in stop or name.lower() in _WORD_PLATFORM or (name.isdigit() and platform != "kik"):
@@ -218,4 +217,4 @@ def find(scan: Scan) -> Iterator[Hit]:
             continue
         if platform == "skype" and name.lower().startswith("live:"):
             name = "live:" + name[5:]
-        yield handle_hit(platform, name, m.start(), m.end(), m.group(), 0.8, "prose")
+        yield handle_hit(platform, name, m.start(), m.end(), text[m.start() : m.end()], 0.8, "prose")

@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterator
-from functools import cache, lru_cache
+from functools import cache
 
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from schwifty.registry import get_iban_spec
 
-from haven.indicators.base import Example, Hit, Scan, register
+from haven.indicators.base import Example, Hit, Scan, register, result_cache
 
 _CAND = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}) ?(\d{2})((?:[ .-]{0,2}[A-Za-z0-9]){8,34})(?![A-Za-z0-9])")
 
@@ -27,7 +27,7 @@ def _length(country: str) -> int:
         return 0
 
 
-@lru_cache(maxsize=4096)
+@result_cache(4096)
 def _check(compact: str, country: str) -> bool | None:
     """True: a valid IBAN; False: right country, length and shape but the check digits fail; None: not an
     IBAN. Cached per string (schwifty's checks are the slow part)."""

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
-from haven.indicators.base import Example, Hit, Scan, register
+from haven.indicators.base import Example, Hit, Scan, register, result_cache
 from haven.indicators.codecs import keccak256, monero_b58decode
-from haven.indicators.kinds._base58coin import BASE58_RUN, CRYPTO_WORDS
+from haven.indicators.kinds._base58coin import BASE58_RUN, CRYPTO_WORDS, shaped
 
 _SHAPE = re.compile(
     r"(?<![0-9A-Za-z])[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?(?![0-9A-Za-z])"
@@ -21,7 +20,7 @@ _TYPES = {18: "standard", 19: "integrated", 42: "subaddress"}
 _DONATION = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
 
 
-@lru_cache(maxsize=1024)
+@result_cache(1024)
 def _check(value: str) -> str | None:
     """The address type when ``value`` decodes and its Keccak checksum matches, else None (cached)."""
     raw = monero_b58decode(value)
@@ -42,7 +41,7 @@ def _check(value: str) -> str | None:
     triggers=[BASE58_RUN],
 )
 def find(scan: Scan) -> Iterator[Hit]:
-    for m in (m for ws, we in scan.windows("xmr") for m in _SHAPE.finditer(scan.text, ws, we)):
+    for m in shaped(scan, "xmr", _SHAPE):
         value = m.group()
         kind = _check(value)
         if kind is not None:
