@@ -120,13 +120,20 @@ def _expected_vpdq(path: Path) -> dict[int, tuple[int, str]]:
 
 
 @pytest.mark.slow
-def test_vpdq_sample_hashes(conformance: Path):
-    """vpdq/sample-hashes: every frame within 31 bits of Meta's hash (frames of quality >= 50)."""
+@pytest.mark.parametrize("engine", ["vpdq", "fast"])
+def test_vpdq_sample_hashes(conformance: Path, engine: str):
+    """vpdq/sample-hashes: every frame within 31 bits of Meta's hash (frames of quality >= 50).
+
+    ``vpdq`` is Meta's decoder; ``fast`` (the default engine) decodes with PyAV and hashes a half-size
+    grey frame. Every frame is hashed here, so ``fast`` decodes everything; the long chair clip is left
+    to the one-per-second test below to keep CI short.
+    """
     dists: list[int] = []
-    for name in VPDQ_VIDEOS:
+    names = VPDQ_VIDEOS if engine == "vpdq" else VPDQ_VIDEOS[:3]
+    for name in names:
         video = conformance / "tmk/sample-videos" / f"{name}.mp4"
         expected = _expected_vpdq(conformance / "vpdq/sample-hashes" / f"{name}.txt")
-        frames = hash_video(video, seconds_per_hash=0)
+        frames = hash_video(video, seconds_per_hash=0, engine=engine)
         assert len(frames) == len(expected), name
         for f in frames:
             q, pdq = expected[f.frame]
@@ -134,17 +141,28 @@ def test_vpdq_sample_hashes(conformance: Path):
                 d = pdq_distance(f.pdq, pdq)
                 assert d <= VPDQ_FRAME_BITS, f"{name} frame {f.frame}: {d} bits"
                 dists.append(d)
-    assert len(dists) > 500
-    # Videos have one path (Meta's vpdq decoder); fast and exact are the same numbers.
-    _stats("vpdq sample-hashes", dists, dists)
+    assert len(dists) > 400
+    _stats(f"vpdq sample-hashes, every frame, engine {engine}", dists, dists)
 
 
-def test_pillow_mode_variants(conformance: Path):
-    """pdq/data/misc-images/modes: the same photo saved in Pillow's modes hashes like the original."""
-    folder = conformance / "pdq/data/misc-images/modes"
-    original = hash_path(folder / "original.jpg").pdq
-    variants = sorted(p for p in folder.iterdir() if p.suffix != ".md" and p.name != "original.jpg")
-    assert len(variants) >= 12
-    dists = {p.name: pdq_distance(hash_path(p).pdq, original) for p in variants}
-    assert max(dists.values()) <= META_RULE_BITS, dists
-    print(f"\n[conformance] modes vs original.jpg: max={max(dists.values())} {dists}")
+@pytest.mark.slow
+def test_vpdq_sample_hashes_one_per_second(conformance: Path):
+    """The default ``fast`` engine at one hash a second on all of Meta's sample videos: the same frame
+    numbers as Meta's (a frame every int(fps) frames), each within 31 bits, and quality within 1."""
+    dists: list[int] = []
+    sample = conformance / "tmk/sample-videos"
+    hashes = sorted((conformance / "vpdq/sample-hashes").glob("*.txt"))
+    videos = [t for t in hashes if (sample / f"{t.stem}.mp4").is_file()]
+    assert len(videos) >= 10
+    for txt in videos:
+        video = sample / f"{txt.stem}.mp4"
+        expected = _expected_vpdq(txt)
+        frames = hash_video(video, seconds_per_hash=1, engine="fast")
+        assert [f.frame for f in frames] == list(range(0, len(expected), 30)), txt.stem  # all are 30 fps
+        for f in frames:
+            q, pdq = expected[f.frame]
+            assert abs(f.quality - q) <= 1, f"{txt.stem} frame {f.frame}: quality {f.quality} vs {q}"
+            if q >= 50:
+                dists.append(pdq_distance(f.pdq, pdq))
+                assert dists[-1] <= VPDQ_FRAME_BITS, f"{txt.stem} frame {f.frame}: {dists[-1]} bits"
+    _stats("vpdq sample-hashes, 1 frame/s, engine fast", dists, dists)

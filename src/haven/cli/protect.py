@@ -25,7 +25,9 @@ _STORE = typer.Option(
     metavar="DIR",
     help="Folder that holds protection cases (default: $HAVEN_PROTECT_DIR or ~/.local/share/haven/protect).",
 )
-_EXACT = typer.Option(False, "--exact", help="Decode images at full size (Meta's reference; slower).")
+_EXACT = typer.Option(
+    False, "--exact", help="Meta's reference pipelines: images at full size, videos with vpdq (slower)."
+)
 _PIN_ENV = typer.Option(
     None, "--pin-env", metavar="VAR", help="Read the case PIN from this environment variable, not a prompt."
 )
@@ -100,16 +102,19 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         fmt: OutputFormat = _FMT,
         exact: bool = _EXACT,
         workers: int = typer.Option(0, "--workers", help="Processes to use (0 = every core)."),
-        video_engine: str = typer.Option("vpdq", "--video-engine", help=f"One of: {', '.join(ENGINES)}."),
+        video_engine: str = typer.Option(
+            "", "--video-engine", help=f"One of: {', '.join(ENGINES)} (default: fast; vpdq with --exact)."
+        ),
     ) -> None:
         """Hash images (PDQ), videos (vPDQ) and any file (MD5, SHA-256). Nothing is sent anywhere."""
         _check_format(fmt)
-        if video_engine not in ENGINES:
+        if video_engine and video_engine not in ENGINES:
             raise BadAnswers(f"--video-engine must be one of: {', '.join(ENGINES)}", key="video-engine")
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise BadAnswers(f"Not found: {', '.join(missing)}", key="paths")
-        results = list(hash_paths(paths, fast=not exact, workers=workers or None, video_engine=video_engine))
+        engine = video_engine or None
+        results = list(hash_paths(paths, fast=not exact, workers=workers or None, video_engine=engine))
         if fmt == OutputFormat.json:
             print_json([r.to_dict() for r in results])
         else:

@@ -20,7 +20,7 @@ from haven.core.errors import HavenError
 from haven.core.hashing import digest_file
 from haven.protect.images import hash_image, is_image
 from haven.protect.signals import VpdqFrame, vpdq_to_json
-from haven.protect.video import hash_video, is_video
+from haven.protect.video import DEFAULT_ENGINE, EXACT_ENGINE, hash_video, is_video
 
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM")
 PARALLEL_MIN_FILES = 4  # below this many files, starting worker processes costs more than it saves
@@ -90,11 +90,18 @@ def detect_media(path: Path) -> str:
 
 
 def hash_path(
-    path: str | Path, *, fast: bool = True, video_engine: str = "vpdq", seconds_per_hash: float = 1.0
+    path: str | Path,
+    *,
+    fast: bool = True,
+    video_engine: str | None = None,
+    seconds_per_hash: float = 1.0,
+    video_workers: int | None = None,
 ) -> HashResult:
     """Hash one file. Raises HavenError (plain words) if it is missing or a picture cannot be decoded.
 
-    ``fast`` only changes how images are decoded (reduced-size JPEG decoding; see ``images``).
+    ``fast`` picks reduced-size JPEG decoding for images (see ``images``) and, unless ``video_engine``
+    names one, the ``fast`` video engine (else Meta's ``vpdq``; see ``video``). ``video_workers`` caps
+    the threads one video is decoded with (default: every core).
     """
     path = Path(path)
     if not path.is_file():
@@ -110,7 +117,10 @@ def hash_path(
         result.pdq, result.quality, result.frames = img.pdq, img.quality, img.frames
         result.width, result.height, result.format = img.width, img.height, img.format
     elif media == "video":
-        result.vpdq = hash_video(path, seconds_per_hash=seconds_per_hash, engine=video_engine)
+        engine = video_engine or (DEFAULT_ENGINE if fast else EXACT_ENGINE)
+        result.vpdq = hash_video(
+            path, seconds_per_hash=seconds_per_hash, engine=engine, workers=video_workers
+        )
     return result
 
 
@@ -127,10 +137,22 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield p
 
 
-def _hash_safely(path: Path, fast: bool, video_engine: str, seconds_per_hash: float) -> HashResult:
+def _hash_safely(
+    path: Path,
+    fast: bool,
+    video_engine: str | None,
+    seconds_per_hash: float,
+    video_workers: int | None = None,
+) -> HashResult:
     """Like hash_path, but a file that fails becomes a result with ``error`` (exact hashes kept if read)."""
     try:
-        return hash_path(path, fast=fast, video_engine=video_engine, seconds_per_hash=seconds_per_hash)
+        return hash_path(
+            path,
+            fast=fast,
+            video_engine=video_engine,
+            seconds_per_hash=seconds_per_hash,
+            video_workers=video_workers,
+        )
     except (HavenError, OSError, ValueError, MemoryError) as exc:
         message = exc.message if isinstance(exc, HavenError) else f"{type(exc).__name__}: {exc}"
         try:
@@ -141,9 +163,9 @@ def _hash_safely(path: Path, fast: bool, video_engine: str, seconds_per_hash: fl
             return HashResult(str(path), "file", 0, "", "", error=message, fast=fast)
 
 
-def _worker(job: tuple[str, bool, str, float]) -> HashResult:
-    path, fast, engine, sph = job
-    return _hash_safely(Path(path), fast, engine, sph)
+def _worker(job: tuple[str, bool, str | None, float, int | None]) -> HashResult:
+    path, fast, engine, sph, video_workers = job
+    return _hash_safely(Path(path), fast, engine, sph, video_workers)
 
 
 def hash_paths(
@@ -151,18 +173,22 @@ def hash_paths(
     *,
     fast: bool = True,
     workers: int | None = None,
-    video_engine: str = "vpdq",
+    video_engine: str | None = None,
     seconds_per_hash: float = 1.0,
     progress: Callable[[HashResult], None] | None = None,
 ) -> Iterator[HashResult]:
     """Hash every file (folders walked), in order, on ``workers`` processes (default: every core).
 
-    A file that cannot be hashed yields a result with ``error`` set; the others carry on.
+    A file that cannot be hashed yields a result with ``error`` set; the others carry on. With few
+    files, one process hashes them and each video is decoded on ``workers`` threads; with many, each
+    worker process decodes its videos on one thread.
     """
     files = list(iter_files(paths))
     workers = workers or os.cpu_count() or 1
-    jobs = [(str(f), fast, video_engine, seconds_per_hash) for f in files]
-    if workers <= 1 or len(files) < PARALLEL_MIN_FILES:
+    pooled = workers > 1 and len(files) >= PARALLEL_MIN_FILES
+    video_workers = 1 if pooled else workers
+    jobs = [(str(f), fast, video_engine, seconds_per_hash, video_workers) for f in files]
+    if not pooled:
         results: Iterable[HashResult] = map(_worker, jobs)
         yield from _report(results, progress)
         return

@@ -71,6 +71,9 @@ def _bits_hex(values: np.ndarray) -> str:
     return np.packbits((values > median).astype(np.uint8)).tobytes().hex()
 
 
+bits_hex = _bits_hex  # shared with ``video_fast`` (grey video frames hashed without copying)
+
+
 def pdq_from_array(rgb: np.ndarray) -> tuple[str, int]:
     """PDQ hex and quality of an RGB (H, W, 3) uint8 array (same bits as ``pdqhash.compute``)."""
     values, quality = _pdq_float(rgb)
