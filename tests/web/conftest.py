@@ -14,6 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+
+from haven.web import Settings, create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "web"
@@ -44,7 +47,7 @@ class Server:
             env=env,
         )
         self.home = home
-        self.lines: queue.Queue[str] = queue.Queue()
+        self.lines: queue.Queue[tuple[str, str, str]] = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
         self.base, token = self.next_url()
@@ -52,23 +55,44 @@ class Server:
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
+        header = ""
         for line in self.proc.stdout:
             self.output.append(line)
-            self.lines.put(line)
+            m = URL_LINE.search(line)
+            if m:
+                self.lines.put((header, m.group(1), m.group(2)))
+            else:
+                header = line
 
-    def next_url(self, timeout: float = 60) -> tuple[str, str]:
+    def next_url(self, kind: str = "running", timeout: float = 60) -> tuple[str, str]:
+        """The next address printed after a line containing ``kind`` ("running": at start, "quick exit":
+        after quick exit, "again": the spare address printed once the first one is used)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             try:
-                line = self.lines.get(timeout=0.5)
+                header, base, token = self.lines.get(timeout=0.5)
             except queue.Empty:
                 if self.proc.poll() is not None:
                     raise RuntimeError("haven serve stopped:\n" + "".join(self.output)) from None
                 continue
-            m = URL_LINE.search(line)
-            if m:
-                return m.group(1), m.group(2)
-        raise RuntimeError("haven serve printed no address:\n" + "".join(self.output))
+            if kind in header:
+                return base, token
+        raise RuntimeError(f"haven serve printed no {kind!r} address:\n" + "".join(self.output))
+
+    def latest_url(self, kind: str, settle: float = 1.0) -> tuple[str, str]:
+        """The most recent address printed after a line containing ``kind`` (waits ``settle`` s first)."""
+        time.sleep(settle)
+        found = None
+        while True:
+            try:
+                header, base, token = self.lines.get_nowait()
+            except queue.Empty:
+                break
+            if kind in header:
+                found = (base, token)
+        if found is None:
+            raise RuntimeError(f"no {kind!r} address was printed:\n" + "".join(self.output))
+        return found
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -127,11 +151,86 @@ def shot(page, name: str) -> Path:
 
 
 def axe_check(page, name: str) -> None:
-    """axe-core reports no violations on this page (WCAG 2.x A/AA and best practice rules)."""
+    """axe-core reports no violations on this page: WCAG 2.0, 2.1 and 2.2 A/AA rules and best practice."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page)
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
+    assert results.response["passes"], "axe ran no rules"
     violations = results.response["violations"]
     assert not violations, f"{name}: " + "; ".join(
         f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})" for v in violations
     )
+
+
+# -- in-process HTTP tests (Starlette's TestClient) -----------------------------------------------------
+EXAMPLES = ROOT / "src" / "haven" / "importers" / "examples"
+CHAT = EXAMPLES / "whatsapp" / "WhatsApp Chat with Sam.txt"
+PHOTO = EXAMPLES / "images" / "photo.jpg"
+PASSWORD = "blue kettle window"
+PAGES = [
+    "/",
+    "/home",
+    "/help",
+    "/help/q/feeling",
+    "/help/q/age",
+    "/help/urgent",
+    "/help/plan",
+    "/support",
+    "/privacy",
+    "/evidence",
+    "/protect",
+    "/email",
+    "/report",
+]
+POSTS = [
+    "/support",
+    "/help/q/age",
+    "/help/restart",
+    "/evidence/open",
+    "/evidence/create",
+    "/evidence/notes",
+    "/evidence/add",
+    "/lock",
+    "/protect",
+    "/protect/export",
+    "/email",
+    "/report/pdf",
+    "/report/package",
+    "/report/verify",
+    "/email/keep",
+    "/evidence/intimate",
+    "/evidence/verify",
+    "/evidence/me",
+]
+
+
+def make(tmp_path: Path, lock_after: float = 600) -> tuple[TestClient, object]:
+    app = create_app(Settings(home=tmp_path / "home", lock_after=lock_after), port=5555)
+    return TestClient(app, base_url="http://127.0.0.1"), app
+
+
+@pytest.fixture
+def anon(tmp_path):
+    client, app = make(tmp_path)
+    return client, app
+
+
+@pytest.fixture
+def client(anon):
+    client, app = anon
+    r = client.get(f"/?token={app.state.session.launch_token}", follow_redirects=False)
+    assert r.status_code == 303
+    return client, app
+
+
+def csrf(app) -> str:
+    return app.state.session.csrf
+
+
+def new_case(client, app, name="notes", age="") -> None:
+    r = client.post(
+        "/evidence/create",
+        data={"csrf": csrf(app), "name": name, "new_passphrase": PASSWORD, "confirm": PASSWORD, "age": age},
+    )
+    assert r.status_code == 200 and "Your case: " + name in r.text

@@ -9,6 +9,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from haven.core.errors import HavenError
 from haven.web import security
 from haven.web.render import env, page
 from haven.web.routes import email, evidence, guide, pages, protect, report
@@ -19,7 +20,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(
-    settings: Settings, *, port: int = 0, on_new_link: Callable[[str], None] | None = None
+    settings: Settings, *, port: int = 0, on_new_link: Callable[[str, str], None] | None = None
 ) -> FastAPI:
     """Build the app. ``app.state.session.launch_token`` is the one-time token for the first address."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="Haven")
@@ -41,5 +42,16 @@ def create_app(
         if exc.status_code == 413:
             return page(request, "toobig.html", status_code=413)
         return page(request, "notfound.html", status_code=exc.status_code)
+
+    @app.exception_handler(HavenError)
+    async def _haven_error(request: Request, exc: HavenError) -> HTMLResponse:
+        return page(request, "problem.html", status_code=400, message=exc.message)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> HTMLResponse:
+        message = f"Something went wrong inside Haven ({type(exc).__name__})."
+        response = page(request, "problem.html", status_code=500, message=message)
+        response.headers.update(security.HEADERS)  # this handler runs outside the guard middleware
+        return response
 
     return app

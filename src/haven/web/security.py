@@ -61,17 +61,19 @@ async def _guard(request: Request, call_next) -> Response:  # type: ignore[no-un
     if path.startswith(OPEN_PATHS):
         return await call_next(request)
     if path == "/exit":
-        # Quick exit always works, even for an expired session: it only ever takes access away.
+        # Quick exit always answers with the neutral site, even for an expired session; only the
+        # session's own browser (its cookie) can end the session (see routes.pages.quick_exit).
         return await call_next(request)
     cookie = request.cookies.get(cookie_name(app))
     token = request.query_params.get("token")
-    if token is not None and not session.is_member(cookie):
+    if token is not None:
+        rest = {k: v for k, v in request.query_params.items() if k != "token"}
+        response = RedirectResponse(path + (f"?{urlencode(rest)}" if rest else ""), status_code=303)
+        if session.is_member(cookie):
+            return response  # already in: just take the address out of the address bar
         sid = session.redeem(token)
         if sid is None:
             return forbidden()
-        rest = {k: v for k, v in request.query_params.items() if k != "token"}
-        target = path + (f"?{urlencode(rest)}" if rest else "")
-        response = RedirectResponse(target, status_code=303)
         response.set_cookie(cookie_name(app), sid, httponly=True, samesite="strict", path="/")
         return response
     if not session.is_member(cookie):

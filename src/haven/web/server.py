@@ -40,11 +40,14 @@ def serve(port: int = 0, *, no_browser: bool = False, lock_after: float | None =
     real_port = sock.getsockname()[1]
     base = f"http://{LOOPBACK}:{real_port}"
 
-    def announce(token: str) -> None:
-        print(
-            f"Haven was locked by quick exit. To open it again, use this address:\n  {base}/?token={token}",
-            flush=True,
-        )
+    def announce(token: str, reason: str) -> None:
+        if reason == "exit":
+            print("Haven was locked by quick exit. To open it again, use this address:", flush=True)
+        else:
+            print(
+                "Haven is open in your browser. If you close the browser, open Haven again with:", flush=True
+            )
+        print(f"  {base}/?token={token}", flush=True)
 
     app = create_app(settings, port=real_port, on_new_link=announce)
     url = f"{base}/?token={app.state.session.launch_token}"
@@ -55,7 +58,9 @@ def serve(port: int = 0, *, no_browser: bool = False, lock_after: float | None =
     locker.start()
     if should_open_browser(no_browser):
         webbrowser.open(url)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", server_header=False, date_header=False
+    )
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])

@@ -29,7 +29,7 @@ def _token() -> str:
 class Session:
     """All per-person state. Every method is thread-safe (pages run in a thread pool)."""
 
-    def __init__(self, lock_after: float, on_new_link: Callable[[str], None] | None = None) -> None:
+    def __init__(self, lock_after: float, on_new_link: Callable[[str, str], None] | None = None) -> None:
         self._lock = threading.RLock()
         self.lock_after = lock_after
         self.launch_token: str | None = _token()
@@ -41,18 +41,29 @@ class Session:
         self.flash: dict[str, Any] = {}
         self.last_seen = time.monotonic()
         self.cache: dict[str, Any] = {}
+        self.progress: dict[str, Any] = {"active": False, "done": 0, "total": 0, "name": ""}
         self.on_new_link = on_new_link
 
     # -- who may come in ------------------------------------------------------------------------
     def redeem(self, token: str) -> str | None:
-        """Swap the one-time launch token for a session id (the cookie). None if it does not match."""
+        """Swap the one-time launch token for a session id (the cookie). None if it does not match.
+        Any earlier session (another browser) ends: one browser at a time."""
         with self._lock:
             if self.launch_token is None or not hmac.compare_digest(token, self.launch_token):
                 return None
-            self.launch_token = None
+            if self.session_id is not None:
+                self.lock()  # a session moving to another browser: the case must be unlocked again
+                self.flash.clear()
             self.session_id = _token()
+            self.csrf = _token()
             self.last_seen = time.monotonic()
-            return self.session_id
+            # The used address is dead (it stays in the browser's history). A fresh one is printed in the
+            # terminal only, to come back if the browser is closed; using it moves the session there.
+            self.launch_token = _token()
+            sid, token = self.session_id, self.launch_token
+        if self.on_new_link is not None:
+            self.on_new_link(token, "again")
+        return sid
 
     def is_member(self, cookie: str | None) -> bool:
         with self._lock:
@@ -106,7 +117,7 @@ class Session:
             self.launch_token = _token()
             token = self.launch_token
         if self.on_new_link is not None:
-            self.on_new_link(token)
+            self.on_new_link(token, "exit")
         return token
 
 

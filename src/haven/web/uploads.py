@@ -24,6 +24,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,7 +206,8 @@ async def parse_multipart(content_type: str, body: AsyncIterator[bytes], max_siz
 def exposed(run_dir: Path, files: list[MemFile]) -> Iterator[list[Path]]:
     """Paths named like the uploaded files, pointing at their in-memory copies (see module docstring)."""
     run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder = run_dir / f"upload-{os.getpid()}-{secrets.token_hex(6)}"
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    folder = run_dir / f"browser-upload-{stamp}-{os.getpid()}-{secrets.token_hex(4)}"
     folder.mkdir(mode=0o700)
     paths: list[Path] = []
     try:

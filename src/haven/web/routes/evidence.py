@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from haven.core.errors import HavenError, WrongPassphrase
 from haven.guide.knowledge import questions
@@ -55,7 +55,15 @@ def evidence(request: Request) -> Response:
     if vault is None:
         return _start_page(request)
     info = vault.info()
-    return page(request, "evidence_case.html", back="/home", info=info, tab="case")
+    return page(
+        request,
+        "evidence_case.html",
+        back="/home",
+        info=info,
+        tab="case",
+        me=", ".join(vault.case.me),
+        saved=request.query_params.get("saved") == "me",
+    )
 
 
 @router.post("/evidence/open", response_class=HTMLResponse)
@@ -140,8 +148,17 @@ def add_page(request: Request) -> Response:
 
 def import_files(request: Request, vault: Vault, files: list[Any], intimate: bool) -> dict[str, Any]:
     settings = request.app.state.settings
+    progress = request.app.state.session.progress
+
+    def tick(done: int, total: int, name: str) -> None:
+        progress.update(active=True, done=done, total=total, name=name)
+
+    progress.update(active=True, done=0, total=sum(f.size for f in files), name="")
     with exposed(settings.run_dir, files) as paths:
-        summary = vault.import_paths(paths, intimate=intimate)
+        try:
+            summary = vault.import_paths(paths, intimate=intimate, progress=tick)
+        finally:
+            progress["active"] = False
         names = {str(p): f.filename for p, f in zip(paths, files, strict=True)}
         for f in summary.files:
             f.path = names.get(f.path, f.path.rsplit("/", 1)[-1])
@@ -192,6 +209,12 @@ async def add_files(request: Request) -> Response:
     session.cache.clear()
     session.flash["import"] = result
     return after_upload(request, "/evidence/added")
+
+
+@router.get("/evidence/progress")
+def import_progress(request: Request) -> JSONResponse:
+    """How far the import that is running has got (the upload script polls this)."""
+    return JSONResponse(dict(request.app.state.session.progress))
 
 
 @router.get("/evidence/added", response_class=HTMLResponse)
@@ -297,3 +320,72 @@ async def add_note(request: Request) -> Response:
         )
     await run_in_threadpool(vault.add_note, text)
     return RedirectResponse("/evidence/notes", status_code=303)
+
+
+@router.get("/evidence/files", response_class=HTMLResponse)
+def files(request: Request) -> Response:
+    """The files in the case. Pictures are never shown here: only names, sizes and codes."""
+    vault = _need_vault(request)
+    if vault is None:
+        return _locked(request)
+    items = [i for i in vault.items() if i.parent_id is None or i.media_type.startswith(("image/", "video/"))]
+    return page(
+        request, "evidence_files.html", back="/evidence", tab="files", items=items, minor=vault.is_minor
+    )
+
+
+@router.post("/evidence/intimate", response_class=HTMLResponse)
+async def mark_intimate(request: Request) -> Response:
+    fields = await small_form(request)
+    vault = _need_vault(request)
+    if vault is None:
+        return _locked(request)
+    item_id = first(fields, "item")
+    try:
+        await run_in_threadpool(vault.mark_intimate, item_id)
+    except HavenError as exc:
+        return page(
+            request,
+            "evidence_files.html",
+            400,
+            back="/evidence",
+            tab="files",
+            items=vault.items(),
+            minor=vault.is_minor,
+            errors=[{"field": "main", "text": exc.message}],
+        )
+    request.app.state.session.cache.clear()
+    return RedirectResponse("/evidence/files", status_code=303)
+
+
+@router.post("/evidence/verify", response_class=HTMLResponse)
+async def verify(request: Request) -> Response:
+    await small_form(request)
+    vault = _need_vault(request)
+    if vault is None:
+        return _locked(request)
+    problems = await run_in_threadpool(vault.verify)
+    return page(
+        request,
+        "evidence_case.html",
+        back="/home",
+        info=vault.info(),
+        tab="case",
+        checked=True,
+        problems=problems,
+        me=", ".join(vault.case.me),
+        saved=False,
+    )
+
+
+@router.post("/evidence/me", response_class=HTMLResponse)
+async def set_me(request: Request) -> Response:
+    """The person's own chat names (``Case.me``), so their messages are never taken for the offender's."""
+    fields = await small_form(request)
+    vault = _need_vault(request)
+    if vault is None:
+        return _locked(request)
+    names = [n.strip() for n in re.split(r"[,\n]", first(fields, "me")) if n.strip()]
+    await run_in_threadpool(lambda: vault.update_case(me=names))
+    request.app.state.session.cache.clear()
+    return RedirectResponse("/evidence?saved=me", status_code=303)

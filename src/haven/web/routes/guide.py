@@ -39,6 +39,11 @@ def _previous(qid: str, answers: dict[str, Any]) -> str:
     return "/help"
 
 
+def _number(q: Question, answers: dict[str, Any]) -> int:
+    ids = [x.id for x in _asked(answers)]
+    return ids.index(q.id) + 1 if q.id in ids else 1
+
+
 def _question(qid: str) -> Question:
     q = _BY_ID.get(qid)
     if q is None:
@@ -64,12 +69,11 @@ def intro(request: Request) -> Response:
 def question(request: Request, qid: str) -> Response:
     q = _question(qid)
     answers = request.app.state.session.answers
-    number = [x.id for x in _asked(answers)].index(q.id) + 1 if q.should_ask(answers) else 1
     return page(
         request,
         "guide_question.html",
         q=q,
-        number=number,
+        number=_number(q, answers),
         total=len(_asked(answers)),
         selected=_selected(q, answers),
         value=str(answers.get(q.id, "")) if q.kind == "number" else "",
@@ -115,7 +119,7 @@ async def answer(request: Request, qid: str) -> Response:
                 "guide_question.html",
                 status_code=400,
                 q=q,
-                number=1,
+                number=_number(q, session.answers),
                 total=len(_asked(session.answers)),
                 selected=[],
                 value=str(value if q.kind == "number" else ""),

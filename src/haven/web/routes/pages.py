@@ -11,6 +11,7 @@ from haven.guide import Answers, services_for
 from haven.guide.knowledge import questions
 from haven.web.forms import first, small_form
 from haven.web.render import page
+from haven.web.security import cookie_name
 
 router = APIRouter()
 
@@ -81,15 +82,21 @@ def privacy(request: Request) -> Response:
         home=str(settings.home),
         cases_dir=str(settings.cases_dir),
         protect_dir=str(settings.protect_dir),
+        lock_minutes=max(1, round(settings.lock_after / 60)),
     )
 
 
 @router.post("/exit")
 async def quick_exit(request: Request) -> Response:
-    """Lock everything and send the browser to an everyday site. Works with or without JavaScript."""
-    request.app.state.session.end()
+    """Lock everything and send the browser to an everyday site. Works with or without JavaScript.
+
+    Every caller is sent away; the session ends only when the session's own cookie comes with the
+    request (the cookie is SameSite=Strict, so another web site cannot end it for you)."""
+    session = request.app.state.session
+    if session.is_member(request.cookies.get(cookie_name(request.app))):
+        session.end()
     response = RedirectResponse(request.app.state.settings.neutral_url, status_code=303)
-    response.delete_cookie(f"haven_session_{request.app.state.port}", path="/")
+    response.delete_cookie(cookie_name(request.app), path="/")
     return response
 
 

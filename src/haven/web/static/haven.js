@@ -30,14 +30,22 @@
     if (form) {
       form.addEventListener("submit", function (event) { event.preventDefault(); quickExit(); });
     }
+    // As GOV.UK's "Exit this page": Shift pressed on its own 3 times within 5 seconds. Any other key in
+    // between starts the count again, so typing capital letters never triggers it.
     var presses = 0;
     var timer = null;
-    document.addEventListener("keydown", function (event) {
-      if (event.key !== "Shift" || event.repeat) { return; }
-      presses += 1;
-      if (timer) { clearTimeout(timer); }
-      timer = setTimeout(function () { presses = 0; }, 5000);
-      if (presses >= 3) { presses = 0; quickExit(); }
+    var lastKeyWasModified = false;
+    function reset() { presses = 0; if (timer) { clearTimeout(timer); timer = null; } }
+    document.addEventListener("keyup", function (event) {
+      if (event.key === "Shift" && !lastKeyWasModified) {
+        presses += 1;
+        if (timer) { clearTimeout(timer); }
+        timer = setTimeout(reset, 5000);
+        if (presses >= 3) { reset(); quickExit(); }
+      } else if (event.key !== "Shift") {
+        reset();
+      }
+      lastKeyWasModified = event.shiftKey;
     });
   }
 
@@ -80,9 +88,21 @@
             if (status) { status.textContent = "Sent " + bar.value + " percent."; }
           }
         });
+        var poll = null;
         xhr.upload.addEventListener("load", function () {
           if (status) { status.textContent = "All sent. Haven is now working on your files. Please wait."; }
+          var progressUrl = form.getAttribute("data-progress");
+          if (!progressUrl || !window.fetch) { return; }
+          poll = setInterval(function () {
+            fetch(progressUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (p) {
+              if (p.active && p.total > 0 && bar && status) {
+                bar.value = Math.round((p.done / p.total) * 100);
+                status.textContent = "Adding to your case: " + bar.value + " percent done.";
+              }
+            }).catch(function () { /* keep waiting */ });
+          }, 700);
         });
+        xhr.addEventListener("loadend", function () { if (poll) { clearInterval(poll); } });
         xhr.addEventListener("load", function () {
           var type = xhr.getResponseHeader("Content-Type") || "";
           if (type.indexOf("application/json") === 0) {
