@@ -285,3 +285,32 @@ def test_minor_case_never_exports_intimate_images(tmp_path: Path):
             export_package(vault, tmp_path / "p.zip", include_intimate=True)
         res = export_package(vault, tmp_path / "p.zip")
     assert res.items_withheld == 1 and verify_package(tmp_path / "p.zip").ok
+
+
+def test_every_indicator_kind_goes_into_stix_and_misp(corpora: Path):
+    """Each registered offender-detail kind, with its own first positive example, is exported without error
+    (MISP objects checked against the MISP project's templates where that copy has them)."""
+    import stix2
+
+    from haven.core.models import Case
+    from haven.indicators import KINDS, extract
+    from haven.report.data import ReportData
+    from haven.report.misp import build_event
+    from haven.report.stix import build_bundle
+
+    aggregated = []
+    for name, kind in KINDS.items():
+        for example in kind.examples:
+            found = [i for i in extract(example.text) if i.kind == name]
+            if found:
+                i = found[0]
+                aggregated.append({"kind": name, "value": i.value, "normalized": i.normalized, "count": 1,
+                                   "valid": i.valid})
+                break
+    assert {a["kind"] for a in aggregated} == set(KINDS.names())
+    data = ReportData(case=Case(id="c1"), tool_version="t", items=[], messages=[], indicators=[],
+                      aggregated=aggregated, flags=[], flag_summary={}, key_moments=[], ledger=[])
+    event = build_event(data, definitions=corpora / "misp-objects")
+    assert len(event["Object"]) + len(event["Attribute"]) >= len(aggregated) - 1  # names have no MISP form
+    bundle = stix2.parse(json.dumps(build_bundle(data)), allow_custom=False)
+    assert sum(1 for o in bundle.objects if o.type == "indicator") >= 10

@@ -30,7 +30,8 @@ _PROFILE_URL = {"instagram": "https://www.instagram.com/{}", "facebook": "https:
 
 
 def _obj(name: str, definitions: Path | None) -> MISPObject:
-    if definitions is not None:
+    """The object from ``definitions`` when that copy has the template, else from pymisp's own copy."""
+    if definitions is not None and (definitions / name / "definition.json").exists():
         return MISPObject(name, strict=True, misp_objects_path_custom=definitions)
     return MISPObject(name, strict=True)
 
@@ -56,10 +57,6 @@ def _object_for(kind: str, normalized: str, definitions: Path | None) -> MISPObj
         o.add_attribute("branch", sort_code)
         o.add_attribute("currency-code", "GBP")
         return o
-    if kind == "swift-bic":
-        o = _obj("bank-account", definitions)
-        o.add_attribute("swift", normalized)
-        return o
     if kind == "phone":
         o = _obj("phone-number", definitions)
         o.add_attribute("phone-number", normalized)
@@ -68,9 +65,9 @@ def _object_for(kind: str, normalized: str, definitions: Path | None) -> MISPObj
         o = _obj("email", definitions)
         o.add_attribute("from", normalized)
         return o
-    if kind in ("url", "domain"):
+    if kind == "url":
         o = _obj("url", definitions)
-        o.add_attribute("url" if kind == "url" else "domain", normalized)
+        o.add_attribute("url", normalized)
         return o
     if kind == "handle":
         platform, _, user = normalized.partition(":")
@@ -103,6 +100,10 @@ def build_event(data: ReportData, definitions: str | Path | None = None) -> dict
         if obj is not None:
             obj.comment = comment
             event.add_object(obj)
+        elif kind == "swift-bic":  # bank-account needs an account or IBAN; a bare BIC is an attribute
+            event.add_attribute("bic", norm, category="Financial fraud", comment=comment, to_ids=False)
+        elif kind == "domain":  # the url template needs a url; a bare domain is a plain attribute
+            event.add_attribute("domain", norm, category="Network activity", comment=comment, to_ids=False)
         elif kind in ("mtcn", "moneygram-ref", "gift-card", "amount", "deadline"):
             event.add_attribute("text", norm, category="Financial fraud" if kind != "deadline" else "Other",
                                 comment=f"{kind}; {comment}", to_ids=False)
