@@ -146,6 +146,7 @@ def offline(context, base: str) -> list[str]:
 def shot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")  # the header is sticky: a scrolled shot shows it mid-page
     page.screenshot(path=str(path), full_page=True)
     return path
 

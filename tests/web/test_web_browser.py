@@ -252,8 +252,8 @@ def test_report_download_and_verify(ctx, server, tmp_path):
     run = server.home / "run"
     assert not run.exists() or not any(p for p in run.iterdir() if p.suffix)
     page.set_input_files("#package", str(package))
-    page.get_by_role("button", name="Check the package").click()
-    page.wait_for_url("**/report*")
+    with page.expect_navigation(url="**/report?checked=*#check"):
+        page.get_by_role("button", name="Check the package").click()
     assert "nothing was changed" in page.inner_text("[role=status]")
     check(page, "19-report-verified")
     # a changed package is caught
@@ -265,8 +265,8 @@ def test_report_download_and_verify(ctx, server, tmp_path):
                 data += b"tampered\n"
             dst.writestr(info_, data)
     page.set_input_files("#package", str(broken))
-    page.get_by_role("button", name="Check the package").click()
-    page.wait_for_url("**/report*")
+    with page.expect_navigation(url="**/report?checked=*#check"):
+        page.get_by_role("button", name="Check the package").click()
     assert "found a problem" in page.inner_text("[role=status]")
 
 

@@ -145,4 +145,5 @@ async def report_verify(request: Request) -> Response:
                 "checks": [],
             }
     request.app.state.session.flash["verify"] = result
-    return after_upload(request, "/report#check")
+    # a new address each time, so the browser loads the page again even when it is already on /report
+    return after_upload(request, f"/report?checked={secrets.token_hex(4)}#check")
