@@ -54,3 +54,14 @@ def fk_grade(tmp_path_factory):
             f.write(f"{word} 1 {' '.join(phones)}\n")
     nltk.data.path.insert(0, str(root))
     return textstat.flesch_kincaid_grade
+
+
+def need(available: bool, reason: str) -> None:
+    """A test that needs a system part (Chromium, PostgreSQL, ffmpeg…). Off CI it is skipped with the
+    reason; on CI (``CI=true``), where ``.ci/run`` installs every such part, its absence is a failure, so no
+    skip can hide a missing install step."""
+    if available:
+        return
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI is missing a part it should have installed: {reason}")
+    pytest.skip(reason)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import need
 from test_bank_api import PDQ, PDQ_NEAR, exercise_bank
 from test_bank_support import make_key, pg_available, postgres, running
 
@@ -16,8 +17,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def pg_url():
     reason = pg_available()
-    if reason:
-        pytest.skip(reason)
+    need(not reason, reason or "")
     with postgres() as url:
         yield url
 

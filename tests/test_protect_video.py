@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import need
 from haven.protect import hash_path, hash_paths
 from haven.protect.signals import VPDQ_MATCH_PERCENT, pdq_distance, vpdq_match_percent
 from haven.protect.video import ENGINES, UnreadableVideo, hash_video
@@ -85,8 +86,7 @@ def _clip(path: Path, *extra: str, rate: str = "30", seconds: int = 8, size: str
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    if not shutil.which("ffmpeg"):
-        pytest.skip("ffmpeg (Debian) makes the test videos")
+    need(bool(shutil.which("ffmpeg")), "ffmpeg (Debian) makes the test videos")
     d = tmp_path_factory.mktemp("videos")
     # B-frames, a key frame every 2 s exactly
     bframes = _clip(d / "bframes.mp4", "-g", "60", "-bf", "3", "-sc_threshold", "0")

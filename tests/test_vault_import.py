@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import need
 from haven.core.errors import HavenError
 from haven.vault import Vault, VaultBusy
 from test_vault_support import FAST_KDF, ToyChat, raw_bytes_of, snapshot, write_chat
@@ -329,8 +330,7 @@ def test_minor_reimport_after_marking_keeps_no_copy(minor_vault: Vault, src: Pat
 
 
 def test_upload_is_imported_without_touching_disk(vault: Vault):
-    if not Path("/dev/shm").is_dir():
-        pytest.skip("no /dev/shm on this system: uploads are refused there (tested below)")
+    need(Path("/dev/shm").is_dir(), "no /dev/shm on this system: uploads are refused there (tested below)")
     before = set(Path("/dev/shm").glob("haven-upload-*"))
     data = b"TOYCHAT\n2024-01-05T10:00:00+00:00|Max|" + IMAGE_MARKER + b"|\n"
     summary = vault.import_stream(io.BytesIO(data), "../../evil/chat.txt", fmt=ToyChat())

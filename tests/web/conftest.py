@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import need
 from haven.web import Settings, create_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,8 +113,7 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (scripts/system-deps.sh --test installs it)")
+    need(Path(CHROMIUM).exists(), f"{CHROMIUM} is not installed (scripts/system-deps.sh --test installs it)")
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b

@@ -29,7 +29,8 @@ _ANY_ESCAPES = {"w": r"[\p{L}\p{N}\p{M}_]", "d": r"\p{Nd}", "s": r"[\s\p{Z}\x{85
 
 
 def _hex_escape(source: str, i: int) -> tuple[str, int] | None:
-    """``\\uXXXX``, ``\\UXXXXXXXX`` or ``\\xXX`` at ``source[i]`` (the backslash) as RE2's ``\\x{...}``."""
+    """``\\uHHHH``, ``\\UHHHHHHHH`` or ``\\xHH`` (H: a hex digit) at ``source[i]`` (the backslash), as
+    RE2's ``\\x{...}``."""
     kind = source[i + 1]
     width = {"u": 4, "U": 8, "x": 2}.get(kind)
     if width is None:

@@ -1,4 +1,4 @@
-"""``swift-bic``: SWIFT/BIC bank codes (``DEUTDEFF``, ``BARCGB22XXX``), only near the words SWIFT, BIC or
+"""``swift-bic``: SWIFT/BIC bank codes (``DEUTDEFF``, ``DEUTDEFF500``), only near the words SWIFT, BIC or
 bank details, so ordinary uppercase words are not taken for codes. Structure and country are checked with
 ``schwifty``. Normalised uppercase."""
 
