@@ -23,7 +23,7 @@ _CODE = re.compile(
     "SWIFT / BIC bank code (only next to the words SWIFT or BIC)",
     [
         Example("SWIFT: DEUTDEFF", ("DEUTDEFF",)),
-        Example("bic code barcgb22xxx for the transfer", ("BARCGB22XXX",)),
+        Example("bic code deutdeff500 for the transfer", ("DEUTDEFF500",)),
         Example("Bank: Barclays, IBAN GB94BARC10201530093459, BIC BARCGB22", ("BARCGB22",)),
         Example("PLEASE TRANSFER IMMEDIATELY OR EVERYONE SEES"),
         Example("swift reply needed, ASAP PLEASE"),
