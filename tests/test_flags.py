@@ -269,3 +269,32 @@ def test_guide_prefill_uses_the_guides_own_answers() -> None:
     }
     answers = guide.Answers.from_dict(prefill)
     assert guide.build_plan(answers).crisis is True
+
+
+def test_demand_and_threat_in_one_message_give_each_other_context():
+    """Neither "pay 200 to …" nor "or everyone sees this" counts alone between friends; together, in one
+    message from the other side, they are the sextortion demand."""
+    from datetime import UTC, datetime
+
+    from haven.core.models import Message
+
+    texts = [
+        "hey, saw you on insta",
+        "hi who is this?",
+        "pay 200 to paypal.me/samj0nes or everyone sees this",
+    ]
+    msgs = [
+        Message(
+            id=str(i),
+            source_format="whatsapp",
+            conversation="c",
+            sender="Me" if i == 1 else "Sam",
+            text=t,
+            timestamp_utc=datetime(2024, 3, 14, 21, i, tzinfo=UTC),
+        )
+        for i, t in enumerate(texts)
+    ]
+    flags = {(f.message_id, f.flag) for f in detect(msgs).flags}
+    assert {("2", "payment-demand"), ("2", "threat-to-share")} <= flags
+    friendly = [m.model_copy(update={"text": "pay me back the 20 by friday"}) for m in msgs[2:]]
+    assert not any(f.flag in ("payment-demand", "threat-to-share") for f in detect(msgs[:2] + friendly).flags)

@@ -35,6 +35,9 @@ MAX_EVIDENCE = 300
 sentence is longer than this."""
 
 
+_DEMAND_AND_THREAT = frozenset({"payment-demand", "threat-to-share"})
+
+
 @dataclass
 class Event:
     """A payment seen in the conversation (not a flag; used for repeat-demand and the summary)."""
@@ -222,6 +225,12 @@ class _Detector:
                 if hit and (spec.name not in found or hit[0].confidence > found[spec.name][0].confidence):
                     changed = changed or spec.name not in found
                     found[spec.name] = (hit[0], hit[1], spec.explanation)
+        pair = [spec for spec in pending if spec.name in _DEMAND_AND_THREAT and spec.name not in found]
+        if len(pair) == 2:  # "pay 200 or everyone sees this": demand and threat give each other context
+            hits = [(spec, self._best(spec.context_rules, text, low)) for spec in pair]
+            if all(hit for _, hit in hits):
+                for spec, hit in hits:
+                    found[spec.name] = (hit[0], hit[1], spec.explanation)  # type: ignore[index]
         if "payment-demand" not in found and side != "me" and _PAYMENT_SHAPE.search(text):
             seen = self.matches.setdefault(text, {})
             if _INDICATOR_KEY not in seen:  # once per text, shared by both readings
