@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -277,11 +277,13 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
     def get_case(
         number: str,
         who: Annotated[Principal, Depends(allowed("cases"))],
+        request: Request,
         x_case_pin: Annotated[str | None, Header(max_length=100)] = None,
-        pin: Annotated[str | None, Query(max_length=100)] = None,
     ) -> dict[str, Any]:
-        """Case status and platform feedback. The PIN goes in the X-Case-Pin header (or ?pin=)."""
-        given = x_case_pin or pin
+        """Case status and platform feedback. The PIN goes in the X-Case-Pin header, never in the URL."""
+        if "pin" in request.query_params:  # URLs end up in access logs
+            raise HTTPException(400, "Send the case PIN in the X-Case-Pin header, never in the URL.")
+        given = x_case_pin
         if not given:
             raise HTTPException(422, "The case PIN is required (X-Case-Pin header).")
         try:

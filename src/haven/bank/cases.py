@@ -1,7 +1,9 @@
 """Cases: a person's submitted hashes, with a case number, a PIN and the StopNCII status vocabulary.
 
 The PIN is argon2-hashed. Wrong PINs are counted per case: after ``MAX_PIN_FAILURES`` the case is locked
-for ``LOCK_SECONDS`` (brute force then takes centuries). Case numbers and PINs never leave this module
+for ``LOCK_SECONDS`` (brute force then takes centuries). Each check reserves its attempt atomically before
+argon2 runs (one conditional ``UPDATE … RETURNING``), so concurrent requests on any number of workers get
+at most ``MAX_PIN_FAILURES`` PINs evaluated per lock window. Case numbers and PINs never leave this module
 towards platforms: matches name only the bank signal id.
 """
 
@@ -16,7 +18,8 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy import case as sql_case
 
 from haven.bank.db import cases, events, feedback, signals
 
@@ -137,34 +140,53 @@ def create_case(
     return NewCase(number, pin, CaseStatus.Active.value, ids)
 
 
+def _reserve_attempt(conn: Any, number: str, now: float) -> Any:
+    """Take one of the window's ``MAX_PIN_FAILURES`` attempts in a single conditional ``UPDATE …
+    RETURNING`` (atomic on SQLite and PostgreSQL, across every worker): the attempt is counted *before*
+    the PIN is checked, and the one that fills the window sets the lock in the same statement. None when
+    the case is locked (or unknown)."""
+    expired = and_(cases.c.locked_until > 0, cases.c.locked_until <= now)
+    stmt = (
+        update(cases)
+        .where(
+            cases.c.number == number,
+            or_(expired, and_(cases.c.locked_until <= now, cases.c.failed_pins < MAX_PIN_FAILURES)),
+        )
+        .values(
+            failed_pins=sql_case((expired, 1), else_=cases.c.failed_pins + 1),
+            locked_until=sql_case(
+                (expired, 0.0 if MAX_PIN_FAILURES > 1 else now + LOCK_SECONDS),
+                (cases.c.failed_pins + 1 >= MAX_PIN_FAILURES, now + LOCK_SECONDS),
+                else_=cases.c.locked_until,
+            ),
+        )
+        .returning(cases.c.id, cases.c.pin_hash)
+    )
+    return conn.execute(stmt).first()
+
+
 def _check_pin(engine: Engine, number: str, pin: str) -> Any:
-    """The case row if ``pin`` is right; counts failures and locks the case after too many."""
+    """The case row if ``pin`` is right. At most ``MAX_PIN_FAILURES`` PINs are ever checked per lock
+    window, however many requests arrive at once: each check first reserves an attempt atomically."""
+    now = time.time()
     with engine.begin() as conn:
-        row = conn.execute(select(cases).where(cases.c.number == number)).first()
+        reserved = _reserve_attempt(conn, number, now)
+        if reserved is None:
+            row = conn.execute(select(cases.c.locked_until).where(cases.c.number == number)).first()
+    if reserved is None:
         if row is None:
             raise CaseError("No case has this number and PIN.", 404)
-        now = time.time()
-        if row.locked_until > now:
-            wait = int(row.locked_until - now) + 1
-            raise CaseError(f"Too many wrong PINs. Please try again in {wait // 60 + 1} minutes.", 429, wait)
-        try:
-            _hasher.verify(row.pin_hash, pin)
-            right = True
-        except (VerificationError, InvalidHashError):
-            right = False
-        if right:
-            if row.failed_pins:
-                conn.execute(update(cases).where(cases.c.id == row.id).values(failed_pins=0))
-            return row
-        failures = row.failed_pins + 1
-        locked = now + LOCK_SECONDS if failures >= MAX_PIN_FAILURES else 0.0
-        conn.execute(
-            update(cases)
-            .where(cases.c.id == row.id)
-            .values(failed_pins=0 if locked else failures, locked_until=locked)
-        )
-    # raised after the commit, so the failure count is kept
-    raise CaseError("No case has this number and PIN.", 404)
+        wait = max(int(row.locked_until - now) + 1, 1)
+        raise CaseError(f"Too many wrong PINs. Please try again in {wait // 60 + 1} minutes.", 429, wait)
+    try:  # argon2 runs outside any transaction: no lock is held while it works
+        right = _hasher.verify(reserved.pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        right = False
+    if not right:
+        raise CaseError("No case has this number and PIN.", 404)  # the attempt stays counted
+    with engine.begin() as conn:  # the right PIN starts a fresh window
+        conn.execute(update(cases).where(cases.c.id == reserved.id).values(failed_pins=0, locked_until=0.0))
+        return conn.execute(select(cases).where(cases.c.id == reserved.id)).first()
 
 
 def get_case(engine: Engine, number: str, pin: str) -> dict[str, Any]:
