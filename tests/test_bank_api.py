@@ -204,8 +204,10 @@ def sqlite_db(tmp_path: Path) -> str:
 def shared_server(tmp_path_factory):
     """One server for the tests that do not restart it (starting one costs seconds)."""
     db = str(tmp_path_factory.mktemp("bank") / "bank.sqlite")
-    with running(db) as server:
-        yield server
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HAVEN_BANK_WEBHOOK_ALLOW", "127.0.0.1")  # the loopback test receiver (webhooks.py)
+        with running(db) as server:
+            yield server
 
 
 def test_routes_sqlite(shared_server):

@@ -320,7 +320,7 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
     ) -> dict[str, Any]:
         """Register a URL for resurfacing alerts. The secret (shown once) verifies X-Haven-Signature."""
         try:
-            out = hooks.register(engine, who.name, body.url)
+            out = hooks.register(engine, who.name, body.url, dispatcher.policy)
         except ValueError as exc:
             raise HTTPException(422, f"url: {exc}") from None
         dispatcher.refresh()
