@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 from haven.core.errors import ImportFileError
 from haven.importers.emailhtml import html_to_text
+from haven.importers.mimelimits import check_mime_limits
 
 __all__ = [
     "EmailAttachment",
@@ -185,6 +186,7 @@ def parse_email(data: bytes, filename: str = "") -> ParsedEmail:
     data = data.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
     if data.startswith(b"From "):  # one message copied out of an mbox, with its separator line
         data = data.split(b"\n", 1)[1] if b"\n" in data else b""
+    check_mime_limits(data, label)  # depth, parts, attached emails: designed limits, plain messages
     try:
         msg = email.message_from_bytes(data, policy=policy.default)
     except Exception as exc:  # the stdlib parser is lenient; anything it raises means a broken file

@@ -34,7 +34,11 @@ EXIF_KEEP = {
     "Artist",
     "HostComputer",
 }
-MAX_OCR_PIXELS = 40_000_000
+PIXEL_BUDGET = 24_000_000
+"""Most pixels ever decoded for one picture: 24 million RGB pixels are 72 MB, so decoding, the RGB copy
+and Tesseract's own copy stay well inside 256 MiB. Larger JPEGs are decoded at 1/2, 1/4 or 1/8 size
+(libjpeg's DCT scaling, no full-size buffer); other large pictures are stored without reading their text,
+with a warning. Pictures over Pillow's ``MAX_IMAGE_PIXELS`` are refused as decompression bombs."""
 
 try:  # HEIC photos from iPhones
     import pillow_heif
@@ -70,6 +74,18 @@ def open_image(path: Path) -> Image.Image:
         raise ImportFileError(f"{path.name} is not a readable picture ({exc})") from exc
 
 
+def within_budget(img: Image.Image) -> bool:
+    """True when ``img`` can be decoded within ``PIXEL_BUDGET``, asking a large JPEG to decode at reduced
+    size (``draft``) first; False for a large picture that would have to be decoded whole."""
+    if img.width * img.height <= PIXEL_BUDGET:
+        return True
+    if img.format == "JPEG":
+        scale = (PIXEL_BUDGET / (img.width * img.height)) ** 0.5 / 2  # draft picks the next size up
+        img.draft("RGB", (max(1, int(img.width * scale)), max(1, int(img.height * scale))))
+        return img.width * img.height <= PIXEL_BUDGET
+    return False
+
+
 def read_exif(img: Image.Image) -> dict[str, Any]:
     """The EXIF fields that matter for evidence (when and on what device), as JSON-safe strings."""
     out: dict[str, Any] = {"format": img.format, "width": img.width, "height": img.height}
@@ -96,9 +112,6 @@ def ocr_text(img: Image.Image, label: str, sink: ImportSink) -> str | None:
         return None
     try:
         frame = img.convert("RGB") if img.mode not in ("RGB", "L") else img
-        if frame.width * frame.height > MAX_OCR_PIXELS:
-            frame = frame.copy()
-            frame.thumbnail((6000, 6000))
         return ocr_image(frame, timeout=120).strip()
     except Exception as exc:  # OCR is a help, never a reason to lose the picture
         sink.warn(f"{label}: text in the picture could not be read ({exc})")
@@ -116,13 +129,23 @@ class ImageImporter(Importer):
     def run(self, path: Path, sink: ImportSink) -> None:
         img = open_image(path)
         try:
+            exif = read_exif(img)  # from the header, before any reduced decoding changes the size
+            if not within_budget(img):
+                sink.warn(
+                    f"{path.name}: the picture is stored, but its text was not read: it has "
+                    f"{img.width * img.height / 1e6:.0f} million pixels (the limit for reading is "
+                    f"{PIXEL_BUDGET / 1e6:.0f} million)"
+                )
+                media = Image.MIME.get(img.format or "", guess_media_type(path.name))
+                img.close()
+                add_source_item(sink, path, media, exif=exif, ocr_text=None)
+                return
             try:
                 img.load()
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
                 raise UnsafeInput(f"{path.name} is too large to open safely (decompression bomb)") from exc
             except (OSError, SyntaxError, ValueError) as exc:
                 raise ImportFileError(f"{path.name} is a damaged picture ({exc})") from exc
-            exif = read_exif(img)
             text = ocr_text(img, path.name, sink) if sink_option(sink, "ocr", True) else None
             media = Image.MIME.get(img.format or "", guess_media_type(path.name))
         finally:

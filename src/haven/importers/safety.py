@@ -48,6 +48,30 @@ MAX_JSON_DEPTH = 200
 """Real exports nest fewer than 10 levels."""
 
 
+ZIP_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    OSError,  # a member offset past the end or negative: the seek fails ("Invalid argument")
+    ValueError,  # negative sizes, bad header fields
+    RuntimeError,  # encrypted members, unsupported features
+    NotImplementedError,  # unsupported compression methods
+    KeyError,
+    OverflowError,
+    IndexError,
+)
+"""Everything the stdlib ``zipfile`` is known to raise on damaged archives: each becomes a plain message."""
+
+
+def _plain(exc: BaseException) -> str:
+    """A short reason for a zip-level error (``Invalid argument`` alone tells a person nothing)."""
+    if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
+        return "its table of contents points to places that do not exist"
+    text = str(exc).strip() or type(exc).__name__
+    return text[:200]
+
+
 def safe_member_name(name: str) -> str:
     """The member name, normalised; ``UnsafeInput`` if it would leave the archive (zip-slip)."""
     clean = name.replace("\\", "/")
@@ -75,8 +99,8 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         try:
             data = self._raw.read(len(buffer))
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-            raise ImportFileError(f"{self._label} is damaged ({exc}); refused") from exc
+        except ZIP_ERRORS as exc:
+            raise ImportFileError(f"{self._label} is damaged ({_plain(exc)}); refused") from exc
         n = len(data)
         self._seen += n
         self._total[0] += n
@@ -104,8 +128,8 @@ class SafeZip:
         self.path, self.limits = path, limits
         try:
             self._zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise ImportFileError(f"{path.name} is not a readable zip file ({exc})") from exc
+        except ZIP_ERRORS as exc:
+            raise ImportFileError(f"{path.name} is not a readable zip file ({_plain(exc)})") from exc
         self._total = [0]
         self._check()
 
@@ -147,8 +171,8 @@ class SafeZip:
         label = f"{self.path.name}!{info.filename}"
         try:
             raw = self._zip.open(info)
-        except (zipfile.BadZipFile, RuntimeError) as exc:  # RuntimeError covers unsupported compression
-            raise ImportFileError(f"{label} cannot be read ({exc})") from exc
+        except ZIP_ERRORS as exc:  # e.g. a corrupted member offset makes the seek fail with OSError
+            raise ImportFileError(f"{label} is damaged and cannot be read ({_plain(exc)}); refused") from exc
         budget = min(self.limits.max_member_bytes, info.file_size)
         reader = _CountingReader(raw, budget, label, info.file_size, self._total, self.limits.max_total_bytes)
         return io.BufferedReader(reader, buffer_size=1 << 16)

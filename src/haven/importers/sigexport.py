@@ -23,7 +23,9 @@ from haven.importers.safety import load_json, text_lines
 from haven.importers.whatsapp_parse import SENDER, group_lines, header_datetime, parse_header
 
 EXAMPLES = Path(__file__).parent / "examples" / "signal"
-LINK = re.compile(r"!?\[(?P<name>[^\]]*)\]\((?P<path>[^)]+)\)")
+# Bounded and bracket-free inside, so a line of thousands of brackets is read in linear time (each try stops
+# at the next bracket) instead of the quadratic rescans an open ``[^\]]*`` allowed.
+LINK = re.compile(r"!?\[(?P<name>[^\[\]\n]{0,1000})\]\((?P<path>[^()\n]{1,4000})\)")
 DELETED = "(This message was deleted)"
 MAX_LINE = 64 * 1024 * 1024
 
