@@ -120,8 +120,9 @@ def _pages(tmp_path_factory) -> dict[str, str]:
         "/report",
     ):
         out[path + " (open)"] = c.get(path).text
-    for name in ("forbidden.html", "expired.html"):
-        out[name] = env().get_template(name).render()
+    out["forbidden.html"] = env().get_template("forbidden.html").render()
+    out["expired.html"] = c.post("/help/restart", data={"csrf": "old"}).text
+    out["/nope (404)"] = c.get("/nope").text
     return out
 
 

@@ -4,25 +4,58 @@ from __future__ import annotations
 
 from functools import cache
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from haven.core.errors import HavenError
+from haven.web import i18n, links
+
+
+def env(lang: str | None = None) -> jinja2.Environment:
+    """The template environment for ``lang`` (default: the current request's language)."""
+    return _env(lang or i18n.current())
 
 
 @cache
-def env() -> jinja2.Environment:
+def _env(lang: str) -> jinja2.Environment:
     e = jinja2.Environment(
         loader=jinja2.PackageLoader("haven.web", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
+    e.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
     e.filters["when"] = _when
+    e.filters["contact_links"] = links.contact_links
+    e.filters["site_link"] = links.site_link
+    e.globals["tel_href"] = links.tel_href
+    e.globals["sms_href"] = links.sms_href
+    e.globals["url_href"] = links.url_href
+    e.globals["lang"] = lang
+    e.globals["html_lang"] = i18n.html_lang(lang)
     return e
+
+
+def language_links(request: Request) -> list[dict[str, str]]:
+    """A link to this page in each other language (works without JavaScript)."""
+    here = i18n.current()
+    links = []
+    for code in i18n.languages():
+        if code == here:
+            continue
+        if request.method == "GET":
+            kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+            query = urlencode([*kept, ("lang", code)])
+            href = f"{request.url.path}?{query}"
+        else:
+            href = f"/home?lang={code}"
+        links.append({"code": code, "name": i18n.language_name(code), "href": href})
+    return links
 
 
 def _when(value: Any) -> str:
@@ -63,6 +96,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         "neutral_url": request.app.state.settings.neutral_url,
         "errors": [],
         "back": None,
+        "languages": language_links(request),
     }
     base.update(context)
     html = env().get_template(template).render(**base)
