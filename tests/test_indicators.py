@@ -41,7 +41,8 @@ EXAMPLES = [
 
 def test_registry_has_the_fixed_kind_names():
     assert set(KINDS.names()) >= FIXED_KINDS
-    assert set(KINDS.names()) - FIXED_KINDS == {"name"}
+    assert set(KINDS.names()) - FIXED_KINDS == {"name", "revolut", "cashapp", "paypalme", "monzo", "venmo",
+                                                "payee-name"}
 
 
 def test_every_kind_has_positive_and_negative_examples():

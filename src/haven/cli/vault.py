@@ -98,6 +98,9 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         me: list[str] = typer.Option(
             [], "--me", help="Your own name or number as your chats show it (repeat for more)."
         ),
+        initials: str | None = typer.Option(
+            None, "--initials", help="Your initials for exhibit references (SJ gives SJ/1, SJ/2 ...)."
+        ),
         passphrase_env: str | None = _PASS,
     ) -> None:
         """Make a new, encrypted case folder."""
@@ -107,6 +110,10 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         ) as vault:
             if me:
                 vault.update_case(me=me)
+            if initials:
+                from haven.report.exhibits import set_initials
+
+                set_initials(vault, initials)
             case = vault.case
         console.print(f"Case created in {directory} (case id {case.id}).", highlight=False)
         if case.minor:
@@ -126,6 +133,9 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         intimate: bool = typer.Option(False, "--intimate", help="These files are intimate images."),
         tz: str | None = typer.Option(
             None, "--tz", help="Time zone of exports that write local times (e.g. Europe/London)."
+        ),
+        date_order: str | None = typer.Option(
+            None, "--date-order", help="dmy, mdy or ymd, for chats whose own dates cannot settle it."
         ),
         output: OutputFormat = typer.Option(OutputFormat.table, "--output", help="table or json."),
         passphrase_env: str | None = _PASS,
@@ -148,7 +158,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
                         fmt=fmt,
                         intimate=intimate,
                         progress=progress,
-                        options={"tz": tz} if tz else None,
+                        options={k: v for k, v in (("tz", tz), ("date_order", date_order)) if v} or None,
                     )
                 except KeyboardInterrupt:
                     err_console.print(

@@ -44,6 +44,13 @@ class Case(_Model):
     me: list[str] = Field(default_factory=list)
     """The person's own names, numbers or ids as chats show them, so that their own messages are never
     taken for the offender's (see ``is_own_sender``)."""
+    initials: str | None = None
+    """The producer's initials for exhibit references (``SJ/1``); set at case creation, changeable until
+    the first export."""
+    own_accounts: dict[str, str] = Field(default_factory=dict)
+    """The person's own account name on each platform (platform id -> name), for police data requests."""
+    police_account: dict[str, Any] = Field(default_factory=dict)
+    """Guide answers the person agreed to share with police (paid, amount, when, how, platforms, demands)."""
 
 
 def _sender_key(value: str) -> str:
@@ -123,6 +130,9 @@ class Message(_Model):
     """The time exactly as the export wrote it (local time, original format)."""
     timestamp_ambiguous: bool = False
     """Day/month order could not be settled from the whole file."""
+    timestamp_basis: str | None = None
+    """How a local time was read, in plain words: the zone and date order assumed and where each came from
+    (``local time in Europe/London (the case's region); day first (settled by the file's own dates)``)."""
     kind: MessageKind = MessageKind.TEXT
     text: str = ""
     attachments: list[Attachment] = Field(default_factory=list)

@@ -24,7 +24,7 @@ from haven.importers.base import (
     make_message_id,
     sink_option,
 )
-from haven.importers.localtime import resolve_zone, to_utc
+from haven.importers.localtime import region_date_order, time_basis, to_utc
 from haven.importers.safety import SafeZip, text_lines
 from haven.importers.whatsapp_parse import (
     ORDERS,
@@ -49,7 +49,8 @@ def conversation_name(filename: str, fallback: str = "WhatsApp chat") -> str:
 
 
 def _first_order(
-    opener: Callable[[], AbstractContextManager[IO[bytes]]], label: str, prefer: str | None
+    opener: Callable[[], AbstractContextManager[IO[bytes]]], label: str, prefer: str | None,
+    default: str | None = None,
 ) -> tuple[str, bool, int]:
     if prefer is not None and prefer not in ORDERS:
         raise ImportFileError(f"date order {prefer!r} is not one of {', '.join(ORDERS)}")
@@ -60,7 +61,7 @@ def _first_order(
                 resolver.feed(raw.header.parts, raw.header.ampm)
     if resolver.seen == 0:
         raise ImportFileError(f"{label} has no WhatsApp message lines (is it a WhatsApp chat export?)")
-    order, ambiguous = resolver.result(prefer)
+    order, ambiguous = resolver.result(prefer, default)
     if order is None:
         raise ImportFileError(f"{label}: no date fits day/month/year in any order; nothing imported")
     return order, ambiguous, resolver.seen
@@ -113,7 +114,8 @@ class WhatsAppImporter(Importer):
 
     def _run_txt(self, path: Path, sink: ImportSink) -> None:
         prefer = sink_option(sink, "date_order")
-        order, ambiguous, _ = _first_order(lambda: open(path, "rb"), path.name, prefer)  # noqa: SIM115
+        default = region_date_order(sink)
+        order, ambiguous, _ = _first_order(lambda: open(path, "rb"), path.name, prefer, default)  # noqa: SIM115
         source = add_source_item(sink, path, "text/plain")
         with open(path, "rb") as fh:
             self._emit(
@@ -138,7 +140,7 @@ class WhatsAppImporter(Importer):
                 raise ImportFileError(f"{path.name} has no chat text file (_chat.txt) inside")
             chat = chats[0]
             label = f"{path.name}!{chat.filename}"
-            order, ambiguous, _ = _first_order(lambda: zf.open(chat), label, prefer)
+            order, ambiguous, _ = _first_order(lambda: zf.open(chat), label, prefer, region_date_order(sink))
             source = add_source_item(sink, path, "application/zip")
             with zf.open(chat) as fh:
                 chat_item = sink.add_item(
@@ -177,7 +179,7 @@ class WhatsAppImporter(Importer):
         ambiguous: bool,
         sink: ImportSink,
     ) -> None:
-        zone = resolve_zone(sink, label)
+        zone, basis = time_basis(sink, label, order, ambiguous)
         if ambiguous:
             sink.warn(
                 f"{label}: the day/month order of the dates cannot be settled from the file; read as "
@@ -218,6 +220,7 @@ class WhatsAppImporter(Importer):
                     timestamp_utc=to_utc(local, zone) if local else None,
                     timestamp_original=stamp,
                     timestamp_ambiguous=ambiguous and local is not None,
+                    timestamp_basis=basis if local else None,
                     kind=parsed.kind,
                     text=parsed.text,
                     attachments=attachments,

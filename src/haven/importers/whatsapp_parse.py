@@ -142,8 +142,9 @@ class DateOrder:
                 cand.inversions += 1
             cand.prev = ymd
 
-    def result(self, prefer: str | None = None) -> tuple[str | None, bool]:
-        """``(order, ambiguous)``; order is None when no order fits any date."""
+    def result(self, prefer: str | None = None, default: str | None = None) -> tuple[str | None, bool]:
+        """``(order, ambiguous)``; order is None when no order fits any date. ``default`` (the case
+        region's usual order) breaks a tie the file's own dates leave; the result stays ambiguous."""
         if prefer in ORDERS:
             return prefer, False
         scores = {o: (c.invalid, c.inversions) for o, c in self._cands.items() if c.invalid < self.seen}
@@ -158,6 +159,8 @@ class DateOrder:
         # A four-digit year first means y/m/d (y/d/m is vanishingly rare); a two-digit first part is
         # almost always a day or month (``20.06.19``), so year-last orders come first then.
         preference += ["ymd", *day_month, "ydm"] if self.year_first else [*day_month, "ymd", "ydm"]
+        if default in ORDERS and default in tied:
+            preference.insert(0, default)
         chosen = next(o for o in preference if o in tied)
         ambiguous = (chosen in ("dmy", "mdy") and {"dmy", "mdy"} <= set(tied)) or (
             chosen in ("ymd", "ydm") and {"ymd", "ydm"} <= set(tied) and not self.year_first

@@ -20,6 +20,7 @@ _OBF = re.compile(
     r"((?:[a-z0-9-]{1,63}\s*(?:[\[({]\s?(?:dot|\.)\s?[\])}]|\s+dot\s+|\.)\s*)+[a-z]{2,24})(?![a-z0-9-])",
     re.I,
 )
+_LINK_WORDS = re.compile(r"(?i)pay\s?pal|revolut|monzo|venmo|cash\s?app")
 _DOT = re.compile(r"\s*(?:[\[({]\s?(?:dot|\.)\s?[\])}]|\s+dot\s+|\.)\s*", re.I)
 _OBF_TLDS = frozenset(
     [
@@ -58,6 +59,9 @@ _OBF_TLDS = frozenset(
         Example("it's jessy at yahoo dot com", ("jessy@yahoo.com",)),
         Example("meet me at the station dot com is not an email"),
         Example("see @jake on twitter, ping @home"),
+        Example("paypal me at paypal.me/okafor22"),
+        Example("pay me at monzo.me/danielr"),
+        Example("my paypal is john.k at gmail dot com", ("john.k@gmail.com",)),
     ],
     triggers=[("@", 2, 260), (r"(?i)[\[({]\s?(at|@|dot|\.)\s?[\])}]", 90, 130), (r"(?i)\sdot\s", 90, 130)],
 )
@@ -89,6 +93,10 @@ def find(scan: Scan) -> Iterator[Hit]:
             tld = labels[-1].lower()
             if len(labels) < 2 or (tld not in _OBF_TLDS and "[" not in m.group() and "(" not in m.group()):
                 continue
+            if text[m.end() : m.end() + 1] == "/" or (
+                m.group(1).lower() == "me" and _LINK_WORDS.search(text, max(0, m.start() - 12), m.start())
+            ):
+                continue  # "paypal me at paypal.me/x": a link after "at", not an address
             last_end = m.end()
             norm = (m.group(1) + "@" + ".".join(labels)).lower()
             yield Hit("email", m.start(), m.end(), m.group(), norm, True, 0.8, {"obfuscated": True}, 80)
