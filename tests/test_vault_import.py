@@ -280,9 +280,10 @@ def test_killed_import_recovers(tmp_path: Path):
 
 def test_busy_case_stops_the_import_clearly(vault: Vault, src: Path):
     other = Vault.open(vault.root, PASS)
-    other._conn.execute("PRAGMA busy_timeout = 100")
+    with other.reading() as conn:
+        conn.execute("PRAGMA busy_timeout = 100")
     try:
-        with vault._write():  # this process is in the middle of a change
+        with vault.write():  # this process is in the middle of a change
             with pytest.raises(VaultBusy):
                 other.import_paths([src / "one.txt"], fmt=ToyChat())
             with pytest.raises(VaultBusy):

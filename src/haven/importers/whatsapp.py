@@ -1,8 +1,9 @@
 """WhatsApp "Export chat" files: the ``.txt`` alone, or the ``.zip`` with media (Android and iOS).
 
 Streams the chat twice (first to settle the day/month order from every date, then to emit messages), so
-memory stays flat however long the chat is. Media in the zip become items linked from the messages that
-name them; media the export left out are kept as file names only.
+memory stays flat however long the chat is; a sink with ``read_progress`` is told how many bytes of a
+``.txt`` chat each pass has read (honest progress on a long chat). Media in the zip become items linked
+from the messages that name them; media the export left out are kept as file names only.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path, PurePosixPath
-from typing import IO, ClassVar
+from typing import IO, Any, ClassVar
 
 from haven.core.errors import ImportFileError
 from haven.core.models import Attachment, Item, Message
@@ -48,8 +49,35 @@ def conversation_name(filename: str, fallback: str = "WhatsApp chat") -> str:
     return m["name"].strip() if m else stem
 
 
+class _Counted:
+    """A read-only byte stream that reports how much has been read, every 256 KiB."""
+
+    def __init__(self, fh: IO[bytes], report: Callable[[int], None] | None) -> None:
+        self._fh, self._report, self._pending = fh, report, 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._fh.read(n)
+        if self._report is not None:
+            self._pending += len(data)
+            if self._pending >= 1 << 18 or not data:
+                self._report(self._pending)
+                self._pending = 0
+        return data
+
+    def __enter__(self) -> _Counted:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._fh.close()
+
+
+def _reader(path: Path, sink: ImportSink) -> Callable[[], _Counted]:
+    report = getattr(sink, "read_progress", None)
+    return lambda: _Counted(open(path, "rb"), report)  # closed by _Counted
+
+
 def _first_order(
-    opener: Callable[[], AbstractContextManager[IO[bytes]]], label: str, prefer: str | None,
+    opener: Callable[[], AbstractContextManager[Any]], label: str, prefer: str | None,
     default: str | None = None,
 ) -> tuple[str, bool, int]:
     if prefer is not None and prefer not in ORDERS:
@@ -115,9 +143,10 @@ class WhatsAppImporter(Importer):
     def _run_txt(self, path: Path, sink: ImportSink) -> None:
         prefer = sink_option(sink, "date_order")
         default = region_date_order(sink)
-        order, ambiguous, _ = _first_order(lambda: open(path, "rb"), path.name, prefer, default)  # noqa: SIM115
+        opener = _reader(path, sink)
+        order, ambiguous, _ = _first_order(opener, path.name, prefer, default)
         source = add_source_item(sink, path, "text/plain")
-        with open(path, "rb") as fh:
+        with opener() as fh:
             self._emit(
                 fh, path.name, conversation_name(path.name, path.stem), source, {}, order, ambiguous, sink
             )
@@ -170,7 +199,7 @@ class WhatsAppImporter(Importer):
 
     def _emit(
         self,
-        fh: IO[bytes],
+        fh: Any,
         label: str,
         conversation: str,
         source: Item,
@@ -234,5 +263,5 @@ class WhatsAppImporter(Importer):
             )
 
     @staticmethod
-    def _raw(fh: IO[bytes], label: str) -> Iterator:
+    def _raw(fh: Any, label: str) -> Iterator:
         return group_lines(text_lines(fh, label))

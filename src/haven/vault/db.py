@@ -72,7 +72,17 @@ def connect(path: Path, db_key: bytes) -> sqlcipher3.Connection:
 
 
 def create_schema(conn: sqlcipher3.Connection) -> None:
+    from haven.vault.derived import SCHEMA as DERIVED
+
     conn.executescript(
-        f"BEGIN IMMEDIATE;\n{SCHEMA}\n"
+        f"BEGIN IMMEDIATE;\n{SCHEMA}\n{DERIVED}\n"
         f"INSERT INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\nCOMMIT;"
     )
+
+
+def ensure_derived_schema(conn: sqlcipher3.Connection) -> None:
+    """Cases made before derived data was kept get its tables (and the ordering index) when opened."""
+    from haven.vault.derived import SCHEMA as DERIVED
+
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'derived_flags'").fetchone() is None:
+        conn.executescript(f"BEGIN IMMEDIATE;\n{DERIVED}\nCOMMIT;")

@@ -2,7 +2,9 @@
 
 * Folders are walked (sorted, symlinked folders not followed); each file is imported on its own.
 * The format comes from ``haven.importers.detect_format`` unless ``fmt`` forces one.
-* Each file runs in one write transaction with its ledger entries. If the importer fails (bad or hostile
+* Each file runs in one write transaction (``WriteTxn``) with its ledger entries; its messages are written
+  in batches inside it, and its derived data (offender details, red flags) is brought up to date in it.
+  If the importer fails (bad or hostile
   input, or a parser bug), that transaction is rolled back, the encrypted blobs it created are removed, the
   error becomes one line of the summary, and the file itself is still kept as a plain item (nothing is
   lost); the other files carry on.
@@ -26,14 +28,17 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from haven.core.errors import HavenError, ImportFileError
 from haven.vault.errors import VaultBusy
 from haven.vault.fsutil import open_original, secure_delete
-from haven.vault.sink import PENDING_IMPORT, FileSummary, ImportSummary, VaultSink
+from haven.vault.progress import ImportProgress, Tracker
+from haven.vault.sink import FileSummary, ImportSummary, VaultSink
 
 if TYPE_CHECKING:
     from haven.vault.vault import Vault
 
 
 Progress = Callable[[int, int, str], None]
-"""``progress(done_bytes, total_bytes, current_file_name)``."""
+"""``progress(done_bytes, total_bytes, current_file_name)`` (the simple form; ``events`` gets the whole
+``ImportProgress`` after every step)."""
+Events = Callable[[ImportProgress], None]
 
 
 def _walk(path: Path, skip: Path) -> Iterator[Path]:
@@ -90,9 +95,12 @@ def _store_plain(
     alias: tuple[str, str] | None = None,
 ) -> None:
     """After a failed import: keep the file itself as an unparsed item, in a transaction of its own."""
-    sink = VaultSink(vault, summary, importer="generic", intimate=intimate, options=options, path_alias=alias)
+    sink: VaultSink | None = None
     try:
-        with vault._write():
+        with vault.write() as txn:
+            sink = VaultSink(
+                txn, summary, importer="generic", intimate=intimate, options=options, path_alias=alias
+            )
             before = _stat_key(path)
             with open_original(path) as fh:
                 sink.add_item(
@@ -104,8 +112,7 @@ def _store_plain(
                 )
             if _stat_key(path) != before:
                 raise ImportFileError("it changed while it was being read")
-            vault._log_in_txn(
-                "import",
+            txn.finish_import(
                 {
                     "path": _shown(path, alias),
                     "format": "generic",
@@ -122,11 +129,12 @@ def _store_plain(
             )
         summary.warnings.append("the file itself was kept in the vault, unread")
     except (HavenError, OSError) as exc:
-        _discard_blobs(vault, sink)
+        if sink is not None:
+            _discard_blobs(vault, sink)
         summary.errors.append(f"the file could not be kept either ({_reason(exc)})")
 
 
-def _add_perceptual(vault: Vault, sink: VaultSink, path: Path) -> None:
+def _add_perceptual(sink: VaultSink, path: Path) -> None:
     """Inside the file's transaction: perceptual hashes (PDQ / vPDQ via ``haven.protect``) of an intimate
     image or video, made from the original in place, so a copy never has to exist to match it later."""
     item = sink.source_item
@@ -149,14 +157,14 @@ def _add_perceptual(vault: Vault, sink: VaultSink, path: Path) -> None:
     if not perceptual:
         return
     item = item.model_copy(update={"perceptual": {**item.perceptual, **perceptual}})
-    vault._save_item(item)
-    vault._log_in_txn("perceptual-hash", {"item_id": item.id, "signals": sorted(perceptual)}, item.sha256)
+    sink.txn.save_item(item)
+    sink.txn.log("perceptual-hash", {"item_id": item.id, "signals": sorted(perceptual)}, item.sha256)
     sink.source_item = item
 
 
 def _discard_blobs(vault: Vault, sink: VaultSink) -> None:
     for sha in sink.created_blobs:
-        vault._remove_if_unstored(sha)
+        vault.discard_blob(sha)
 
 
 def _reason(exc: BaseException) -> str:
@@ -194,10 +202,12 @@ def import_one(
     fmt: str | ImporterLike | None,
     intimate: bool,
     options: dict[str, Any] | None,
-    progress: Callable[[int], None] | None = None,
+    tracker: Tracker | None = None,
     path_alias: tuple[str, str] | None = None,
 ) -> FileSummary:
     """Import one file in one transaction; never raises for bad input (see the module docstring)."""
+    from haven.vault.derived import Deriver
+
     summary = FileSummary(path=_shown(path, path_alias))
     try:
         importer = _choose(path, fmt)
@@ -205,19 +215,27 @@ def import_one(
         summary.errors.append(_reason(exc))
         return summary
     summary.format = importer.name
-    sink = VaultSink(
-        vault,
-        summary,
-        importer=importer.name,
-        intimate=intimate,
-        options=options,
-        progress=progress,
-        path_alias=path_alias,
-    )
+    sink: VaultSink | None = None
+    work = tracker.work if tracker is not None else None
+    batched = (lambda s: tracker.messages(s.messages, s.new_messages)) if tracker is not None else None
     try:
         before = _stat_key(path)
-        with vault._write():
+        with vault.write() as txn:
+            deriver = Deriver(vault, txn)
+            sink = VaultSink(
+                txn,
+                summary,
+                importer=importer.name,
+                intimate=intimate,
+                options=options,
+                progress=work,
+                path_alias=path_alias,
+                deriver=deriver,
+                on_batch=batched,
+                on_read=work,
+            )
             importer.run(path, sink)
+            sink.flush()
             if sink.source_item is None:  # the importer did not store the file itself: do it for it
                 with open_original(path) as fh:
                     sink.add_item(
@@ -233,9 +251,11 @@ def import_one(
                     "using it and import it again"
                 )
             if intimate and sink.source_item is not None:
-                _add_perceptual(vault, sink, path)
-            entry = vault._log_in_txn(
-                "import",
+                _add_perceptual(sink, path)
+            if tracker is not None:
+                tracker.stage("details")
+            deriver.finish()
+            txn.finish_import(
                 {
                     "path": summary.path,
                     "format": importer.name,
@@ -250,15 +270,14 @@ def import_one(
                 },
                 summary.sha256,
             )
-            vault._conn.execute(
-                "UPDATE messages SET import_seq = ? WHERE import_seq = ?", (entry.seq, PENDING_IMPORT)
-            )
         return summary
-    except (KeyboardInterrupt, SystemExit, VaultBusy):
-        _discard_blobs(vault, sink)
+    except VaultBusy:
+        if sink is not None:
+            _discard_blobs(vault, sink)
         raise
     except Exception as exc:  # contain every per-file failure: one bad file is one summary line
-        _discard_blobs(vault, sink)
+        if sink is not None:
+            _discard_blobs(vault, sink)
         failed = FileSummary(
             path=summary.path, format=importer.name, warnings=summary.warnings, errors=[_reason(exc)]
         )
@@ -266,6 +285,10 @@ def import_one(
         if not changed and path.is_file():
             _store_plain(vault, path, failed, intimate, options, path_alias)
         return failed
+    except BaseException:  # Ctrl-C, a cancelled job: nothing of this file stays
+        if sink is not None:
+            _discard_blobs(vault, sink)
+        raise
 
 
 def import_paths(
@@ -276,35 +299,34 @@ def import_paths(
     intimate: bool = False,
     progress: Progress | None = None,
     options: dict[str, Any] | None = None,
+    events: Events | None = None,
 ) -> ImportSummary:
     """Import every file under ``paths``; one ``FileSummary`` per file (see the module docstring).
-    ``fmt`` is an importer name (``--format``), an importer object, or None to detect each file's format."""
+    ``fmt`` is an importer name (``--format``), an importer object, or None to detect each file's format.
+    ``progress`` gets bytes; ``events`` gets the whole ``ImportProgress`` (stage, counts) after each step."""
     files, bad = expand_paths(vault.root, paths)
     result = ImportSummary(files=list(bad))
-    sizes = {}
+    sizes = []
     for file in files:
         try:
-            sizes[file] = file.stat().st_size
+            sizes.append(file.stat().st_size)
         except OSError:
-            sizes[file] = 0
-    total = sum(sizes.values())
-    done = 0
-    for file in files:
-        name = file.name
-        base = done
+            sizes.append(0)
 
-        def tick(n: int, _name: str = name) -> None:
-            nonlocal done
-            done += n
-            if progress is not None:
-                progress(min(done, total), total, _name)
-
-        result.files.append(
-            import_one(vault, file, fmt=fmt, intimate=intimate, options=options, progress=tick)
-        )
-        done = base + sizes[file]
+    def listener(state: ImportProgress) -> None:
         if progress is not None:
-            progress(min(done, total), total, name)
+            progress(state.bytes_done, state.bytes_total, state.file)
+        if events is not None:
+            events(state)
+
+    tracker = Tracker(listener, sizes)
+    for file, size in zip(files, sizes, strict=True):
+        tracker.start_file(file.name, size)
+        result.files.append(
+            import_one(vault, file, fmt=fmt, intimate=intimate, options=options, tracker=tracker)
+        )
+        tracker.end_file()
+    tracker.finish()
     return result
 
 
@@ -319,6 +341,7 @@ def import_stream(
     fmt: str | ImporterLike | None = None,
     intimate: bool = False,
     options: dict[str, Any] | None = None,
+    events: Events | None = None,
 ) -> FileSummary:
     """Import an upload (the web app) without its plaintext ever touching the disk: it is spooled to a
     memory-backed file system (``/dev/shm``), imported like a file, recorded as ``upload:<filename>``,
@@ -335,14 +358,20 @@ def import_stream(
         path = spool / name
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
             shutil.copyfileobj(stream, out, 1 << 20)
+        size = path.stat().st_size
+        tracker = Tracker(events, [size])
+        tracker.start_file(name, size)
         summary = import_one(
             vault,
             path,
             fmt=fmt,
             intimate=intimate,
             options=options,
+            tracker=tracker,
             path_alias=(str(spool) + os.sep, "upload:"),
         )
+        tracker.end_file()
+        tracker.finish()
         return summary
     finally:
         for leftover in spool.glob("*"):

@@ -1,11 +1,15 @@
 """``VaultSink``: the vault's side of the importer contract (``haven.importers.base.ImportSink``), and the
 import summary types.
 
-One sink serves one input file, inside that file's write transaction. Items are de-duplicated by SHA-256
-(one item per content; every place it was seen is kept in ``item_locations``), messages by their
-deterministic id. Every new item gets an ``add-item`` ledger entry in the same transaction; the file's
-``import`` entry (written by the pipeline when the importer is done) carries a SHA-256 over the new
-messages, so ``verify`` can tell if a stored message was later edited.
+One sink serves one input file, inside that file's write transaction (a ``WriteTxn``). Items are
+de-duplicated by SHA-256 (one item per content; every place it was seen is kept in ``item_locations``),
+messages by their deterministic id. Every new item gets an ``add-item`` ledger entry in the same
+transaction; the file's ``import`` entry (written by the pipeline when the importer is done) carries a
+SHA-256 over the new messages, so ``verify`` can tell if a stored message was later edited.
+
+Messages are never all held in memory: they are buffered in batches of ``BATCH`` and written with one
+``executemany`` each; every batch also feeds the derived data (``derived.Deriver``: offender details and
+red-flag candidates of the new messages), inside the same transaction.
 """
 
 from __future__ import annotations
@@ -18,16 +22,15 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from haven import __version__
 from haven.core.errors import HavenError
 from haven.core.models import Item, Message
-from haven.vault import ledger
-from haven.vault.intimate import drop_container_copies, set_intimate
+from haven.vault.txn import MINOR_NOT_COPIED, MessageRow, WriteTxn
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from haven.vault.vault import Vault
+    from haven.vault.derived import Deriver
 
-PENDING_IMPORT = -1
-"""``messages.import_seq`` while the file's import entry is not yet written."""
+BATCH = 2000
+"""Messages per batch write."""
 
 
 def ts_key(msg: Message) -> str | None:
@@ -111,7 +114,7 @@ class VaultSink:
 
     def __init__(
         self,
-        vault: Vault,
+        txn: WriteTxn,
         summary: FileSummary,
         *,
         importer: str,
@@ -119,8 +122,11 @@ class VaultSink:
         options: dict[str, Any] | None = None,
         progress: Callable[[int], None] | None = None,
         path_alias: tuple[str, str] | None = None,
+        deriver: Deriver | None = None,
+        on_batch: Callable[[FileSummary], None] | None = None,
+        on_read: Callable[[int], None] | None = None,
     ) -> None:
-        self.vault = vault
+        self.txn = txn
         self._alias = path_alias
         self.summary = summary
         self.importer = importer
@@ -129,8 +135,12 @@ class VaultSink:
         self.source_item: Item | None = None
         self.created_blobs: list[str] = []
         self._progress = progress
+        self._on_batch = on_batch
+        self._on_read = on_read
+        self._deriver = deriver
         self._msg_hash = hashlib.sha256()
         self._seen_items: set[str] = set()
+        self._pending: list[Message] = []
 
     # -- ImportSink ---------------------------------------------------------------------------------
     def add_item(
@@ -145,28 +155,23 @@ class VaultSink:
         exif: dict[str, Any] | None = None,
         ocr_text: str | None = None,
     ) -> Item:
-        vault = self.vault
+        txn = self.txn
         if self._alias and source_path.startswith(self._alias[0]):
             source_path = self._alias[1] + source_path[len(self._alias[0]) :]
-        minor = vault.is_minor
         first = self.source_item is None
-        digest, created = vault.blobs.put(
-            stream,
-            store=not (minor and self.intimate),
-            progress=self._progress if first else None,
-            keep=vault._may_store,
+        keep = txn.keeps_copy(self.intimate)
+        digest, created = txn.blobs.put(
+            stream, store=keep, progress=self._progress if first else None, keep=txn.may_store
         )
         if created:
             self.created_blobs.append(digest.sha256)
         now = datetime.now(UTC)
-        conn = vault._conn
-        existing = vault._item_by_sha(digest.sha256)
+        existing = txn.item_by_sha(digest.sha256)
         if existing is not None:
             item = existing
             if self.intimate and not item.intimate:
-                item = set_intimate(vault, item, reason=f"imported with --intimate from {source_path}")
+                item = txn.set_intimate(item, reason=f"imported with --intimate from {source_path}")
         else:
-            stored = not (minor and self.intimate)
             item = Item(
                 id=f"item-{digest.sha256[:32]}",
                 sha256=digest.sha256,
@@ -178,21 +183,15 @@ class VaultSink:
                 acquired_utc=now,
                 acquired_by=f"{self.importer} (haven {__version__})",
                 parent_id=parent_id,
-                stored=stored,
+                stored=keep,
                 intimate=self.intimate,
                 original_mtime=original_mtime,
                 exif=exif or {},
                 ocr_text=ocr_text,
-                warnings=[]
-                if stored
-                else [
-                    "Not copied into the vault: an intimate image of a person "
-                    "under 18 is recorded by its hash and location only."
-                ],
+                warnings=[] if keep else [MINOR_NOT_COPIED],
             )
-            entry = ledger.append(
-                conn,
-                "add-item",
+            txn.add_item(
+                item,
                 {
                     "item_id": item.id,
                     "filename": filename,
@@ -200,38 +199,17 @@ class VaultSink:
                     "size": item.size,
                     "media_type": media_type,
                     "parent_id": parent_id,
-                    "stored": stored,
+                    "stored": keep,
                     "intimate": self.intimate,
                     "importer": self.importer,
                 },
-                item.sha256,
-            )
-            vault._note_entry(entry)
-            conn.execute(
-                "INSERT INTO items (id, sha256, stored, intimate, ledger_seq, data) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    item.id,
-                    item.sha256,
-                    int(item.stored),
-                    int(item.intimate),
-                    entry.seq,
-                    item.model_dump_json(),
-                ),
             )
             if item.id not in self._seen_items:
                 self.summary.new_items += 1
-        conn.execute(
-            "INSERT OR IGNORE INTO item_locations (item_id, source_path, filename, parent_id, seen_utc) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (item.id, source_path, filename, parent_id, now.isoformat()),
-        )
-        if minor and not item.stored:
-            # No stored copy may hold a minor's intimate image: drop the containers it came out of.
-            vault._schedule_blob_removal(item.sha256)
-            for parent in (parent_id, item.parent_id):
-                if parent:
-                    drop_container_copies(vault, parent)
+            if self._deriver is not None and item.ocr_text:
+                self._deriver.add_item(item)
+        txn.add_location(item.id, source_path, filename, parent_id, now)
+        txn.hash_only_seen(item, parent_id)
         if first:
             self.source_item = item
             self.summary.sha256 = item.sha256
@@ -245,19 +223,43 @@ class VaultSink:
             raise HavenError(f"importer {self.importer} produced something that is not a Message")
         if msg.source_item_id is None and self.source_item is not None:
             msg = msg.model_copy(update={"source_item_id": self.source_item.id})
-        data = msg.model_dump_json()
-        cur = self.vault._conn.execute(
-            "INSERT OR IGNORE INTO messages (id, conversation, ts, import_seq, data) VALUES (?, ?, ?, ?, ?)",
-            (msg.id, msg.conversation, ts_key(msg), PENDING_IMPORT, data),
-        )
+        self._pending.append(msg)
         self.summary.messages += 1
-        if cur.rowcount == 1:
-            self.summary.new_messages += 1
-            self._msg_hash.update(message_digest_line(msg.id, data))
+        if len(self._pending) >= BATCH:
+            self.flush()
 
     def warn(self, text: str) -> None:
         self.summary.warnings.append(str(text))
 
+    def read_progress(self, n: int) -> None:
+        """Importers that stream a chat say how many of its bytes they have read (honest progress)."""
+        if self._on_read is not None:
+            self._on_read(n)
+
     # -- used by the pipeline -----------------------------------------------------------------------
+    def flush(self) -> None:
+        """Write the buffered messages that are new, as one batch."""
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        new_ids = self.txn.new_message_ids([m.id for m in batch])
+        rows: list[MessageRow] = []
+        fresh: list[Message] = []
+        for msg in batch:
+            if msg.id not in new_ids:
+                continue
+            new_ids.discard(msg.id)  # a repeated id inside the batch is stored once
+            data = msg.model_dump_json()
+            rows.append(MessageRow(msg.id, msg.conversation, ts_key(msg), data))
+            self._msg_hash.update(message_digest_line(msg.id, data))
+            fresh.append(msg)
+        if rows:
+            self.txn.add_messages(rows)
+            self.summary.new_messages += len(rows)
+            if self._deriver is not None:
+                self._deriver.add_messages(fresh)
+        if self._on_batch is not None:
+            self._on_batch(self.summary)
+
     def messages_sha256(self) -> str:
         return self._msg_hash.hexdigest()

@@ -22,14 +22,15 @@ import sqlcipher3
 from haven.core.errors import BadAnswers, HavenError, NotAVault
 from haven.core.hashing import sha256_bytes
 from haven.core.models import Case, Item, LedgerEntry, Message, is_own_sender
-from haven.vault import ledger
+from haven.vault import ledger, views
 from haven.vault.blobs import BlobStore
-from haven.vault.db import DB_NAME, connect, create_schema
+from haven.vault.db import DB_NAME, connect, create_schema, ensure_derived_schema
 from haven.vault.errors import ItemNotFound, VaultBusy, VaultExists
 from haven.vault.fsutil import sweep_stale_tmp
-from haven.vault.intimate import set_intimate
 from haven.vault.keys import HEADER_NAME, Header, KdfParams, VaultKeys, new_header, unlock, write_header
 from haven.vault.sink import FileSummary, ImportSummary
+from haven.vault.txn import WriteTxn
+from haven.vault.views import Page
 
 _CREATE_LEFTOVERS = {
     DB_NAME,
@@ -71,8 +72,6 @@ class Vault:
         self._conn = conn
         self._lock = threading.RLock()
         self.blobs = BlobStore(root, keys.blob, keys.name)
-        self._txn_entries: list[LedgerEntry] = []
-        self._removals: list[str] = []
         self._case: Case | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -116,9 +115,9 @@ class Vault:
             region=region,
             reference=reference,
         )
-        with vault._write():
-            conn.execute("INSERT INTO meta (key, value) VALUES ('case', ?)", (case.model_dump_json(),))
-            vault._log_in_txn(
+        with vault.write() as txn:
+            txn.execute("INSERT INTO meta (key, value) VALUES ('case', ?)", (case.model_dump_json(),))
+            txn.log(
                 "create",
                 {
                     "case_id": case.id,
@@ -144,6 +143,7 @@ class Vault:
         try:
             conn = connect(root / DB_NAME, keys.db)
             conn.execute("SELECT value FROM meta WHERE key = 'case'").fetchone()
+            ensure_derived_schema(conn)
         except sqlcipher3.DatabaseError as exc:
             raise NotAVault(
                 f"The case database in {root} cannot be read ({exc}). It may be damaged."
@@ -166,10 +166,10 @@ class Vault:
 
     # -- transactions -------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def _write(self) -> Iterator[None]:
-        """One write transaction; ledger head written and forbidden copies removed after it commits."""
+    def write(self) -> Iterator[WriteTxn]:
+        """One write transaction (``WriteTxn``); the ledger head is written and copies that must not
+        exist are removed after it commits. Raises ``VaultBusy`` when another process holds the case."""
         with self._lock:
-            self._txn_entries, self._removals = [], []
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlcipher3.OperationalError as exc:
@@ -177,36 +177,30 @@ class Vault:
                     "The case is busy: another Haven window or command is changing it. "
                     "Please wait for it to finish, then try again."
                 ) from exc
+            txn = WriteTxn(self._conn, self.blobs, lambda: self.is_minor)
             try:
-                yield
+                yield txn
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 self._case = None
                 raise
-            finally:
-                entries, removals = self._txn_entries, self._removals
-                self._txn_entries, self._removals = [], []
             self._conn.execute("COMMIT")
-            if entries:
-                ledger.write_head(self.root, self._keys.head, entries[-1])
-            for sha in removals:
-                self._remove_if_unstored(sha)
+            txn.after_commit(self.root, self._keys.head)
 
-    def _note_entry(self, entry: LedgerEntry) -> None:
-        self._txn_entries.append(entry)
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sqlcipher3.Connection]:
+        """The connection, for read-only queries by the vault's own modules (verify, derived data)."""
+        with self._lock:
+            yield self._conn
 
-    def _log_in_txn(self, action: str, params: dict[str, Any], sha256: str | None = None) -> LedgerEntry:
-        entry = ledger.append(self._conn, action, params, sha256)
-        self._note_entry(entry)
-        return entry
+    def head_problems(self, entries: list[LedgerEntry]) -> list[str]:
+        """Problems with the sealed ledger head record (see ``ledger.check_head``)."""
+        return ledger.check_head(self.root, self._keys.head, entries)
 
-    def _schedule_blob_removal(self, sha256: str) -> None:
-        self._removals.append(sha256)
-
-    def _remove_if_unstored(self, sha256: str) -> None:
-        row = self._conn.execute("SELECT stored FROM items WHERE sha256 = ?", (sha256,)).fetchone()
-        if row is None or not row[0]:
-            self.blobs.remove(sha256)
+    def discard_blob(self, sha256: str) -> None:
+        """Remove an encrypted copy no committed item keeps (a rolled-back import's)."""
+        with self._lock:
+            WriteTxn(self._conn, self.blobs, lambda: self.is_minor).remove_if_unstored(sha256)
 
     def _remove_forbidden_copies(self) -> None:
         """A crash between a commit and the removal it scheduled can leave a copy that must not exist."""
@@ -239,9 +233,9 @@ class Vault:
         case = Case.model_validate({**current.model_dump(), **changes})
         if case.age is not None and case.age < 18:
             case.minor = True
-        with self._write():
-            self._conn.execute("UPDATE meta SET value = ? WHERE key = 'case'", (case.model_dump_json(),))
-            self._log_in_txn("update-case", {"changes": changes})
+        with self.write() as txn:
+            txn.execute("UPDATE meta SET value = ? WHERE key = 'case'", (case.model_dump_json(),))
+            txn.log("update-case", {"changes": changes})
         self._case = case
         if case.minor and not current.minor:
             for item in self.items():
@@ -258,9 +252,9 @@ class Vault:
 
     def set_secret(self, name: str, value: bytes) -> None:
         """Store a secret once; the ledger records that it was made, never its value."""
-        with self._write():
-            self._conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"secret:{name}", value.hex()))
-            self._log_in_txn("create-secret", {"name": name})
+        with self.write() as txn:
+            txn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"secret:{name}", value.hex()))
+            txn.log("create-secret", {"name": name})
 
     # -- items --------------------------------------------------------------------------------------
     def items(self) -> list[Item]:
@@ -298,32 +292,15 @@ class Vault:
         with self.open_item(item_id) as fh:
             return fh.read()
 
-    def _item_by_sha(self, sha256: str) -> Item | None:
-        row = self._conn.execute("SELECT data FROM items WHERE sha256 = ?", (sha256,)).fetchone()
-        return Item.model_validate_json(row[0]) if row else None
-
-    def _may_store(self, sha256: str) -> bool:
-        """False for content the case already keeps as hash-and-location only (never re-copied)."""
-        row = self._conn.execute("SELECT stored, intimate FROM items WHERE sha256 = ?", (sha256,)).fetchone()
-        if row is None:
-            return True
-        return bool(row[0]) and not (row[1] and self.is_minor)
-
-    def _save_item(self, item: Item) -> None:
-        self._conn.execute(
-            "UPDATE items SET stored = ?, intimate = ?, data = ? WHERE id = ?",
-            (int(item.stored), int(item.intimate), item.model_dump_json(), item.id),
-        )
-
     def mark_intimate(self, item_id: str, *, force: bool = False) -> Item:
         """Mark an item as an intimate image (never shown, never exported without consent). In a case for
         a person under 18 its stored copy, and the copies of any zip or email it came in, are overwritten
         and deleted right away; hash and location stay recorded."""
-        with self._write():
+        with self.write() as txn:
             item = self.get_item(item_id)
             if item.intimate and not force:
                 return item
-            return set_intimate(self, item, reason="marked by the person")
+            return txn.set_intimate(item, reason="marked by the person")
 
     # -- messages -----------------------------------------------------------------------------------
     def messages(self, conversation: str | None = None) -> Iterator[Message]:
@@ -337,6 +314,11 @@ class Vault:
         if conversation is not None:
             sql += " WHERE conversation = ?"
             args = (conversation,)
+        sql = (
+            sql.replace("messages", "messages INDEXED BY messages_in_order", 1)
+            if conversation is None
+            else sql
+        )
         sql += " ORDER BY ts IS NULL, ts, rowid"
         with self._lock:
             cursor = self._conn.execute(sql, args)
@@ -362,6 +344,33 @@ class Vault:
         with self._lock:
             return int(self._conn.execute("SELECT count(*) FROM messages").fetchone()[0])
 
+    # -- paged views and derived data (see ``haven.vault.views`` and ``haven.vault.derived``) -------
+    def messages_page(self, offset: int = 0, limit: int = 200, **where: Any) -> Page[Message]:
+        return views.messages_page(self, offset, limit, **where)
+
+    def details_page(self, offset: int = 0, limit: int = 100, **where: Any) -> Page[dict[str, Any]]:
+        return views.details_page(self, offset, limit, **where)
+
+    def flags_page(self, offset: int = 0, limit: int = 100, **where: Any) -> Page[Any]:
+        return views.flags_page(self, offset, limit, **where)
+
+    def flagged_among(self, message_ids: list[str]) -> dict[str, list[str]]:
+        return views.flagged_among(self, message_ids)
+
+    def items_page(self, offset: int = 0, limit: int = 100, **where: Any) -> Page[Item]:
+        return views.items_page(self, offset, limit, **where)
+
+    def derived_state(self) -> dict[str, Any]:
+        """Offender details and red flags as kept: engine version, summary, ``stale``, ``failed``."""
+        return views.derived_state(self)
+
+    def rebuild_derived(self, progress: Any = None, reason: str = "asked") -> dict[str, Any]:
+        """Recompute offender details and red flags from the stored messages (logged ``derive``)."""
+        from haven.vault.derived import rebuild
+
+        rebuild(self, reason=reason, progress=progress)
+        return self.derived_state()
+
     # -- ledger and notes ---------------------------------------------------------------------------
     def ledger(self) -> list[LedgerEntry]:
         with self._lock:
@@ -373,17 +382,17 @@ class Vault:
         """Append an entry for an action taken outside the vault (an export, a report, a hash list)."""
         if not action:
             raise HavenError("A ledger entry needs an action name.")
-        with self._write():
-            return self._log_in_txn(action, params or {}, sha256)
+        with self.write() as txn:
+            return txn.log(action, params or {}, sha256)
 
     def add_note(self, text: str) -> dict[str, Any]:
         """Keep a note (what happened, when, what was said); logged with the note's SHA-256."""
         if not text.strip():
             raise HavenError("The note is empty.")
         now = datetime.now(UTC).isoformat()
-        with self._write():
-            entry = self._log_in_txn("note", {"length": len(text)}, sha256_bytes(text.encode()))
-            cur = self._conn.execute(
+        with self.write() as txn:
+            entry = txn.log("note", {"length": len(text)}, sha256_bytes(text.encode()))
+            cur = txn.execute(
                 "INSERT INTO notes (time_utc, text, ledger_seq) VALUES (?, ?, ?)", (now, text, entry.seq)
             )
         return {"id": cur.lastrowid, "time_utc": now, "text": text}
@@ -401,11 +410,14 @@ class Vault:
         intimate: bool = False,
         progress: Any = None,
         options: dict[str, Any] | None = None,
+        events: Any = None,
     ) -> ImportSummary:
         """Import files and folders; see ``haven.vault.pipeline``."""
         from haven.vault.pipeline import import_paths
 
-        return import_paths(self, paths, fmt=fmt, intimate=intimate, progress=progress, options=options)
+        return import_paths(
+            self, paths, fmt=fmt, intimate=intimate, progress=progress, options=options, events=events
+        )
 
     def import_stream(
         self,
@@ -415,11 +427,14 @@ class Vault:
         fmt: Any = None,
         intimate: bool = False,
         options: dict[str, Any] | None = None,
+        events: Any = None,
     ) -> FileSummary:
         """Import an uploaded file from a stream, never writing its plaintext to disk (web app)."""
         from haven.vault.pipeline import import_stream
 
-        return import_stream(self, stream, filename, fmt=fmt, intimate=intimate, options=options)
+        return import_stream(
+            self, stream, filename, fmt=fmt, intimate=intimate, options=options, events=events
+        )
 
     def verify(self) -> list[str]:
         """Every problem found (empty list: the case is intact); see ``haven.vault.verify``."""

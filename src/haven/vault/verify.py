@@ -29,12 +29,12 @@ if TYPE_CHECKING:
     from haven.vault.vault import Vault
 
 
-def _database_problems(vault: Vault) -> list[str]:
+def _database_problems(conn: sqlcipher3.Connection) -> list[str]:
     problems: list[str] = []
     try:
-        rows = vault._conn.execute("PRAGMA cipher_integrity_check").fetchall()
+        rows = conn.execute("PRAGMA cipher_integrity_check").fetchall()
         problems += [f"database: {r[0]}" for r in rows]
-        quick = vault._conn.execute("PRAGMA quick_check").fetchall()
+        quick = conn.execute("PRAGMA quick_check").fetchall()
         problems += [f"database: {r[0]}" for r in quick if r[0] != "ok"]
     except sqlcipher3.DatabaseError as exc:
         problems.append(f"database: cannot be checked ({exc})")
@@ -42,12 +42,11 @@ def _database_problems(vault: Vault) -> list[str]:
 
 
 def verify_vault(vault: Vault) -> list[str]:
-    with vault._lock:
-        problems = _database_problems(vault)
-        conn = vault._conn
+    with vault.reading() as conn:
+        problems = _database_problems(conn)
         entries = ledger.read_all(conn)
         problems += [f"ledger: {p}" for p in verify_chain(entries)]
-        problems += [f"ledger: {p}" for p in ledger.check_head(vault.root, vault._keys.head, entries)]
+        problems += [f"ledger: {p}" for p in vault.head_problems(entries)]
         by_seq = {e.seq: e for e in entries}
 
         item_rows = conn.execute(
