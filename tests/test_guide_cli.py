@@ -52,7 +52,7 @@ def test_guide_json(run, answers_file):
     r = run("guide", "--answers", f, "--format", "json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
-    assert set(d) == {"crisis", "steps", "services"}
+    assert set(d) == {"crisis", "steps", "services", "lang"}
     ids = [s["id"] for s in d["steps"]]
     assert "platform-instagram" in ids and "report-ceop" in ids and "dont-pay" in ids
     assert "stopncii" not in [s["id"] for s in d["services"]]

@@ -124,10 +124,15 @@ def test_crisis_comes_first(age, region):
     assert all(i.startswith("crisis-") for i in ids[:n])
     assert not any(i.startswith("crisis-") for i in ids[n:])
     # Even the urgent "cancel the payment" step waits until the person is safe.
-    assert ids.index("paid-cancel-now") > n
+    assert ids.index("paid-cancel-now") >= n
+    assert len(p.now) <= 3 and all(s.id.startswith("crisis-") for s in p.now[: min(n, 3)])
+    if region != "outside-uk":  # a text line for people who will not phone
+        assert any("85258" in s.detail for s in p.now)
     first = ids[0]
     if region == "outside-uk":
         assert first == "crisis-call-local" and "crisis-call-999" not in ids
+    elif region is None:  # one step names 999 and the numbers abroad, so a text line still fits in "now"
+        assert first == "crisis-call-emergency" and "crisis-call-999" not in ids
     else:
         assert first == "crisis-call-999"
     # Crisis lines lead the services list.
@@ -172,10 +177,14 @@ def test_paid_branches(paid, present, absent):
     p = plan(paid=paid, payment_method=["bank-transfer", "western-union"])
     ids = p.step_ids()
     assert present in ids and not absent & set(ids)
-    assert {"paid-tell-bank", "dont-pay-more", "paid-bank-transfer", "paid-western-union"} <= set(ids)
+    assert {"dont-pay-more", "paid-bank-transfer", "paid-western-union"} <= set(ids)
+    assert "paid-tell-bank" not in ids  # the bank transfer step already says to call the bank
     assert "dont-pay" not in ids
-    # Time-critical money steps come before the general advice.
-    assert ids.index(present) < ids.index("paid-bank-transfer") < ids.index("stop-contact")
+    # Time-critical money steps come before the general advice, in "Do this now".
+    if paid != "yes-collected":
+        assert ids.index(present) < ids.index("paid-bank-transfer")
+    assert ids.index("paid-bank-transfer") < ids.index("stop-contact")
+    assert "paid-bank-transfer" in [s.id for s in p.now]
 
 
 @pytest.mark.parametrize("method", [m for m in payments()])
@@ -198,7 +207,16 @@ def test_payment_method_details():
 
 def test_payment_method_without_paid_answer_means_paid():
     ids = plan(payment_method=["crypto"]).step_ids()
-    assert {"paid-check-collected", "paid-crypto", "paid-tell-bank"} <= set(ids)
+    assert {"paid-check-collected", "paid-crypto"} <= set(ids)
+    assert "paid-tell-bank" not in ids  # payment steps only for the way they paid
+
+
+def test_bank_step_only_when_the_way_of_paying_is_not_known():
+    assert "paid-tell-bank" in plan(paid="yes-unknown").step_ids()
+    for method in ("gift-card", "crypto", "bank-transfer"):
+        ids = plan(paid="yes-collected", payment_method=[method]).step_ids()
+        assert "paid-tell-bank" not in ids
+    assert "paid-note-collection" not in plan(paid="yes-collected", payment_method=["gift-card"]).step_ids()
 
 
 @pytest.mark.parametrize("platform", [p.id for p in platforms()])
@@ -355,10 +373,10 @@ def test_json_shape():
         contact=["email-scam"],
     )
     d = json.loads(json.dumps(p.to_dict()))
-    assert set(d) == {"crisis", "steps", "services"}
+    assert set(d) == {"crisis", "steps", "services", "lang"}
     assert d["crisis"] is True
     for s in d["steps"]:
-        assert set(s) == {"id", "title", "detail", "why", "sources"}
+        assert set(s) == {"id", "title", "detail", "why", "sources", "layer"}
         assert all(isinstance(s[k], str) and s[k] for k in ("id", "title", "detail", "why"))
         assert s["sources"] and all(isinstance(x, str) for x in s["sources"])
     for s in d["services"]:

@@ -80,9 +80,14 @@ class _Scan(HTMLParser):
             self.problems.append("<style> element")
         if tag == "script" and not a.get("src"):
             self.problems.append("inline <script>")
-        for key in ("src", "href", "action"):
+        for key in ("src", "action"):
             if a.get(key, "").startswith(("http:", "https:", "//")) and tag != "form":
                 self.problems.append(f"external {key} {a[key]}")
+        href = a.get("href", "")
+        if href.startswith(("http:", "//")):
+            self.problems.append(f"plain-http or scheme-less link {href}")
+        if href.startswith("https:") and ("noreferrer" not in (a.get("rel") or "") or tag != "a"):
+            self.problems.append(f"outside link without rel=noreferrer {href}")  # the person's own choice
         if tag == "form":
             self.forms.append({"method": a.get("method"), "action": a.get("action"), "csrf": False})
         if tag == "input" and a.get("name") == "csrf" and a.get("value") and self.forms:

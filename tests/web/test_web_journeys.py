@@ -16,7 +16,9 @@ from .conftest import CHAT, EXAMPLES, PASSWORD, PHOTO, csrf, new_case
 def test_guide_questions_skip_back_and_plan(client):
     c, app = client
     r = c.post("/help/q/feeling", data={"csrf": csrf(app), "answer": "thinking-of-self-harm"})
-    assert str(r.url).endswith("/help/urgent") and 'class="crisis"' in r.text
+    assert str(r.url).endswith("/help/urgent")
+    assert 'href="tel:116123"' in r.text and 'href="sms:85258"' in r.text
+    assert 'class="crisis"' not in r.text  # the page itself is the crisis help: not repeated in a banner
     r = c.post("/help/q/age", data={"csrf": csrf(app), "answer": "sixteen"})
     assert r.status_code == 400 and "error-summary" in r.text and 'href="#answer"' in r.text
     assert "Question 2 of" in r.text
@@ -28,8 +30,16 @@ def test_guide_questions_skip_back_and_plan(client):
     assert str(r.url).endswith("/help/q/demands")  # "how did you pay" is only asked after a payment
     r = c.post("/help/q/paid", data={"csrf": csrf(app), "answer": "yes-not-collected"})
     assert str(r.url).endswith("/help/q/payment_method")
+    r = c.get("/help/check")
+    assert "Check your answers" in r.text and 'href="/help/q/age?then=check"' in r.text
+    r = c.post("/help/q/age", data={"csrf": csrf(app), "answer": "15", "then": "check"})
+    assert str(r.url).endswith("/help/check")  # a changed answer goes back to the check page
+    r = c.post("/help/q/age", data={"csrf": csrf(app), "answer": "16", "then": "check"})
     r = c.get("/help/plan")
-    assert "Childline" in r.text and 'class="crisis"' in r.text
+    assert "Childline" in r.text and "Do this now" in r.text
+    now = r.text.split('id="now-title"')[1].split("</section>")[0]
+    assert now.count('class="step"') <= 3 and "step-crisis-call-" in now  # crisis first when at risk
+    assert c.get("/home").text.count('class="crisis"') == 1  # other pages keep the crisis banner
     assert app.state.session.answers["age"] == 16
     r = c.post("/help/restart", data={"csrf": csrf(app)})
     assert app.state.session.answers == {} and 'class="crisis"' not in r.text

@@ -84,6 +84,7 @@ def situation_facts(answers: Answers) -> Facts:
         "hacked": frozenset({"yes" if hacked else "no"}),
         "online": frozenset({"yes" if online else "no"}),
         "platforms_named": frozenset({"yes" if answers.platforms else "no"}),
+        "method": _many(answers.payment_method),
     }
 
 
@@ -101,7 +102,7 @@ def _matches(step: StepDef, facts: Facts) -> bool:
     return True
 
 
-def services_for(age: int | None, region: Region | str | None) -> list[Service]:
+def services_for(age: int | None, region: Region | str | None, lang: str = "en") -> list[Service]:
     """Services open to someone of this age in this region, in the data file's order.
 
     18+-only services are never given to under-18s, under-18-only services never to adults, and a
@@ -110,7 +111,7 @@ def services_for(age: int | None, region: Region | str | None) -> list[Service]:
     """
     reg = Region(region) if region is not None else None
     out = []
-    for s in knowledge.services():
+    for s in knowledge.services(lang):
         if not s.open_to(age):
             continue
         if reg is None:
@@ -122,26 +123,35 @@ def services_for(age: int | None, region: Region | str | None) -> list[Service]:
     return out
 
 
-def _with_contacts(detail: str, ids: list[str], allowed: dict[str, Service]) -> str:
+MAX_NOW = 3
+"""At most this many steps in "Do this now"; the rest of the "now" steps lead "Next"."""
+MAX_CONTACTS = 3
+"""At most this many services named inside one step (the rest are one tap away, on the support page)."""
+
+
+def _with_contacts(detail: str, ids: list[str], allowed: dict[str, Service], lang: str) -> str:
+    """The step's words, then up to three of its services open to this person: the first one made
+    for this person's own place (a nation, or outside the UK), then the rest in the data file's order."""
+    open_ids = [sid for sid in ids if sid in allowed]
+    local = [sid for sid in open_ids if len(allowed[sid].regions) == 1][:1]
+    chosen = local + [sid for sid in open_ids if sid not in local]
     mentions = []
-    for sid in ids:
-        s = allowed.get(sid)
-        if s is None:
-            continue
-        how = s.short_contact()
+    for sid in chosen[:MAX_CONTACTS]:
+        s = allowed[sid]
+        how = s.short_contact(lang)
         mentions.append(f"{s.name}: {how}." if how else f"{s.name}.")
     return " ".join([detail, *mentions]) if mentions else detail
 
 
-def _expand(kind: str, answers: Answers) -> list[Step]:
+def _expand(kind: str, answers: Answers, lang: str) -> list[Step]:
     if kind == "platforms":
-        pmap = knowledge.platform_map()
+        pmap = knowledge.platform_map(lang)
         defs = [pmap[p] for p in answers.platforms]
         return [
             Step(id=f"platform-{d.id}", title=d.title, detail=d.detail, why=d.why, sources=d.sources)
             for d in defs
         ]
-    pays = knowledge.payments()
+    pays = knowledge.payments(lang)
     return [
         Step(id=f"paid-{m}", title=d.title, detail=d.detail, why=d.why, sources=d.sources)
         for m in answers.payment_method
@@ -149,29 +159,35 @@ def _expand(kind: str, answers: Answers) -> list[Step]:
     ]
 
 
-def build_plan(answers: Answers) -> Plan:
-    """The ordered plan for this person. Crisis steps come first when they may be at risk."""
+def build_plan(answers: Answers, lang: str = "en") -> Plan:
+    """The plan for this person in three layers: "Do this now" (at most three steps, by priority, so
+    crisis help comes first when they may be at risk and the calming facts first for a bluff), "Next"
+    and "When you are ready" (each in the data file's order). ``Plan.steps`` is all three, in order."""
     facts = situation_facts(answers)
     crisis = answers.feeling == Feeling.thinking_of_self_harm
-    services = services_for(answers.age, answers.region)
+    services = services_for(answers.age, answers.region, lang)
     allowed = {s.id: s for s in services}
-    steps: list[Step] = []
-    for d in knowledge.steps():
+    picked: list[tuple[StepDef, Step]] = []
+    for d in knowledge.steps(lang):
         if not _matches(d, facts):
             continue
         if d.expand:
-            steps.extend(_expand(d.expand, answers))
+            picked.extend((d, s) for s in _expand(d.expand, answers, lang))
             continue
-        steps.append(
-            Step(
-                id=d.id,
-                title=d.title,
-                detail=_with_contacts(d.detail, d.contacts, allowed),
-                why=d.why,
-                sources=list(d.sources),
-            )
+        step = Step(
+            id=d.id,
+            title=d.title,
+            detail=_with_contacts(d.detail, d.contacts, allowed, lang),
+            why=d.why,
+            sources=list(d.sources),
         )
+        picked.append((d, step))
+    now = sorted((p for p in picked if p[0].layer == "now"), key=lambda p: p[0].priority)
+    later = [s for d, s in now[MAX_NOW:]] + [s for d, s in picked if d.layer == "next"]
+    steps = [s.model_copy(update={"layer": "now"}) for _, s in now[:MAX_NOW]]
+    steps += [s.model_copy(update={"layer": "next"}) for s in later]
+    steps += [s.model_copy(update={"layer": "when-ready"}) for d, s in picked if d.layer == "when-ready"]
     if crisis:
         # Crisis lines first; otherwise keep the data file's order (police first).
         services = sorted(services, key=lambda s: "crisis" not in s.tags)
-    return Plan(crisis=crisis, steps=steps, services=services)
+    return Plan(crisis=crisis, steps=steps, services=services, lang=lang)

@@ -3,6 +3,11 @@
 The TOML files are the single place where advice, services, platforms, payment methods and questions
 live; this module only reads and checks them (unknown fields, duplicate ids, bad service references
 are errors at load time, so a typo in the data cannot silently drop advice).
+
+Other languages are data too: ``data/locale/<code>/<file>.toml`` holds, for each id, the words of that
+record in that language (``[step.not-your-fault] title = "..."``), and nothing else. Every loader takes
+``lang``; a record (or a field) with no translation keeps its English words, and the tests fail on it
+(``missing_translations``). Adding a language is adding that folder.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ class StepDef(_Strict):
     unless: dict[str, list[str]] = Field(default_factory=dict)
     contacts: list[str] = Field(default_factory=list)
     expand: Literal["platforms", "payment-methods"] | None = None
+    layer: Literal["now", "next", "when-ready"] = "next"
+    priority: int = 50
+    reconciles: str = ""
 
     @model_validator(mode="after")
     def _complete(self) -> StepDef:
@@ -92,9 +100,95 @@ class Question(_Strict):
         return True
 
 
+SOURCE_LANG = "en"
+TRANSLATED = {
+    "step": ("title", "detail", "why"),
+    "service": ("name", "description", "contact.hours", "contact.phone", "contact.text"),
+    "platform": ("name", "title", "detail", "why"),
+    "payment": ("name", "title", "detail", "why"),
+    "question": ("prompt", "help", "choices"),
+    "words": (),
+}
+"""The fields of each kind of record that are words (and so have a translation in each language)."""
+
+
 def _load(name: str) -> dict[str, Any]:
     text = resources.files("haven.guide").joinpath("data", name).read_text(encoding="utf-8")
     return tomllib.loads(text)
+
+
+@cache
+def languages() -> tuple[str, ...]:
+    """English, then every language with a ``data/locale/<code>/`` folder."""
+    root = resources.files("haven.guide").joinpath("data", "locale")
+    found = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    return (SOURCE_LANG, *[c for c in found if c != SOURCE_LANG])
+
+
+@cache
+def translation(lang: str, name: str) -> dict[str, Any]:
+    """``data/locale/<lang>/<name>`` (empty for English or a missing file)."""
+    if lang == SOURCE_LANG:
+        return {}
+    f = resources.files("haven.guide").joinpath("data", "locale", lang, name)
+    return tomllib.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
+
+
+def localise(kind: str, record: dict[str, Any], lang: str, name: str) -> dict[str, Any]:
+    """``record`` with its word fields in ``lang`` where a translation exists."""
+    words = translation(lang, name).get(kind, {}).get(record.get("id", ""), {})
+    if not words:
+        return record
+    out = dict(record)
+    for key, value in words.items():
+        if key == "contact":
+            out["contact"] = {**record.get("contact", {}), **value}
+        elif key == "choices":
+            labels = dict(value)
+            out["choices"] = [{**c, "label": labels.get(c["value"], c["label"])} for c in record["choices"]]
+        elif key in record:
+            out[key] = value
+        else:
+            raise ValueError(f"{lang}/{name}: {kind} {record.get('id')!r} has an unknown field {key!r}")
+    return out
+
+
+def word(key: str, lang: str = SOURCE_LANG) -> str:
+    """A small piece of the guide's own wording (``data/words.toml``) in ``lang``."""
+    english = _load("words.toml")["words"]
+    return translation(lang, "words.toml").get("words", {}).get(key, english[key])
+
+
+def missing_translations(lang: str) -> list[str]:
+    """Every word field of every record that ``lang`` does not translate (``kind id field``)."""
+    out = []
+    for name, kind in (
+        ("steps.toml", "step"),
+        ("services.toml", "service"),
+        ("platforms.toml", "platform"),
+        ("payments.toml", "payment"),
+        ("questions.toml", "question"),
+    ):
+        have = translation(lang, name).get(kind, {})
+        for record in _load(name)[kind]:
+            given = have.get(record["id"], {})
+            for field in TRANSLATED[kind]:
+                top, _, sub = field.partition(".")
+                if top not in record or (sub and sub not in record[top]):
+                    continue
+                value = given.get(top, {}).get(sub) if sub else given.get(top)
+                if not value:
+                    out.append(f"{kind} {record['id']} {field}")
+                elif top == "choices":
+                    labels = dict(value)
+                    gaps = [c["value"] for c in record["choices"] if c["value"] not in labels]
+                    out += [f"{kind} {record['id']} choice {v}" for v in gaps]
+    english_words = _load("words.toml")["words"]
+    have_words = translation(lang, "words.toml").get("words", {})
+    out += [f"words {k}" for k in english_words if k not in have_words]
+    if "default_why" not in translation(lang, "platforms.toml"):
+        out.append("platform default_why")
+    return out
 
 
 def _unique(kind: str, ids: list[str]) -> None:
@@ -106,20 +200,25 @@ def _unique(kind: str, ids: list[str]) -> None:
 
 
 @cache
-def services() -> tuple[Service, ...]:
-    out = tuple(Service.model_validate(s) for s in _load("services.toml")["service"])
+def services(lang: str = SOURCE_LANG) -> tuple[Service, ...]:
+    out = tuple(
+        Service.model_validate(localise("service", s, lang, "services.toml"))
+        for s in _load("services.toml")["service"]
+    )
     _unique("service", [s.id for s in out])
     return out
 
 
 @cache
-def service_map() -> dict[str, Service]:
-    return {s.id: s for s in services()}
+def service_map(lang: str = SOURCE_LANG) -> dict[str, Service]:
+    return {s.id: s for s in services(lang)}
 
 
 @cache
-def steps() -> tuple[StepDef, ...]:
-    out = tuple(StepDef.model_validate(s) for s in _load("steps.toml")["step"])
+def steps(lang: str = SOURCE_LANG) -> tuple[StepDef, ...]:
+    out = tuple(
+        StepDef.model_validate(localise("step", s, lang, "steps.toml")) for s in _load("steps.toml")["step"]
+    )
     _unique("step", [s.id for s in out])
     known = service_map()
     for s in out:
@@ -135,12 +234,13 @@ def _platform_file() -> dict[str, Any]:
 
 
 @cache
-def platforms() -> tuple[PlatformDef, ...]:
+def platforms(lang: str = SOURCE_LANG) -> tuple[PlatformDef, ...]:
     data = _platform_file()
+    default_why = translation(lang, "platforms.toml").get("default_why", data["default_why"])
     out = []
     for p in data["platform"]:
-        p = {"why": data["default_why"], "sources": data["default_sources"], **p}
-        out.append(PlatformDef.model_validate(p))
+        p = {"why": default_why, "sources": data["default_sources"], **p}
+        out.append(PlatformDef.model_validate(localise("platform", p, lang, "platforms.toml")))
     _unique("platform", [p.id for p in out])
     return tuple(out)
 
@@ -162,23 +262,26 @@ def platform_id(name: str) -> str | None:
 
 
 @cache
-def platform_map() -> dict[str, PlatformDef]:
-    return {p.id: p for p in platforms()}
+def platform_map(lang: str = SOURCE_LANG) -> dict[str, PlatformDef]:
+    return {p.id: p for p in platforms(lang)}
 
 
 @cache
-def payments() -> dict[str, PaymentDef]:
-    out = [PaymentDef.model_validate(p) for p in _load("payments.toml")["payment"]]
+def payments(lang: str = SOURCE_LANG) -> dict[str, PaymentDef]:
+    out = [
+        PaymentDef.model_validate(localise("payment", p, lang, "payments.toml"))
+        for p in _load("payments.toml")["payment"]
+    ]
     _unique("payment", [p.id for p in out])
     return {p.id: p for p in out}
 
 
 @cache
-def questions() -> tuple[Question, ...]:
+def questions(lang: str = SOURCE_LANG) -> tuple[Question, ...]:
     out = []
     for q in _load("questions.toml")["question"]:
         if q.get("choices_from") == "platforms":
-            q = {**q, "choices": [{"value": p.id, "label": p.name} for p in platforms()]}
-        out.append(Question.model_validate(q))
+            q = {**q, "choices": [{"value": p.id, "label": p.name} for p in platforms(lang)]}
+        out.append(Question.model_validate(localise("question", q, lang, "questions.toml")))
     _unique("question", [q.id for q in out])
     return tuple(out)

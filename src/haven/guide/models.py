@@ -224,6 +224,8 @@ class Step(BaseModel):
     detail: str
     why: str
     sources: list[str]
+    layer: str = "next"
+    """``now`` (do this now: at most three), ``next``, or ``when-ready`` (when you are ready)."""
 
 
 class Service(BaseModel):
@@ -246,17 +248,19 @@ class Service(BaseModel):
             return False
         return not (self.max_age is not None and age > self.max_age)
 
-    def short_contact(self) -> str:
+    def short_contact(self, lang: str = "en") -> str:
         """The quickest way to reach the service, for a one-line mention inside a step."""
+        from haven.guide.knowledge import word  # data loading stays out of model import time
+
         c = self.contact
         parts = []
         if "phone" in c:
-            parts.append(f"call {c['phone']}")
+            parts.append(f"{word('call', lang)} {c['phone']}")
         if "text" in c:
-            parts.append(f"text {c['text']}")
+            parts.append(f"{word('text', lang)} {c['text']}")
         if not parts and "url" in c:
             parts.append(c["url"].removeprefix("https://").removeprefix("http://").rstrip("/"))
-        return " or ".join(parts)
+        return f" {word('or', lang)} ".join(parts)
 
 
 class Plan(BaseModel):
@@ -265,6 +269,20 @@ class Plan(BaseModel):
     crisis: bool
     steps: list[Step]
     services: list[Service]
+    lang: str = "en"
+
+    @property
+    def now(self) -> list[Step]:
+        """Do this now: at most three steps, crisis first when the person is at risk."""
+        return [s for s in self.steps if s.layer == "now"]
+
+    @property
+    def next(self) -> list[Step]:
+        return [s for s in self.steps if s.layer == "next"]
+
+    @property
+    def when_ready(self) -> list[Step]:
+        return [s for s in self.steps if s.layer == "when-ready"]
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

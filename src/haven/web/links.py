@@ -1,6 +1,6 @@
 """Phone numbers and web addresses as links, so nobody has to retype them on a phone.
 
-``contact_links(text)`` escapes the text and turns "call 116 123" into a ``tel:`` link, "text 85258" into
+``contact_links(text)`` escapes the text and turns "116 123" into a ``tel:`` link, "text 85258" into
 an ``sms:`` link and ``www.example.org.uk/long/path`` into a link whose text is the short site name (the
 whole address is in the link, never in a line that could push the page sideways). ``tel_href``,
 ``sms_href`` and ``url_href`` build the link targets for the services' contact fields.
@@ -12,12 +12,19 @@ import re
 
 from markupsafe import Markup, escape
 
-_CALL = r"call|ring|phone|ffoniwch|ffonio"
 _TEXT = r"text|tecstiwch|tecstio|anfonwch neges at"
-_NUMBER = r"(?:\+?\d[\d ]{1,14}\d|\d{3})"
-_URL = r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:org\.uk|co\.uk|gov\.uk|police\.uk|nhs\.uk|uk|org|com|net|gov\.wales|wales|cymru)(?:/[^\s<>\"]*[^\s<>\".,;:!?)])?"
+_SMS_NUMBER = r"\d{5,6}|0\d[\d ]{8,12}\d"
+_PHONE = r"0\d{1,4}(?: ?\d{2,4}){1,4}|116 ?\d{3}|18001 101|18000|999|101|111|112|911|159"
+_URL = (
+    r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:org\.uk|co\.uk|gov\.uk|police\.uk|nhs\.uk|scot|uk|org|com|net|gov|wales|cymru)"
+    r"(?:/[^\s<>\"]*[^\s<>\".,;:!?)])?"
+)
 _PATTERN = re.compile(
-    rf"(?P<call>\b(?:{_CALL})\s+)(?P<tel>{_NUMBER})\b|(?P<text>\b(?:{_TEXT})\s+(?:[A-Z]+\s+(?:to|i)\s+)?)(?P<sms>{_NUMBER})\b|(?P<url>{_URL})",
+    rf"(?P<text>\b(?:{_TEXT})\s+(?:[A-Za-z]+\s+(?:to|i)\s+)?)(?P<sms>{_SMS_NUMBER})(?![\d])"
+    rf"|(?<![\d@.])(?P<tel>{_PHONE})(?![\d])"
+    rf"|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+    rf"|(?P<url>{_URL})",
     re.IGNORECASE,
 )
 
@@ -67,7 +74,9 @@ def contact_links(text: str | None) -> Markup:
     for m in _PATTERN.finditer(text):
         out.append(str(escape(text[pos : m.start()])))
         if m.group("tel"):
-            out.append(str(escape(m.group("call"))) + str(link(tel_href(m.group("tel")), m.group("tel"))))
+            out.append(str(link(tel_href(m.group("tel")), m.group("tel"))))
+        elif m.group("email"):
+            out.append(str(link(f"mailto:{m.group('email')}", m.group("email"))))
         elif m.group("sms"):
             out.append(str(escape(m.group("text"))) + str(link(sms_href(m.group("sms")), m.group("sms"))))
         else:

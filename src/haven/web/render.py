@@ -79,7 +79,7 @@ def crisis_steps(session: Any) -> list[Any]:
     from haven.guide import Answers, build_plan
 
     try:
-        plan = build_plan(Answers.from_dict(session.answers))
+        plan = build_plan(Answers.from_dict(session.answers), lang=i18n.current())
     except HavenError:
         return []
     return [s for s in plan.steps if s.id.startswith("crisis-")] if plan.crisis else []

@@ -10,12 +10,34 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from haven.core.errors import BadAnswers
 from haven.guide import QUESTIONS, Answers, build_plan
-from haven.guide.knowledge import Question
-from haven.web.forms import small_form
+from haven.guide.knowledge import Question, questions
+from haven.web import i18n
+from haven.web.forms import first, small_form
+from haven.web.i18n import gettext as _
 from haven.web.render import page
 
 router = APIRouter()
 _BY_ID = {q.id: q for q in QUESTIONS}
+CHECK = "/help/check"
+
+
+def shown(qid: str) -> Question:
+    """The question as the person reads it, in the page's language."""
+    return next(q for q in questions(i18n.current()) if q.id == qid)
+
+
+def answer_text(q: Question, answers: dict[str, Any]) -> str:
+    """The person's answer in words (the choices' labels), or "Skipped"."""
+    value = answers.get(q.id)
+    if value is None or value == []:
+        return _("Skipped")
+    if q.kind == "number":
+        return str(value)
+    if q.kind == "yesno":
+        return _("Yes") if value else _("No")
+    labels = {c.value: c.label for c in shown(q.id).choices}
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(labels.get(str(v), str(v)) for v in values)
 
 
 def _asked(answers: dict[str, Any]) -> list[Question]:
@@ -28,7 +50,7 @@ def _next(qid: str | None, answers: dict[str, Any]) -> str:
     for q in QUESTIONS[start:]:
         if q.should_ask(answers):
             return f"/help/q/{q.id}"
-    return "/help/plan"
+    return CHECK
 
 
 def _previous(qid: str, answers: dict[str, Any]) -> str:
@@ -69,15 +91,17 @@ def intro(request: Request) -> Response:
 def question(request: Request, qid: str) -> Response:
     q = _question(qid)
     answers = request.app.state.session.answers
+    then = "check" if request.query_params.get("then") == "check" else ""
     return page(
         request,
         "guide_question.html",
-        q=q,
+        q=shown(q.id),
+        then=then,
         number=_number(q, answers),
         total=len(_asked(answers)),
         selected=_selected(q, answers),
         value=str(answers.get(q.id, "")) if q.kind == "number" else "",
-        back=_previous(qid, answers),
+        back=CHECK if then else _previous(qid, answers),
     )
 
 
@@ -110,15 +134,16 @@ async def answer(request: Request, qid: str) -> Response:
             answers = Answers.from_dict(answers).to_dict()
         except BadAnswers:
             text = (
-                "Please type your age as a number, like 16."
+                _("Please type your age as a number, like 16.")
                 if q.kind == "number"
-                else "Please pick one of the answers, or skip this question."
+                else _("Please pick one of the answers, or skip this question.")
             )
             return page(
                 request,
                 "guide_question.html",
                 status_code=400,
-                q=q,
+                q=shown(q.id),
+                then=first(fields, "then"),
                 number=_number(q, session.answers),
                 total=len(_asked(session.answers)),
                 selected=[],
@@ -131,26 +156,56 @@ async def answer(request: Request, qid: str) -> Response:
     session.answers = answers
     if answers.get("feeling") == "thinking-of-self-harm" and q.id == "feeling":
         return RedirectResponse("/help/urgent", status_code=303)
+    if first(fields, "then") == "check":
+        return RedirectResponse(CHECK, status_code=303)
     return RedirectResponse(_next(q.id, answers), status_code=303)
 
 
 @router.get("/help/urgent", response_class=HTMLResponse)
 def urgent(request: Request) -> Response:
-    """Straight after "I am thinking of hurting myself": who to call, before any other question."""
-    return page(request, "guide_urgent.html", back="/help/q/feeling", next=_next("feeling", {}))
+    """Straight after "I am thinking of hurting myself": who to call, before any other question. The
+    crisis steps are the page itself here, so the banner is not repeated above them."""
+    answers = request.app.state.session.answers
+    result = build_plan(Answers.from_dict(answers), lang=i18n.current())
+    steps = [s for s in result.steps if s.id.startswith("crisis-")]
+    nxt = _next("feeling", {})
+    return page(request, "guide_urgent.html", back="/help/q/feeling", next=nxt, steps=steps, crisis=[])
+
+
+@router.get(CHECK, response_class=HTMLResponse)
+def check(request: Request) -> Response:
+    """Check your answers (the GOV.UK pattern): each answer with a way to change it, then the plan."""
+    answers = request.app.state.session.answers
+    rows = [
+        {"q": shown(q.id), "answer": answer_text(q, answers), "href": f"/help/q/{q.id}?then=check"}
+        for q in _asked(answers)
+    ]
+    asked = _asked(answers)
+    return page(
+        request,
+        "guide_check.html",
+        rows=rows,
+        back=f"/help/q/{asked[-1].id}" if asked else "/help",
+    )
 
 
 @router.get("/help/plan", response_class=HTMLResponse)
 def plan(request: Request) -> Response:
+    """The plan in three layers. Its own "Do this now" holds any crisis steps, so no banner above it."""
     answers = request.app.state.session.answers
-    result = build_plan(Answers.from_dict(answers))
-    asked = _asked(answers)
+    result = build_plan(Answers.from_dict(answers), lang=i18n.current())
+    first_ids = {s.id for s in result.services if "crisis" in s.tags} if result.crisis else set()
+    top = [s for s in result.services if s.id in first_ids][:3] if first_ids else result.services[:3]
+    rest = [s for s in result.services if s not in top]
     return page(
         request,
         "guide_plan.html",
         plan=result,
-        back=f"/help/q/{asked[-1].id}" if asked else "/help",
+        top_services=top,
+        more_services=rest,
+        back=CHECK,
         answered=len([k for k in answers if k in _BY_ID]),
+        crisis=[],
     )
 
 
