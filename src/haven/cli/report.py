@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from haven.cli.common import (
     PASSPHRASE_ENV_HELP,
@@ -22,6 +23,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
     def report(
         directory: Path = typer.Argument(..., help="The case folder."),
         out: Path = typer.Option(..., "--out", help="Where to write the PDF."),
+        tlp: str = typer.Option("amber", "--tlp", help="TLP marking: clear, green, amber or red."),
         passphrase_env: str | None = typer.Option(None, help=PASSPHRASE_ENV_HELP),
     ) -> None:
         """Write a PDF report a police officer can read. Intimate images are never shown in it."""
@@ -29,7 +31,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         from haven.vault import Vault
 
         with Vault.open(directory, get_passphrase(passphrase_env)) as vault:
-            path = build_pdf(vault, out)
+            path = build_pdf(vault, out, tlp=tlp)
         console.print(f"Report written to [bold]{path}[/].")
 
     @case_app.command("export")
@@ -41,19 +43,24 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
             False, "--include-intimate",
             help="Also put intimate images in the package (18+ only; never for a person under 18).",
         ),
+        tlp: str = typer.Option(
+            "amber", "--tlp", help="TLP marking of the STIX and MISP content: clear, green, amber or red."
+        ),
         passphrase_env: str | None = typer.Option(None, help=PASSPHRASE_ENV_HELP),
     ) -> None:
         """Write an evidence package (zip) that anyone can check with 'haven verify'."""
         from haven.report.package import export_package
+        from haven.report.signing import fingerprint
         from haven.vault import Vault
 
         with Vault.open(directory, get_passphrase(passphrase_env)) as vault:
-            res = export_package(vault, out, include_intimate=include_intimate)
+            res = export_package(vault, out, include_intimate=include_intimate, tlp=tlp)
         console.print(f"Package written to [bold]{res.path}[/] ({res.members} files, "
                       f"{res.items_included} evidence items included, "
                       f"{res.items_withheld} kept by hash only).")
         console.print(f"SHA-256 of the package: {res.sha256}")
-        console.print(f"Signing key: {res.integrity.public_key}")
+        console.print(f"Signing key: {res.integrity.public_key} (fingerprint "
+                      f"{fingerprint(res.integrity.public_key)})", highlight=False)
 
     @app.command("verify")
     def verify(
@@ -72,9 +79,46 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
             print_json(res.to_dict())
         else:
             for check in res.checks:
-                console.print(f"[green]OK[/]   {check}", highlight=False)
+                console.print(f"[green]OK[/]   {escape(check)}", highlight=False)
+            for note in res.notes:
+                console.print(f"[yellow]NOTE[/] {escape(note)}", highlight=False)
             for problem in res.problems:
-                console.print(f"[red]FAIL[/] {problem}", highlight=False)
-            console.print("[bold green]The package checks out.[/]" if res.ok
-                          else f"[bold red]The package failed {len(res.problems)} check(s).[/]")
+                console.print(f"[red]FAIL[/] {escape(problem)}", highlight=False)
+            colour = "green" if res.ok else "red"
+            console.print(f"[bold {colour}]{escape(res.verdict())}[/]", highlight=False)
         raise typer.Exit(0 if res.ok else 1)
+
+    @case_app.command("initials")
+    @handle_errors
+    def initials(
+        directory: Path = typer.Argument(..., help="The case folder."),
+        value: str = typer.Argument(..., help="Your initials, e.g. SJ (exhibits become SJ/1, SJ/2 ...)."),
+        passphrase_env: str | None = typer.Option(None, help=PASSPHRASE_ENV_HELP),
+    ) -> None:
+        """Set the initials in exhibit references (only until the case is first exported)."""
+        from haven.report.exhibits import set_initials
+        from haven.vault import Vault
+
+        with Vault.open(directory, get_passphrase(passphrase_env)) as vault:
+            case = set_initials(vault, value)
+        console.print(f"Exhibits of this case are numbered {case.initials}/1, {case.initials}/2 ...",
+                      highlight=False)
+
+    @case_app.command("continuity")
+    @handle_errors
+    def continuity(
+        directory: Path = typer.Argument(..., help="The case folder."),
+        out: Path | None = typer.Option(None, "--out", help="Write the statement to this file."),
+        passphrase_env: str | None = typer.Option(None, help=PASSPHRASE_ENV_HELP),
+    ) -> None:
+        """Print the continuity statement: a first-person draft for you to check and give to the officer."""
+        from haven.report.continuity import case_statement
+        from haven.vault import Vault
+
+        with Vault.open(directory, get_passphrase(passphrase_env)) as vault:
+            text = case_statement(vault)
+        if out is not None:
+            out.write_text(text, encoding="utf-8")
+            console.print(f"Continuity statement written to [bold]{escape(str(out))}[/].")
+        else:
+            print(text, end="")

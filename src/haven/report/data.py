@@ -1,18 +1,30 @@
 """Everything a report or package says about a case, gathered once from the vault.
 
-The PDF, the STIX bundle, the MISP event and the package all render this one ``ReportData``; none of them
-reads the vault itself, so they cannot disagree about what the case contains.
+The PDF, the STIX bundle, the MISP event, the CSV, the continuity statement and the package all render this
+one ``ReportData``; none of them reads the vault itself, so they cannot disagree about what the case
+contains. It scales: messages are streamed from the vault, and only what the PDF shows is kept — the first
+``transcript_limit`` messages and a few messages either side of each key moment. The full transcript goes
+into the package straight from the vault (``transcript.py``).
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from haven import __version__
 from haven.core.models import Case, Flag, Indicator, Item, LedgerEntry, Message
+from haven.report.exhibits import exhibit_refs, initials_of
+
+TRANSCRIPT_LIMIT = 1000
+"""Messages the PDF includes in full; the rest are in the package's transcript (HTML, CSV, JSONL)."""
+CONTEXT = 2
+"""Messages shown either side of a key moment."""
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``; total 0 when unknown."""
 
 
 class CaseSource(Protocol):
@@ -32,6 +44,19 @@ class KeyMoment:
     message_id: str | None
     conversation: str | None
     detail: str = ""
+    context: list[Message] = field(default_factory=list)
+    """The moment's message with up to ``CONTEXT`` messages either side, in order."""
+
+
+@dataclass
+class TimeBasis:
+    """How the times of one source file were read (zone, date order), for the note next to the times."""
+
+    exhibit: str
+    filename: str
+    basis: str
+    messages: int = 0
+    ambiguous: int = 0
 
 
 @dataclass
@@ -40,6 +65,7 @@ class ReportData:
     tool_version: str
     items: list[Item]
     messages: list[Message]
+    """The messages the PDF transcript shows (at most ``transcript_limit``; all of a small case)."""
     indicators: list[Indicator]
     aggregated: list[dict[str, Any]]
     flags: list[Flag]
@@ -47,26 +73,83 @@ class ReportData:
     key_moments: list[KeyMoment]
     ledger: list[LedgerEntry]
     by_conversation: dict[str, list[Message]] = field(default_factory=dict)
+    exhibits: dict[str, str] = field(default_factory=dict)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    message_count: int = -1
+    conversation_counts: dict[str, int] = field(default_factory=dict)
+    first_time: datetime | None = None
+    last_time: datetime | None = None
+    sources: list[str] = field(default_factory=list)
+    time_bases: list[TimeBasis] = field(default_factory=list)
+    transcript_limit: int = TRANSCRIPT_LIMIT
+    tlp: str = "amber"
+
+    def __post_init__(self) -> None:
+        if not self.exhibits and self.items:
+            self.exhibits = exhibit_refs(self.items, initials_of(self.case))
+        if self.message_count < 0:
+            self.message_count = len(self.messages)
+        if not self.conversation_counts and self.messages:
+            self.conversation_counts = dict(Counter(m.conversation for m in self.messages))
+        if self.first_time is None and self.messages:
+            times = [m.timestamp_utc for m in self.messages if m.timestamp_utc]
+            self.first_time, self.last_time = (min(times), max(times)) if times else (None, None)
+        if not self.sources and self.messages:
+            self.sources = sorted({m.source_format for m in self.messages})
+        for row in self.aggregated:
+            row.setdefault("side", "offender")
+            row.setdefault("message_ids", [s.get("message_id") for s in row.get("sources", [])
+                                           if s.get("message_id")][:50])
+            row.setdefault("item_ids", [s.get("item_id") for s in row.get("sources", []) if s.get("item_id")])
+            row["exhibits"] = sorted({self.exhibits[i] for i in row["item_ids"] if i in self.exhibits},
+                                     key=_exhibit_sort)
 
     @property
     def date_range(self) -> tuple[datetime | None, datetime | None]:
-        times = [m.timestamp_utc for m in self.messages if m.timestamp_utc]
-        return (min(times), max(times)) if times else (None, None)
+        return self.first_time, self.last_time
 
     @property
     def platforms(self) -> list[str]:
-        return sorted({m.source_format for m in self.messages})
+        return self.sources
+
+    @property
+    def transcript_truncated(self) -> bool:
+        return self.message_count > len(self.messages)
+
+    def exhibit(self, item_id: str | None) -> str:
+        return self.exhibits.get(item_id or "", "")
 
     def indicator_kinds(self) -> Counter[str]:
         return Counter(a["kind"] for a in self.aggregated)
 
+    def side(self, side: str, kinds: Iterable[str] | None = None, exclude: Iterable[str] = ()) -> list[dict]:
+        wanted, skip = (set(kinds) if kinds is not None else None), set(exclude)
+        return [a for a in self.aggregated if a["side"] == side and (wanted is None or a["kind"] in wanted)
+                and a["kind"] not in skip]
+
+    def offender_details(self) -> list[dict[str, Any]]:
+        """The offender's accounts and payment destinations (not demands)."""
+        return self.side("offender", exclude=DEMAND_KINDS)
+
     def demands(self) -> list[dict[str, Any]]:
-        return [a for a in self.aggregated if a["kind"] in ("amount", "deadline")]
+        return self.side("offender", DEMAND_KINDS)
+
+    def victim_sent(self) -> list[dict[str, Any]]:
+        return self.side("victim-sent")
 
     def payment_details(self) -> list[dict[str, Any]]:
-        kinds = {"btc", "eth", "ltc", "trx", "doge", "xmr", "iban", "uk-bank-account", "swift-bic", "mtcn",
-                 "moneygram-ref", "gift-card"}
-        return [a for a in self.aggregated if a["kind"] in kinds]
+        return [a for a in self.side("offender") if a["kind"] in PAYMENT_KINDS]
+
+
+DEMAND_KINDS = frozenset(["amount", "deadline"])
+PAYMENT_KINDS = frozenset(["btc", "eth", "ltc", "trx", "doge", "xmr", "iban", "uk-bank-account", "swift-bic",
+                           "mtcn", "moneygram-ref", "gift-card", "revolut", "cashapp", "paypalme", "monzo",
+                           "venmo", "payee-name"])
+
+
+def _exhibit_sort(ref: str) -> tuple[str, int]:
+    prefix, _, num = ref.rpartition("/")
+    return prefix, int(num) if num.isdigit() else 0
 
 
 _MOMENT_FLAGS = {
@@ -78,65 +161,163 @@ _MOMENT_FLAGS = {
     "deadline": "Set a deadline",
     "repeat-demand": "Demanded more after a payment",
 }
+OFFENDER_FLAGS = frozenset(["threat-to-share", "recording-claim", "payment-demand", "contact-list",
+                            "deadline", "repeat-demand"])
 
 
-def _key_moments(messages: list[Message], flags: list[Flag], indicators: list[Indicator]) -> list[KeyMoment]:
+def _key_moments(first: dict[str, Message], flagged: dict[str, Message], flags: list[Flag],
+                 indicators: list[Indicator], by_id: dict[str, Message]) -> list[KeyMoment]:
     """First contact per conversation, then the first of each red flag (or, without flags, the first
     amount/deadline found by the offender-details kinds)."""
-    by_id = {m.id: m for m in messages}
-    moments: list[KeyMoment] = []
-    seen_conv: set[str] = set()
-    for m in messages:
-        if m.conversation not in seen_conv:
-            seen_conv.add(m.conversation)
-            moments.append(KeyMoment(m.timestamp_utc, "First message", m.id, m.conversation,
-                                     f"{m.sender or 'unknown'} in {m.conversation}"))
+    moments = [KeyMoment(m.timestamp_utc, "First message", m.id, m.conversation,
+                         f"{m.sender or 'unknown'} in {m.conversation}") for m in first.values()]
     seen_flag: set[tuple[str, str]] = set()
     for f in flags:
         label = _MOMENT_FLAGS.get(f.flag)
-        msg = by_id.get(f.message_id)
+        msg = flagged.get(f.message_id)
         if not label or msg is None or (f.flag, msg.conversation) in seen_flag:
             continue
         seen_flag.add((f.flag, msg.conversation))
         moments.append(KeyMoment(msg.timestamp_utc, label, msg.id, msg.conversation, f.evidence))
     if not flags:
+        seen: set[tuple[str, str]] = set()
         for ind in indicators:
-            if ind.kind in ("amount", "deadline") and ind.provenance.message_id in by_id:
-                msg = by_id[ind.provenance.message_id]
+            msg = by_id.get(ind.provenance.message_id or "")
+            if ind.kind in DEMAND_KINDS and msg is not None and (ind.kind, msg.conversation) not in seen:
+                seen.add((ind.kind, msg.conversation))
                 label = "Demanded payment" if ind.kind == "amount" else "Set a deadline"
                 moments.append(KeyMoment(msg.timestamp_utc, label, msg.id, msg.conversation, ind.value))
     moments.sort(key=lambda k: (k.time is None, k.time or datetime.min))
     return moments
 
 
-def collect(source: CaseSource) -> ReportData:
-    from haven.indicators import aggregate, extract_messages
+def _contexts(messages: Iterator[Message], moments: list[KeyMoment]) -> None:
+    """Fill each moment's context in one streaming pass: a short window per conversation."""
+    wanted: dict[str, list[KeyMoment]] = defaultdict(list)
+    for k in moments:
+        if k.message_id:
+            wanted[k.message_id].append(k)
+    if not wanted:
+        return
+    windows: dict[str, deque[Message]] = {}
+    open_after: list[tuple[KeyMoment, int]] = []
+    for m in messages:
+        still: list[tuple[KeyMoment, int]] = []
+        for k, left in open_after:
+            if k.conversation == m.conversation:
+                k.context.append(m)
+                left -= 1
+            if left > 0:
+                still.append((k, left))
+        open_after = still
+        win = windows.setdefault(m.conversation, deque(maxlen=CONTEXT))
+        for k in wanted.get(m.id, ()):
+            k.context = [*win, m]
+            open_after.append((k, CONTEXT))
+        win.append(m)
 
+
+def collect(source: CaseSource, progress: Progress | None = None,
+            transcript_limit: int = TRANSCRIPT_LIMIT) -> ReportData:
+    """Gather the report from ``source`` in two streaming passes over its messages."""
+    from haven.indicators import extract_messages
+    from haven.indicators.aggregate import aggregate, promote_offenders
+
+    def tick(stage: str, done: int, total: int = 0) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+
+    case = source.case
     items = source.items()
-    messages = list(source.messages())
-    indicators = extract_messages(messages, items, region=source.case.phone_region)
+    exhibits = exhibit_refs(items, initials_of(case))
+    item_by_id = {i.id: i for i in items}
+    count_fn = getattr(source, "message_count", None)
+    total = int(count_fn()) if callable(count_fn) else 0
+    shown: list[Message] = []
+    conv_counts: Counter[str] = Counter()
+    formats: set[str] = set()
+    first_time = last_time = None
+    bases: dict[tuple[str, str], TimeBasis] = {}
+    first_of: dict[str, Message] = {}
+    all_messages: list[Message] = []  # for the red-flag reading, which needs whole conversations
+
+    def stream() -> Iterator[Message]:
+        nonlocal first_time, last_time
+        for n, m in enumerate(source.messages(), start=1):
+            conv_counts[m.conversation] += 1
+            formats.add(m.source_format)
+            if m.conversation not in first_of:
+                first_of[m.conversation] = m
+            t = m.timestamp_utc
+            if t is not None:
+                first_time = t if first_time is None or t < first_time else first_time
+                last_time = t if last_time is None or t > last_time else last_time
+            if m.timestamp_basis:
+                key = (m.source_item_id or "", m.timestamp_basis)
+                tb = bases.get(key)
+                if tb is None:
+                    it = item_by_id.get(m.source_item_id or "")
+                    tb = bases[key] = TimeBasis(exhibits.get(m.source_item_id or "", ""),
+                                                it.filename if it else "", m.timestamp_basis)
+                tb.messages += 1
+                tb.ambiguous += int(m.timestamp_ambiguous)
+            if len(shown) < transcript_limit:
+                shown.append(m)
+            all_messages.append(m)
+            if n % 5000 == 0:
+                tick("reading messages", n, total)
+            yield m
+
+    indicators = extract_messages(stream(), items, region=case.phone_region, me=case.me)
+    tick("reading messages", len(all_messages), total)
     flags: list[Flag] = []
     flag_summary: dict[str, Any] = {}
     try:
         from haven.flags import detect
     except ImportError:  # the red-flag detector is optional for a report
         detect = None
-    if detect is not None and messages:
-        report = detect(messages)
+    if detect is not None and all_messages:
+        tick("finding red flags", 0, 0)
+        report = detect(all_messages)
         flags, flag_summary = list(report.flags), dict(report.summary)
+    by_id = {m.id: m for m in all_messages} if not flags else {}
+    flagged_ids = {f.message_id for f in flags}
+    flagged = {m.id: m for m in all_messages if m.id in flagged_ids}
+    if not flags:
+        demand_ids = {i.provenance.message_id for i in indicators if i.kind in DEMAND_KINDS}
+        by_id = {k: v for k, v in by_id.items() if k in demand_ids}
+    offenders = {(m.conversation, m.sender or m.sender_id or "") for f in flags if f.flag in OFFENDER_FLAGS
+                 for m in [flagged.get(f.message_id)] if m is not None}
+    offenders |= {(str(i.extra.get("conversation")), str(i.extra.get("sender"))) for i in indicators
+                  if i.extra.get("side") == "offender" and i.kind in PAYMENT_KINDS and i.extra.get("sender")}
+    aggregated = promote_offenders(aggregate(indicators), offenders)
+    moments = _key_moments(first_of, flagged, flags, indicators, by_id)
+    del all_messages[:]
+    tick("key moments", 0, 0)
+    _contexts(iter(source.messages()), moments)
     by_conv: dict[str, list[Message]] = defaultdict(list)
-    for m in messages:
+    for m in shown:
         by_conv[m.conversation].append(m)
+    notes_fn = getattr(source, "notes", None)
     return ReportData(
-        case=source.case,
+        case=case,
         tool_version=__version__,
         items=items,
-        messages=messages,
+        messages=shown,
         indicators=indicators,
-        aggregated=aggregate(indicators),
+        aggregated=aggregated,
         flags=flags,
         flag_summary=flag_summary,
-        key_moments=_key_moments(messages, flags, indicators),
+        key_moments=moments,
         ledger=source.ledger(),
         by_conversation=dict(by_conv),
+        exhibits=exhibits,
+        notes=list(notes_fn()) if callable(notes_fn) else [],
+        message_count=sum(conv_counts.values()),
+        conversation_counts=dict(conv_counts),
+        first_time=first_time,
+        last_time=last_time,
+        sources=sorted(formats),
+        time_bases=sorted(bases.values(), key=lambda b: (_exhibit_sort(b.exhibit), b.basis)),
+        transcript_limit=transcript_limit,
     )

@@ -12,6 +12,7 @@ attributes in the ``Financial fraud`` category. pymisp checks every attribute ag
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,17 @@ def _object_for(kind: str, normalized: str, definitions: Path | None) -> MISPObj
     return None
 
 
-def build_event(data: ReportData, definitions: str | Path | None = None) -> dict[str, Any]:
-    """The case as a MISP event (a JSON-ready dict in MISP's own export format)."""
+_SIDE_WORDS = {"offender": "offender", "victim-sent": "sent by the victim (evidence of payment)",
+               "participant": "other person in these conversations, not an offender detail",
+               "header": "address from email headers, not an offender detail"}
+_PAYMENT_APPS = {"revolut", "cashapp", "paypalme", "monzo", "venmo"}
+
+
+def build_event(
+    data: ReportData, definitions: str | Path | None = None, tlp: str | None = None
+) -> dict[str, Any]:
+    """The case as a MISP event (a JSON-ready dict in MISP's own export format). ``to_ids`` is set only
+    for valid offender-side details: nobody else's address may end up in a blocklist."""
     defs = Path(definitions) if definitions else None
     event = MISPEvent()
     ref = data.case.reference or data.case.id
@@ -91,23 +101,31 @@ def build_event(data: ReportData, definitions: str | Path | None = None) -> dict
     event.distribution = 0  # your organisation only
     event.threat_level_id = 2
     event.analysis = 1
-    event.add_tag("tlp:amber")
+    first = data.date_range[0]
+    event.set_date((first or datetime.now(UTC)).date())
+    event.add_tag(f"tlp:{(tlp or data.tlp or 'amber').lower()}")
     event.add_tag("haven:sextortion")
     for agg in data.aggregated:
         kind, norm = agg["kind"], agg["normalized"]
-        comment = f"seen {agg.get('count', 1)}x; valid={agg.get('valid')}"
-        obj = _object_for(kind, norm, defs)
+        side = agg.get("side", "offender")
+        ids = side == "offender" and bool(agg.get("valid"))
+        where = ", ".join(agg.get("exhibits") or [])
+        comment = (f"{_SIDE_WORDS.get(side, side)}; seen {agg.get('count', 1)}x; valid={agg.get('valid')}"
+                   + (f"; exhibit(s) {where}" if where else ""))
+        obj = _object_for("handle" if kind in _PAYMENT_APPS else kind, norm, defs)
         if obj is not None:
             obj.comment = comment
+            for attr in obj.attributes:
+                attr.to_ids = ids
             event.add_object(obj)
         elif kind == "swift-bic":  # bank-account needs an account or IBAN; a bare BIC is an attribute
             event.add_attribute("bic", norm, category="Financial fraud", comment=comment, to_ids=False)
         elif kind == "domain":  # the url template needs a url; a bare domain is a plain attribute
             event.add_attribute("domain", norm, category="Network activity", comment=comment, to_ids=False)
-        elif kind in ("mtcn", "moneygram-ref", "gift-card", "amount", "deadline"):
+        elif kind in ("mtcn", "moneygram-ref", "gift-card", "amount", "deadline", "payee-name"):
             event.add_attribute("text", norm, category="Financial fraud" if kind != "deadline" else "Other",
                                 comment=f"{kind}; {comment}", to_ids=False)
     for item in data.items:
         event.add_attribute("sha256", item.sha256, category="Artifacts dropped", to_ids=False,
-                            comment=f"evidence item {item.id}: {item.filename}")
+                            comment=f"exhibit {data.exhibit(item.id)} (item {item.id}): {item.filename}")
     return json.loads(event.to_json())

@@ -8,13 +8,18 @@ Layout::
     report.pdf         the readable report
     ledger.jsonl       the case's action log (hash chain)
     messages.jsonl     every normalised message
-    indicators.csv     offender details, aggregated
-    stix-bundle.json   STIX 2.1 bundle
+    transcript/        the full transcript: paged HTML (index.html, page-NNNNN.html) and messages.csv
+    indicators.csv     findings, aggregated, by side, with exhibit, message ids, time and conversation
+    continuity-statement.txt  the first-person continuity statement (draft for the person to correct)
+    platform-reports.txt      the text to paste into each platform's report form
+    stix-bundle.json   STIX 2.1 bundle (TLP marking on every object)
     misp-event.json    MISP event
     items/<id>/<name>  the originals (intimate images only with explicit consent, 18+, never for a minor)
 
 Items are streamed into the zip and hashed as they are written, so a large video never sits in memory.
-The zip is written next to its destination and renamed into place only when complete.
+The zip is written as an unnamed file in the destination folder (Linux ``O_TMPFILE``) and given its name
+only when complete, so a killed export leaves nothing behind; where the file system cannot do that, a
+hidden ``.haven-export-*.zip`` is used and any such leftover of an earlier killed export is removed.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ import io
 import json
 import os
 import tempfile
+import time
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -83,14 +91,24 @@ def withheld_reason(item: Item, *, minor: bool, include_intimate: bool) -> str |
     return None
 
 
+CSV_HEADER = ["side", "kind", "value", "normalized", "valid", "count", "first_seen", "last_seen", "exhibits",
+              "message_ids", "conversations", "senders", "to_ids"]
+SIDE_WORDS = {"offender": "offender", "victim-sent": "sent by the victim",
+              "participant": "other person in these conversations", "header": "address from email headers"}
+
+
 def indicators_csv(data: ReportData) -> bytes:
+    """One row per finding: its side in words, the exhibits and message ids it was found in (OCR findings:
+    the screenshot's exhibit, no message), time and conversation."""
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["kind", "value", "normalized", "valid", "count", "first_seen", "last_seen", "conversations"])
+    w.writerow(CSV_HEADER)
     for a in data.aggregated:
-        w.writerow([a["kind"], a.get("value", ""), a["normalized"], a.get("valid"), a.get("count", 1),
-                    a.get("first_seen") or "", a.get("last_seen") or "",
-                    "; ".join(a.get("conversations") or [])])
+        w.writerow([SIDE_WORDS.get(a["side"], a["side"]), a["kind"], a.get("value", ""), a["normalized"],
+                    a.get("valid"), a.get("count", 1), a.get("first_seen") or "", a.get("last_seen") or "",
+                    "; ".join(a.get("exhibits") or []), "; ".join(a.get("message_ids") or []),
+                    "; ".join(a.get("conversations") or []), "; ".join(a.get("senders") or []),
+                    a["side"] == "offender" and bool(a.get("valid"))])
     return buf.getvalue().encode()
 
 
@@ -107,6 +125,21 @@ class _Writer:
         self.members.append({"path": name, "sha256": digest, "size": len(data)})
         return digest
 
+    @contextmanager
+    def open(self, name: str) -> Iterator[Callable[[bytes], None]]:
+        """Write a member piece by piece (``write(bytes)``), hashing as it goes."""
+        sha, size = hashlib.sha256(), 0
+        with self.zf.open(name, "w", force_zip64=True) as dst:
+
+            def write(block: bytes) -> None:
+                nonlocal size
+                sha.update(block)
+                size += len(block)
+                dst.write(block)
+
+            yield write
+        self.members.append({"path": name, "sha256": sha.hexdigest(), "size": size})
+
     def add_stream(self, name: str, stream: Any) -> str:
         sha, size = hashlib.sha256(), 0
         with self.zf.open(name, "w", force_zip64=True) as dst:
@@ -119,12 +152,114 @@ class _Writer:
         return digest
 
 
-def export_package(vault: Any, out_path: str | Path, include_intimate: bool = False) -> ExportResult:
-    """Write the package for ``vault`` to ``out_path`` (atomically) and log the export in the ledger."""
+class _CsvSink(io.TextIOBase):
+    """A text stream that encodes into a zip member writer (for ``csv.writer``)."""
+
+    def __init__(self, write: Callable[[bytes], None]) -> None:
+        self._write = write
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        self._write(text.encode())
+        return len(text)
+
+
+STALE_AFTER = 24 * 3600
+
+
+def _remove_stale_partials(folder: Path) -> None:
+    """Hidden partial zips of exports killed before they finished (only where ``O_TMPFILE`` is missing)."""
+    now = time.time()
+    for leftover in folder.glob(".haven-export-*.zip"):
+        try:
+            if now - leftover.stat().st_mtime > 60 and leftover.stat().st_uid == os.getuid():
+                leftover.unlink()
+        except OSError:
+            continue
+
+
+@contextmanager
+def _unnamed_file(out: Path) -> Iterator[tuple[Any, Callable[[], None]]]:
+    """A file in ``out``'s folder that has no name until ``publish()`` links it at ``out``."""
+    folder = out.parent
+    flag = getattr(os, "O_TMPFILE", 0)
+    fd = -1
+    if flag:
+        try:
+            fd = os.open(folder, flag | os.O_RDWR, 0o600)
+        except OSError:
+            fd = -1
+    if fd >= 0:
+        fh = os.fdopen(fd, "w+b")
+
+        def publish() -> None:
+            fh.flush()
+            os.fsync(fh.fileno())
+            tmp = folder / f".haven-export-{os.getpid()}-{time.monotonic_ns()}.zip"
+            root = os.open("/", os.O_RDONLY)
+            try:  # a dir_fd makes Python call linkat(), which follows the /proc link to the open file
+                os.link(f"/proc/self/fd/{fh.fileno()}", tmp, src_dir_fd=root, follow_symlinks=True)
+            finally:
+                os.close(root)
+            os.replace(tmp, out)
+
+        try:
+            yield fh, publish
+        finally:
+            fh.close()
+        return
+    _remove_stale_partials(folder)
+    fd, tmp_name = tempfile.mkstemp(prefix=".haven-export-", suffix=".zip", dir=folder)
+    tmp = Path(tmp_name)
+    fh = os.fdopen(fd, "w+b")
+    done = False
+
+    def publish_named() -> None:
+        nonlocal done
+        fh.flush()
+        os.fsync(fh.fileno())
+        os.replace(tmp, out)
+        done = True
+
+    try:
+        yield fh, publish_named
+    finally:
+        fh.close()
+        if not done:
+            tmp.unlink(missing_ok=True)
+
+
+def _shown_source(item: Item) -> str:
+    from haven.report.exhibits import UPLOAD_PREFIX, is_upload
+
+    if is_upload(item) and not item.source_path.startswith(UPLOAD_PREFIX):
+        inner = item.source_path.partition("!")[2]
+        return f"{UPLOAD_PREFIX}{inner or item.filename}"
+    return item.source_path
+
+
+TLP_LEVELS = ("clear", "white", "green", "amber", "red")
+
+
+def export_package(vault: Any, out_path: str | Path, include_intimate: bool = False, tlp: str = "amber",
+                   progress: Callable[[str, int, int], None] | None = None) -> ExportResult:
+    """Write the package for ``vault`` to ``out_path`` (atomically) and log the export in the ledger.
+    ``tlp`` is the Traffic Light Protocol marking of the STIX and MISP content (default amber).
+    ``progress(stage, done, total)`` reports the work as it goes (the web app's background job)."""
+    from haven.report.continuity import statement_text
+    from haven.report.drafts import drafts_text, platform_drafts
+    from haven.report.exhibits import acquisition
     from haven.report.misp import build_event
     from haven.report.pdf import render_pdf
     from haven.report.stix import build_bundle
+    from haven.report.transcript import csv_rows, write_transcript
 
+    def tick(stage: str, done: int = 0, total: int = 0) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+
+    tlp = tlp.lower()
+    if tlp not in TLP_LEVELS:
+        raise HavenError(f"The TLP marking {tlp!r} is not one of {', '.join(TLP_LEVELS)}.")
     out = Path(out_path)
     case = vault.case
     minor = bool(case.minor or (case.age is not None and case.age < 18))
@@ -132,39 +267,55 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
         raise HavenError("Intimate images of a person under 18 are never exported. Only their hashes are.")
     key = load_or_create_key(vault)
     items = vault.items()
-    vault.log("export", {"out": str(out), "include_intimate": include_intimate, "items": len(items)})
-    data = collect(vault)  # after logging, so the package's ledger includes this export
+    vault.log("export", {"out": str(out), "include_intimate": include_intimate, "items": len(items),
+                         "tlp": tlp})
+    data = collect(vault, progress=progress)  # after logging, so the package's ledger includes this export
+    data.tlp = tlp
     ledger = data.ledger
     integrity = Integrity(items_root(items), ledger[-1].entry_hash if ledger else "", len(ledger),
                           public_key_hex(key))
+    withheld_by_id = {i.id: withheld_reason(i, minor=minor, include_intimate=include_intimate) for i in items}
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".haven-export-", suffix=".zip", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     included = withheld = 0
     item_rows: list[dict[str, Any]] = []
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+    with _unnamed_file(out) as (fh, publish):
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             w = _Writer(zf)
+            tick("writing the PDF")
             pdf = io.BytesIO()
             render_pdf(data, integrity, pdf)
             w.add_bytes("report.pdf", pdf.getvalue())
             w.add_bytes("ledger.jsonl", "".join(e.model_dump_json() + "\n" for e in ledger).encode())
-            w.add_bytes("messages.jsonl", "".join(m.model_dump_json() + "\n" for m in data.messages).encode())
+            # Three streaming passes: a zip member must be finished before the next one starts.
+            total = data.message_count
+            tick("writing messages.jsonl", 0, total)
+            with w.open("messages.jsonl") as write_jsonl:
+                for n, m in enumerate(vault.messages(), start=1):
+                    write_jsonl((m.model_dump_json() + "\n").encode())
+                    if n % 10000 == 0:
+                        tick("writing messages.jsonl", n, total)
+            tick("writing the transcript", 0, total)
+            with w.open("transcript/messages.csv") as write_csv:
+                csv_rows(vault.messages(), data.exhibit, _CsvSink(write_csv))
+            write_transcript(vault.messages(), data.exhibit, w.add_bytes, case.reference or case.id)
             w.add_bytes("indicators.csv", indicators_csv(data))
-            w.add_bytes("stix-bundle.json", json.dumps(build_bundle(data), indent=2).encode())
-            w.add_bytes("misp-event.json", json.dumps(build_event(data), indent=2).encode())
-            for item in sorted(items, key=lambda i: i.id):
-                reason = withheld_reason(item, minor=minor, include_intimate=include_intimate)
-                row: dict[str, Any] = {"id": item.id, "sha256": item.sha256, "size": item.size,
-                                       "filename": item.filename, "source_path": item.source_path,
+            w.add_bytes("continuity-statement.txt", statement_text(data, integrity, withheld_by_id).encode())
+            w.add_bytes("platform-reports.txt", drafts_text(platform_drafts(data)).encode())
+            w.add_bytes("stix-bundle.json", json.dumps(build_bundle(data, tlp=tlp), indent=2).encode())
+            w.add_bytes("misp-event.json", json.dumps(build_event(data, tlp=tlp), indent=2).encode())
+            for n, item in enumerate(items, start=1):
+                tick("copying the evidence files", n, len(items))
+                reason = withheld_by_id[item.id]
+                row: dict[str, Any] = {"id": item.id, "exhibit": data.exhibit(item.id), "sha256": item.sha256,
+                                       "size": item.size, "filename": item.filename,
+                                       "source_path": _shown_source(item), "acquired_how": acquisition(item),
                                        "acquired_utc": item.acquired_utc.isoformat(),
                                        "acquired_by": item.acquired_by, "intimate": item.intimate}
                 if reason is None:
                     path = f"items/{item.id}/{_safe_name(item.filename)}"
-                    with vault.open_item(item.id) as stream:
-                        digest = w.add_stream(path, stream)
+                    with vault.open_item(item.id) as stream_in:
+                        digest = w.add_stream(path, stream_in)
                     if digest != item.sha256:
                         raise HavenError(f"Item {item.id} does not match its recorded hash. "
                                          "Run 'haven case verify' before exporting.")
@@ -174,10 +325,13 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
                     row["withheld"] = reason
                     withheld += 1
                 item_rows.append(row)
+            item_rows.sort(key=lambda r: r["id"])
             manifest = {
                 "format": FORMAT,
                 "tool": f"haven {__version__}",
-                "case": {"id": case.id, "reference": case.reference},
+                "case": {"id": case.id, "reference": case.reference, "initials": data.exhibits and
+                         next(iter(data.exhibits.values())).rpartition("/")[0]},
+                "tlp": tlp,
                 "members": w.members,
                 "items": item_rows,
                 "merkle_root": integrity.merkle_root,
@@ -190,13 +344,12 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
             zf.writestr(MANIFEST, manifest_bytes)
             zf.writestr(SIGNATURE, key.sign(manifest_bytes))
             member_count = len(w.members) + 2
+        tick("checking the package")
+        fh.flush()
+        fh.seek(0)
         digest = hashlib.sha256()
-        with open(tmp, "rb") as fh:
-            while block := fh.read(CHUNK):
-                digest.update(block)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        while block := fh.read(CHUNK):
+            digest.update(block)
+        publish()
     vault.log("export-complete", {"out": str(out), "members": member_count}, sha256=digest.hexdigest())
     return ExportResult(out, digest.hexdigest(), member_count, included, withheld, integrity)

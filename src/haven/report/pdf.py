@@ -63,8 +63,32 @@ def _thumbnail(data: bytes) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
 
 
+_ANSWER_LABELS = {"paid": "Paid?", "amount": "Amount paid", "when": "When paid", "how": "How paid",
+                  "payment_methods": "How paid", "platforms": "Platforms", "demands": "What was demanded"}
+LEDGER_ROWS = 200
+"""At most this many ledger lines in the PDF (first and last half); the package holds them all."""
+
+
+def police_answers(answers: dict[str, Any]) -> list[tuple[str, str]]:
+    """The guide answers the person agreed to share, as (label, words) rows."""
+    rows = []
+    for key, value in answers.items():
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, list | tuple):
+            value = ", ".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            value = "yes" if value else "no"
+        rows.append((_ANSWER_LABELS.get(key, key.replace("_", " ").capitalize()), str(value)))
+    return rows
+
+
 def render_html(data: ReportData, integrity: Integrity, image_loader: Callable[[str], bytes] | None = None,
                 include_intimate: bool = False) -> str:
+    from haven.report.continuity import statement
+    from haven.report.drafts import platform_drafts
+    from haven.report.exhibits import acquisition
+
     case = data.case
     minor = bool(case.minor or (case.age is not None and case.age < 18))
     withheld = {i.id: withheld_reason(i, minor=minor, include_intimate=include_intimate) for i in data.items}
@@ -77,12 +101,28 @@ def render_html(data: ReportData, integrity: Integrity, image_loader: Callable[[
                 images[item.id] = uri
     payments = data.flag_summary.get("payments") if data.flag_summary else None
     paid = f"Payments are mentioned in the messages ({len(payments)})" if payments else "Not recorded"
+    if case.police_account.get("paid") not in (None, ""):
+        paid = f"The person says: {police_answers({'paid': case.police_account['paid']})[0][1]}"
+    half = LEDGER_ROWS // 2
+    ledger_rows = data.ledger
+    if len(ledger_rows) > LEDGER_ROWS:
+        ledger_rows = [*ledger_rows[:half], *ledger_rows[-half:]]
+    sides = {
+        "offender": data.offender_details(),
+        "demands": data.demands(),
+        "victim": data.victim_sent(),
+        "participants": data.side("participant"),
+        "headers": data.side("header"),
+    }
     return _env().get_template("report.html.j2").render(
         data=data, integrity=integrity, ref=case.reference or case.id,
         generated=_fmt(datetime.now(UTC)), fmt=_fmt, date_range=data.date_range, demands=data.demands(),
         payments=data.payment_details(), paid=paid, minor=minor, withheld=withheld,
         withheld_count=sum(1 for v in withheld.values() if v), images=images,
-        fingerprint=fingerprint(integrity.public_key),
+        fingerprint=fingerprint(integrity.public_key), sides=sides, exhibit=data.exhibit,
+        acquisition=acquisition, continuity=statement(data, integrity, withheld),
+        drafts=platform_drafts(data), police_answers=police_answers(case.police_account),
+        ledger_rows=ledger_rows,
     )
 
 
@@ -96,8 +136,9 @@ def render_pdf(data: ReportData, integrity: Integrity, out: BinaryIO | str | Pat
                                                           custom_metadata=True)
 
 
-def build_pdf(vault: Any, out_path: str | Path) -> Path:
-    """``haven case report``: the PDF alone, for reading. Logged in the ledger with the PDF's hash."""
+def build_pdf(vault: Any, out_path: str | Path, progress: Any = None, tlp: str = "amber") -> Path:
+    """``haven case report``: the PDF alone, for reading. Logged in the ledger with the PDF's hash.
+    ``progress(stage, done, total)`` is called as the work goes on (the web app's background job)."""
     import hashlib
 
     from haven.report.data import collect
@@ -105,11 +146,14 @@ def build_pdf(vault: Any, out_path: str | Path) -> Path:
     from haven.report.signing import load_or_create_key, public_key_hex
 
     key = load_or_create_key(vault)
-    data = collect(vault)
+    data = collect(vault, progress=progress)
+    data.tlp = tlp
     ledger = data.ledger
     integrity = Integrity(items_root(data.items), ledger[-1].entry_hash if ledger else "", len(ledger),
                           public_key_hex(key))
     buf = io.BytesIO()
+    if progress is not None:
+        progress("writing the PDF", 0, 0)
     render_pdf(data, integrity, buf, image_loader=vault.read_item)
     out = Path(out_path)
     out.write_bytes(buf.getvalue())

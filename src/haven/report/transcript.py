@@ -1,0 +1,134 @@
+# ruff: noqa: E501  (HTML written inline, one element per line reads better)
+"""The full transcript for the package: paged HTML an officer can open in any browser (with a filter box on
+every page that works offline), plus ``messages.csv`` — written straight from the vault's message stream,
+one page at a time, so a case of half a million messages never sits in memory.
+
+Each row shows the time in UTC, the time as the export wrote it, how the time was read (zone and date
+order; "day/month unsure" where the file could not settle it), sender, text, attachments, the exhibit the
+message came from and its message id.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from haven.core.models import Message
+
+PAGE_SIZE = 1000
+
+_STYLE = """body{font-family:system-ui,sans-serif;font-size:14px;margin:1em 2em}table{border-collapse:collapse;
+width:100%}td,th{border-bottom:1px solid #ccc;padding:4px;vertical-align:top;text-align:left}
+.m{font-family:monospace;font-size:12px}.u{color:#b10e1e}nav a{margin-right:1em}"""
+_FILTER = """<p><label>Find on this page: <input id="q" type="search"></label> (all pages: messages.csv)</p>
+<script>document.getElementById('q').addEventListener('input',function(e){var q=e.target.value.toLowerCase();
+document.querySelectorAll('tbody tr').forEach(function(r){r.hidden=q&&r.textContent.toLowerCase().indexOf(q)<0;});});
+</script>"""
+CSV_HEADER = ["message_id", "exhibit", "conversation", "time_utc", "time_as_written", "time_basis",
+              "date_order_unsure", "sender", "sender_id", "from_me", "kind", "text", "attachments"]
+
+
+@dataclass
+class PageInfo:
+    name: str
+    first: str
+    last: str
+    count: int
+    conversations: list[str] = field(default_factory=list)
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _row(m: Message, exhibit: str) -> str:
+    t = m.timestamp_utc.strftime("%Y-%m-%d %H:%M:%S") if m.timestamp_utc else "—"
+    unsure = '<br><span class="u">day/month unsure</span>' if m.timestamp_ambiguous else ""
+    att = "".join(f"<br><small>attachment: {_e(a.filename)}</small>" for a in m.attachments)
+    kind = f"<small>[{_e(m.kind)}]</small> " if m.kind != "text" else ""
+    return (f"<tr><td>{t}<br><small>{_e(m.timestamp_original)}</small>{unsure}</td><td>{_e(m.conversation)}</td>"
+            f"<td>{_e(m.sender)}</td><td>{kind}{_e(m.text)}{att}</td>"
+            f'<td class="m">{_e(exhibit)}<br>{_e(m.id)}</td></tr>')
+
+
+def _page(title: str, nav: str, rows: list[str], bases: Iterable[str]) -> bytes:
+    notes = "".join(f"<li>{_e(b)}</li>" for b in sorted(set(bases)))
+    body = (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{_e(title)}</title><style>{_STYLE}"
+            f"</style></head><body><h1>{_e(title)}</h1><nav>{nav}</nav>"
+            + (f"<p>How times were read:</p><ul>{notes}</ul>" if notes else "")
+            + _FILTER + "<table><thead><tr><th>Time (UTC) / as written</th><th>Conversation</th><th>Sender</th>"
+            "<th>Message</th><th>Exhibit / id</th></tr></thead><tbody>" + "".join(rows)
+            + f"</tbody></table><nav>{nav}</nav></body></html>")
+    return body.encode()
+
+
+def _nav(n: int, last: int) -> str:
+    parts = ['<a href="index.html">Contents</a>']
+    if n > 1:
+        parts.append(f'<a href="page-{n - 1:05d}.html">Previous</a>')
+    if n < last or last == 0:
+        parts.append(f'<a href="page-{n + 1:05d}.html">Next</a>')
+    return "".join(parts)
+
+
+def csv_rows(messages: Iterable[Message], exhibit: Callable[[str | None], str], out: io.TextIOBase) -> int:
+    """Every message as one CSV row (header first); returns the number of rows."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    n = 0
+    for m in messages:
+        writer.writerow([m.id, exhibit(m.source_item_id), m.conversation,
+                         m.timestamp_utc.isoformat() if m.timestamp_utc else "", m.timestamp_original or "",
+                         m.timestamp_basis or "", m.timestamp_ambiguous, m.sender or "", m.sender_id or "",
+                         m.from_me, m.kind, m.text, "; ".join(a.filename for a in m.attachments)])
+        n += 1
+    return n
+
+
+def write_transcript(messages: Iterable[Message], exhibit: Callable[[str | None], str],
+                     add: Callable[[str, bytes], object], case_ref: str = "", page_size: int = PAGE_SIZE) -> list[PageInfo]:
+    """Write ``transcript/page-NNNNN.html`` pages through ``add(name, bytes)``, then
+    ``transcript/index.html``. Returns the pages written."""
+    pages: list[PageInfo] = []
+    rows: list[str] = []
+    bases: set[str] = set()
+    convs: dict[str, None] = {}
+    first = last = ""
+
+    def flush(final: bool) -> None:
+        nonlocal rows, bases, convs, first, last
+        if not rows:
+            return
+        n = len(pages) + 1
+        name = f"page-{n:05d}.html"
+        nav = _nav(n, n if final else 0)
+        add(f"transcript/{name}", _page(f"Case {case_ref} — messages, page {n}", nav, rows, bases))
+        pages.append(PageInfo(name, first, last, len(rows), list(convs)))
+        rows, bases, convs, first, last = [], set(), {}, "", ""
+
+    for m in messages:
+        ex = exhibit(m.source_item_id)
+        rows.append(_row(m, ex))
+        if m.timestamp_basis:
+            bases.add(m.timestamp_basis)
+        convs.setdefault(m.conversation, None)
+        stamp = m.timestamp_utc.strftime("%Y-%m-%d %H:%M") if m.timestamp_utc else ""
+        first = first or stamp
+        last = stamp or last
+        if len(rows) >= page_size:
+            flush(False)
+    flush(True)
+    items = "".join(f'<tr><td><a href="{p.name}">Page {i}</a></td><td>{_e(p.first)} – {_e(p.last)}</td>'
+                    f"<td>{p.count}</td><td>{_e(', '.join(p.conversations[:5]))}</td></tr>"
+                    for i, p in enumerate(pages, start=1))
+    index = (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Case {_e(case_ref)} — transcript"
+             f"</title><style>{_STYLE}</style></head><body><h1>Case {_e(case_ref)} — full transcript</h1>"
+             f"<p>{sum(p.count for p in pages)} messages on {len(pages)} page(s), {page_size} per page, in time "
+             "order (UTC). Every message is also in messages.csv (open it in a spreadsheet to search all of "
+             "them) and messages.jsonl.</p><table><thead><tr><th>Page</th><th>Times (UTC)</th><th>Messages</th>"
+             f"<th>Conversations</th></tr></thead><tbody>{items}</tbody></table></body></html>")
+    add("transcript/index.html", index.encode())
+    return pages
