@@ -29,6 +29,7 @@ class OutputFormat(StrEnum):
     text = "text"
     csv = "csv"
     html = "html"
+    jsonl = "jsonl"
 
 
 PASSPHRASE_ENV_HELP = "Read the vault passphrase from this environment variable instead of asking."

@@ -1,13 +1,16 @@
-"""CLI commands for the evidence vault: ``haven case create|import|timeline|verify|info|items|ledger|note|
-mark-intimate``. Thin: argument parsing and printing over ``haven.vault.Vault``."""
+"""CLI commands for the evidence vault: ``haven case create|import|timeline|details|red-flags|derive|verify|
+info|items|ledger|note|mark-intimate``. Thin: argument parsing and printing over ``haven.vault.Vault``.
+
+Listings are paged (``--limit`` / ``--offset``) from indexed queries and can be streamed as JSON lines
+(``--format jsonl``); offender details and red flags are read from what the import stored."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from haven.cli.common import (
@@ -19,6 +22,7 @@ from haven.cli.common import (
     handle_errors,
     print_json,
 )
+from haven.cli.progress import import_bar
 from haven.core.errors import BadAnswers
 from haven.vault import ImportSummary, Vault
 
@@ -37,6 +41,40 @@ TIMELINE_FIELDS = (
 
 _DIR = typer.Argument(..., help="The case folder.")
 _PASS = typer.Option(None, "--passphrase-env", metavar="VAR", help=PASSPHRASE_ENV_HELP)
+_LIMIT = typer.Option(100, "--limit", min=1, max=1000, help="How many rows (one page).")
+_OFFSET = typer.Option(0, "--offset", min=0, help="Rows to skip (the page's start).")
+_QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar.")
+LISTING = (OutputFormat.table, OutputFormat.json, OutputFormat.jsonl)
+
+
+def _jsonl(rows: list[dict]) -> None:  # type: ignore[type-arg]
+    import json
+
+    for row in rows:
+        sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+
+
+def _page_note(shown: int, offset: int, total: int) -> None:
+    if shown < total:
+        err_console.print(
+            f"Rows {offset + 1 if shown else offset}–{offset + shown} of {total:,} "
+            f"(--offset {offset + shown} for the next page).",
+            highlight=False,
+        )
+
+
+def _stale_note(vault: Vault) -> None:
+    state = vault.derived_state()
+    if state.get("failed"):
+        err_console.print(
+            f"[yellow]note[/] offender details and red flags could not be worked out "
+            f"({escape(state['failed'])}); run `haven case derive` to try again."
+        )
+    elif state.get("stale"):
+        err_console.print(
+            "[yellow]note[/] these were found by an older version of Haven or before your "
+            "names changed; run `haven case derive` to bring them up to date."
+        )
 
 
 def _open(directory: Path, passphrase_env: str | None) -> Vault:
@@ -138,34 +176,26 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
             None, "--date-order", help="dmy, mdy or ymd, for chats whose own dates cannot settle it."
         ),
         output: OutputFormat = typer.Option(OutputFormat.table, "--output", help="table or json."),
+        quiet: bool = _QUIET,
         passphrase_env: str | None = _PASS,
     ) -> None:
         """Copy evidence into the case (encrypted), read its messages, and log it."""
         _check_format(output, (OutputFormat.table, OutputFormat.json))
-        with _open(directory, passphrase_env) as vault:
-            columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
-            with Progress(
-                *columns, console=err_console, transient=True, disable=not err_console.is_terminal
-            ) as bar:
-                task = bar.add_task("Importing", total=None)
-
-                def progress(done: int, total: int, name: str) -> None:
-                    bar.update(task, completed=done, total=total, description=f"Importing {name[:40]}")
-
-                try:
-                    summary = vault.import_paths(
-                        paths,
-                        fmt=fmt,
-                        intimate=intimate,
-                        progress=progress,
-                        options={k: v for k, v in (("tz", tz), ("date_order", date_order)) if v} or None,
-                    )
-                except KeyboardInterrupt:
-                    err_console.print(
-                        "Import stopped. Every file finished so far is safely kept; run the "
-                        "same command again to finish the rest."
-                    )
-                    raise typer.Exit(130) from None
+        with _open(directory, passphrase_env) as vault, import_bar(quiet) as events:
+            try:
+                summary = vault.import_paths(
+                    paths,
+                    fmt=fmt,
+                    intimate=intimate,
+                    events=events,
+                    options={"tz": tz} if tz else None,
+                )
+            except KeyboardInterrupt:
+                err_console.print(
+                    "Import stopped. Every file finished so far is safely kept; run the "
+                    "same command again to finish the rest."
+                )
+                raise typer.Exit(130) from None
         if output is OutputFormat.json:
             print_json(summary.to_dict())
         else:
@@ -177,30 +207,127 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
     @handle_errors
     def timeline(
         directory: Path = _DIR,
-        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="json or table."),
+        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, json or jsonl."),
         conversation: str | None = typer.Option(None, "--conversation", help="Only this conversation."),
+        search: str | None = typer.Option(None, "--search", help="Only messages containing this text."),
+        limit: int = _LIMIT,
+        offset: int = _OFFSET,
         passphrase_env: str | None = _PASS,
     ) -> None:
-        """Every message, from every app, in time order."""
-        _check_format(fmt, (OutputFormat.table, OutputFormat.json))
+        """Messages from every app in time order, one page at a time."""
+        _check_format(fmt, LISTING)
         with _open(directory, passphrase_env) as vault:
-            messages = list(vault.messages(conversation))
+            page = vault.messages_page(offset, limit, conversation=conversation, search=search)
+        rows = [m.model_dump(mode="json", include=set(TIMELINE_FIELDS)) for m in page.rows]
         if fmt is OutputFormat.json:
-            print_json([m.model_dump(mode="json", include=set(TIMELINE_FIELDS)) for m in messages])
-            return
-        table = Table(title=f"Timeline ({len(messages)} messages)")
-        for col in ("time (UTC)", "conversation", "sender", "kind", "text"):
-            table.add_column(col, overflow="fold")
-        for m in messages:
-            when = (
-                m.timestamp_utc.strftime("%Y-%m-%d %H:%M")
-                if m.timestamp_utc
-                else (m.timestamp_original or "")
-            )
-            files = ", ".join(a.filename for a in m.attachments)
-            text = m.text + (f" [{files}]" if files else "")
-            table.add_row(when, escape(m.conversation), escape(m.sender or ""), m.kind.value, escape(text))
-        console.print(table)
+            print_json(rows)
+        elif fmt is OutputFormat.jsonl:
+            _jsonl(rows)
+        else:
+            table = Table(title=f"Timeline ({page.total:,} messages)")
+            for col in ("time (UTC)", "conversation", "sender", "kind", "text"):
+                table.add_column(col, overflow="fold")
+            for m in page.rows:
+                when = (
+                    m.timestamp_utc.strftime("%Y-%m-%d %H:%M")
+                    if m.timestamp_utc
+                    else (m.timestamp_original or "")
+                )
+                files = ", ".join(a.filename for a in m.attachments)
+                text = m.text + (f" [{files}]" if files else "")
+                table.add_row(
+                    when, escape(m.conversation), escape(m.sender or ""), m.kind.value, escape(text)
+                )
+            console.print(table)
+        _page_note(len(page.rows), offset, page.total)
+
+    @case_app.command("details")
+    @handle_errors
+    def details(
+        directory: Path = _DIR,
+        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, json or jsonl."),
+        kind: str | None = typer.Option(None, "--kind", help="Only this kind (phone, iban, btc, ...)."),
+        search: str | None = typer.Option(None, "--search", help="Only details containing this text."),
+        limit: int = _LIMIT,
+        offset: int = _OFFSET,
+        passphrase_env: str | None = _PASS,
+    ) -> None:
+        """Offender details found when the evidence was imported (one row per detail), one page at a time."""
+        _check_format(fmt, LISTING)
+        with _open(directory, passphrase_env) as vault:
+            page = vault.details_page(offset, limit, kind=kind, search=search)
+            _stale_note(vault)
+        if fmt is OutputFormat.json:
+            print_json(page.rows)
+        elif fmt is OutputFormat.jsonl:
+            _jsonl(page.rows)
+        else:
+            table = Table(title=f"Offender details ({page.total:,})")
+            for col in ("kind", "value", "valid", "count", "first seen", "last seen"):
+                table.add_column(col, overflow="fold")
+            for r in page.rows:
+                table.add_row(
+                    r["kind"],
+                    escape(str(r["value"])),
+                    "yes" if r["valid"] else "no",
+                    str(r["count"]),
+                    str(r.get("first_seen") or "")[:16],
+                    str(r.get("last_seen") or "")[:16],
+                )
+            console.print(table)
+        _page_note(len(page.rows), offset, page.total)
+
+    @case_app.command("red-flags")
+    @handle_errors
+    def red_flags(
+        directory: Path = _DIR,
+        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, json or jsonl."),
+        flag: str | None = typer.Option(None, "--flag", help="Only this red flag (threat-to-share, ...)."),
+        limit: int = _LIMIT,
+        offset: int = _OFFSET,
+        passphrase_env: str | None = _PASS,
+    ) -> None:
+        """Red flags found when the evidence was imported, with their messages, one page at a time."""
+        _check_format(fmt, LISTING)
+        with _open(directory, passphrase_env) as vault:
+            page = vault.flags_page(offset, limit, flag=flag)
+            _stale_note(vault)
+        rows = [
+            {
+                **f.model_dump(mode="json"),
+                "time": m.timestamp_utc.isoformat() if m and m.timestamp_utc else None,
+                "sender": m.sender if m else None,
+                "conversation": m.conversation if m else None,
+            }
+            for f, m in page.rows
+        ]
+        if fmt is OutputFormat.json:
+            print_json(rows)
+        elif fmt is OutputFormat.jsonl:
+            _jsonl(rows)
+        else:
+            table = Table(title=f"Red flags ({page.total:,})")
+            for col in ("time (UTC)", "sender", "flag", "evidence"):
+                table.add_column(col, overflow="fold")
+            for r in rows:
+                table.add_row(
+                    (r["time"] or "")[:16], escape(r["sender"] or ""), r["flag"], escape(r["evidence"])
+                )
+            console.print(table)
+        _page_note(len(page.rows), offset, page.total)
+
+    @case_app.command("derive")
+    @handle_errors
+    def derive(directory: Path = _DIR, quiet: bool = _QUIET, passphrase_env: str | None = _PASS) -> None:
+        """Work out the offender details and red flags again from every stored message (after an update)."""
+        from haven.cli.progress import report_bar
+
+        with _open(directory, passphrase_env) as vault, report_bar("Reading", 1, quiet) as bar:
+            state = vault.rebuild_derived(progress=lambda d, t: bar("messages", d, t))
+        console.print(
+            f"{state.get('details', 0)} offender details and {state.get('flags', 0)} red flags found.",
+            highlight=False,
+        )
 
     @case_app.command("verify")
     @handle_errors
@@ -240,17 +367,24 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
     @handle_errors
     def items(
         directory: Path = _DIR,
-        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="json or table."),
+        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, json or jsonl."),
+        limit: int = _LIMIT,
+        offset: int = _OFFSET,
         passphrase_env: str | None = _PASS,
     ) -> None:
-        """The files kept as evidence, with their ids and SHA-256 hashes."""
-        _check_format(fmt, (OutputFormat.table, OutputFormat.json))
+        """The files kept as evidence, with their ids and SHA-256 hashes, one page at a time."""
+        _check_format(fmt, LISTING)
         with _open(directory, passphrase_env) as vault:
-            found = vault.items()
+            page = vault.items_page(offset, limit)
+        found = page.rows
+        _page_note(len(found), offset, page.total)
         if fmt is OutputFormat.json:
             print_json([i.model_dump(mode="json") for i in found])
             return
-        table = Table(title=f"{len(found)} items")
+        if fmt is OutputFormat.jsonl:
+            _jsonl([i.model_dump(mode="json") for i in found])
+            return
+        table = Table(title=f"{page.total} items")
         for col in ("id", "file", "size", "sha256", "kept"):
             table.add_column(col, overflow="fold")
         for i in found:
