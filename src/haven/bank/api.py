@@ -16,14 +16,17 @@ from urllib.parse import parse_qs
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.routing import Match
 
 from haven import __version__
 from haven.bank import cases as case_ops
+from haven.bank import openapi
 from haven.bank import webhooks as hooks
 from haven.bank.db import make_engine, normalise_url
 from haven.bank.index import MAX_RADIUS
 from haven.bank.keys import PERMISSIONS, KeyCache, Principal, create_key
 from haven.bank.matcher import Matcher
+from haven.bank.openapi import errors
 from haven.bank.schemas import (
     BatchMatchIn,
     BatchMatchResponse,
@@ -36,6 +39,7 @@ from haven.bank.schemas import (
     KeyOut,
     MatchResponse,
     PinIn,
+    SignalTypeName,
     WebhookIn,
     WebhookOut,
     WithdrawOut,
@@ -49,13 +53,20 @@ _bearer = HTTPBearer(auto_error=False, description="An API key made with `haven 
 
 
 class BodyGuard:
-    """ASGI middleware: JSON bodies only, and at most ``MAX_BODY`` bytes (checked before reading)."""
+    """ASGI middleware: JSON bodies only, and at most ``MAX_BODY`` bytes (checked before reading). Requests
+    no route takes (unknown path, wrong method) go straight on, so the router answers 404 / 405."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, router: Any = None) -> None:
         self.app = app
+        self.router = router
+
+    def _routed(self, scope: dict) -> bool:
+        if self.router is None:
+            return True
+        return any(route.matches(scope)[0] == Match.FULL for route in self.router.routes)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH") and self._routed(scope):
             headers = dict(scope["headers"])
             ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
             length = headers.get(b"content-length")
@@ -142,7 +153,10 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
         version=__version__,
         description="Match uploads against hashes that people asked to protect. Hashes only; no images.",
         lifespan=lifespan,
+        docs_url=None,  # the Swagger/ReDoc pages load scripts from a CDN: off (see bank/openapi.py)
+        redoc_url=None,
     )
+    openapi.install(app)  # every route's errors declared with the one Error schema
 
     def match_body(who: Principal, signal_type: str, value: str, max_distance: int) -> bytes:
         found = [m.to_dict() for m in matcher.match(signal_type, value, max_distance)]
@@ -175,7 +189,7 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
             return None
         return match_body(who, stype, value, dist)
 
-    app.add_middleware(BodyGuard)
+    app.add_middleware(BodyGuard, router=app.router)
     app.add_middleware(MatchFastPath, handler=fast_match)
     app.state.matcher, app.state.engine, app.state.dispatcher = matcher, engine, dispatcher
 
@@ -223,7 +237,7 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
     @app.get("/v1/match", response_model=MatchResponse, tags=["match"])
     async def match_one(
         who: Annotated[Principal, Depends(allowed("match"))],
-        signal_type: Annotated[str, Query(max_length=20)],
+        signal_type: Annotated[SignalTypeName, Query()],
         signal: Annotated[
             str, Query(max_length=1000, description="Use POST /v1/match for long vPDQ values.")
         ],
@@ -273,7 +287,7 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
         matcher.sync()  # live before we answer
         return CaseCreated(case_number=new.case_number, pin=new.pin, status=new.status)  # type: ignore[arg-type]
 
-    @app.get("/v1/cases/{number}", response_model=CaseOut, tags=["cases"])
+    @app.get("/v1/cases/{number}", response_model=CaseOut, tags=["cases"], responses=errors(400, 404, 429))
     def get_case(
         number: str,
         who: Annotated[Principal, Depends(allowed("cases"))],
@@ -291,7 +305,9 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
         except case_ops.CaseError as exc:
             raise case_error(exc) from None
 
-    @app.post("/v1/cases/{number}/withdraw", response_model=WithdrawOut, tags=["cases"])
+    @app.post(
+        "/v1/cases/{number}/withdraw", response_model=WithdrawOut, tags=["cases"], responses=errors(404, 429)
+    )
     def withdraw(
         number: str, body: PinIn, who: Annotated[Principal, Depends(allowed("cases"))]
     ) -> dict[str, Any]:
@@ -303,7 +319,9 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
         matcher.sync()
         return out
 
-    @app.post("/v1/feedback", status_code=201, response_model=FeedbackOut, tags=["match"])
+    @app.post(
+        "/v1/feedback", status_code=201, response_model=FeedbackOut, tags=["match"], responses=errors(404)
+    )
     def give_feedback(
         body: FeedbackIn, who: Annotated[Principal, Depends(allowed("feedback"))]
     ) -> FeedbackOut:

@@ -49,7 +49,7 @@ class PinIn(_Strict):
 
 
 class SignalStatus(BaseModel):
-    signal_type: str
+    signal_type: SignalTypeName
     status: str
     feedback: dict[str, int]
 
@@ -71,7 +71,7 @@ class WithdrawOut(BaseModel):
 class MatchOut(BaseModel):
     bank: str
     signal_id: int
-    signal_type: str
+    signal_type: SignalTypeName
     distance: float
     query_match_percent: float | None = None
 
@@ -86,7 +86,7 @@ class BatchMatchIn(_Strict):
 
 
 class BatchResult(BaseModel):
-    signal_type: str
+    signal_type: SignalTypeName
     signal: str
     matches: list[MatchOut]
 

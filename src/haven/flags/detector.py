@@ -107,7 +107,7 @@ PAYMENT_KINDS = frozenset(
 """Offender details (from haven.indicators) that mean "pay here" when the other side sends them."""
 _PAYMENT_CONTEXT = {"recording-claim", "threat-to-share", "payment-demand", "contact-list"}
 _INDICATOR_RULE = Rule(patterns=(), confidence=0.9)
-_PAYMENT_SHAPE = re.compile(r"(?:\d[^\d\n]{0,2}){6}|(?=[A-Za-z-]*\d)[A-Za-z0-9][A-Za-z0-9-]{11,}")
+_PAYMENT_SHAPE = re.compile(r"(?:\d[^\d\n]{0,2}){6}|(?=[A-Za-z-]{0,110}\d)[A-Za-z0-9][A-Za-z0-9-]{11,}")
 """Every payment detail haven.indicators knows (wallet, gift-card code, MTCN, MoneyGram reference, IBAN,
 sort code and account) has six digits close together or a long code with a digit; text without either
 is not sent to the (much slower) indicator extraction."""

@@ -248,6 +248,16 @@ def _check_depth(obj: Any, label: str, max_depth: int) -> None:
             stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
 
 
+def _read_at_most(stream: IO[bytes], limit: int, chunk: int = 1 << 20) -> bytes:
+    """Up to ``limit`` bytes, read in chunks (``read(limit)`` would reserve ``limit`` bytes up front)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < limit and (part := stream.read(min(chunk, limit - got))):
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
 def load_json(
     stream: IO[bytes],
     label: str,
@@ -263,7 +273,7 @@ def load_json(
     """
     if size is not None and size > max_bytes:
         raise UnsafeInput(f"{label} is {size} bytes of JSON (limit {max_bytes}); refused")
-    data = stream.read(max_bytes + 1)
+    data = _read_at_most(stream, max_bytes + 1)
     if len(data) > max_bytes:
         raise UnsafeInput(f"{label} is more than {max_bytes} bytes of JSON; refused")
     try:
