@@ -16,12 +16,14 @@ package can show it next to the times it affects. The original string is always 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tzlocal
 
 from haven.core.errors import ImportFileError
+from haven.core.warnings import Notice
 from haven.importers.base import ImportSink, sink_option
 
 # Guide regions (``Case.region``) -> (IANA zone, usual date order of the region's phones).
@@ -41,6 +43,14 @@ def case_region(sink: ImportSink) -> str | None:
         return str(region)
     case = getattr(getattr(sink, "vault", None), "case", None)
     value = getattr(case, "region", None)
+    if value is None:  # the vault's sink writes through a transaction that can read the case record
+        get_meta = getattr(getattr(sink, "txn", None), "get_meta", None)
+        raw = get_meta("case") if callable(get_meta) else None
+        if isinstance(raw, str):
+            try:
+                value = json.loads(raw).get("region")
+            except (ValueError, AttributeError):
+                value = None
     return str(value) if value else None
 
 
@@ -62,20 +72,14 @@ def zone_and_basis(sink: ImportSink, label: str) -> tuple[tzinfo, str]:
     region = case_region(sink)
     if region in REGION_DEFAULTS:
         zone_name = REGION_DEFAULTS[region][0]
-        sink.warn(
-            f"{label}: times in this export have no time zone; they were read as local time in "
-            f"{zone_name} (the case's region, {region}). Give --tz to choose another."
-        )
+        sink.warn(Notice("zone-assumed", file=label, zone=zone_name, basis=f"the case's region, {region}"))
         return ZoneInfo(zone_name), f"local time in {zone_name} (the case's region, {region})"
     try:
         zone: tzinfo = tzlocal.get_localzone()
         zone_name = getattr(zone, "key", None) or str(zone)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         zone, zone_name = UTC, "UTC"
-    sink.warn(
-        f"{label}: times in this export have no time zone; they were read as local time in "
-        f"{zone_name} (this computer's zone). Give --tz to choose another."
-    )
+    sink.warn(Notice("zone-assumed", file=label, zone=zone_name, basis="this computer's zone"))
     return zone, f"local time in {zone_name} (this computer's zone, assumed)"
 
 

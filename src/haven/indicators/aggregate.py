@@ -76,12 +76,20 @@ def aggregate(indicators: Iterable[Indicator]) -> list[dict[str, Any]]:
 
 def promote_offenders(rows: list[dict[str, Any]], offenders: set[tuple[str, str]]) -> list[dict[str, Any]]:
     """Move participants who are known offenders — (conversation, sender) pairs that made the threats or
-    demands — to the offender's side; everyone else stays an "other person in these conversations"."""
+    demands — to the offender's side; everyone else stays an "other person in these conversations", and so
+    do details written by someone else in a conversation whose offender is known."""
     out: list[dict[str, Any]] = []
     merged: dict[tuple[str, str], dict[str, Any]] = {
         (r["kind"], r["normalized"]): r for r in rows if r["side"] == "offender"
     }
+    known = {c for c, _ in offenders}
     for row in rows:
+        convs, senders = row["conversations"], row["senders"]
+        if (row["side"] == "offender" and senders and convs and all(c in known for c in convs)
+                and not any((c, s) in offenders for c in convs for s in senders)):
+            # written by someone else in a conversation whose offender is known: not the offender's
+            out.append({**row, "side": "participant"})
+            continue
         if row["side"] == "participant" and any(
             (c, s) in offenders for c in row["conversations"] for s in row["senders"]
         ):

@@ -128,8 +128,11 @@ class ReportData:
                 and a["kind"] not in skip]
 
     def offender_details(self) -> list[dict[str, Any]]:
-        """The offender's accounts and payment destinations (not demands)."""
-        return self.side("offender", exclude=DEMAND_KINDS)
+        """The offender's accounts and payment destinations (not demands): payment destinations first,
+        then accounts and contact details, then links, then names."""
+        rank = {"handle": 1, "phone": 1, "email": 1, "url": 2, "domain": 2, "name": 3}
+        rows = self.side("offender", exclude=DEMAND_KINDS)
+        return sorted(rows, key=lambda r: 0 if r["kind"] in PAYMENT_KINDS else rank.get(r["kind"], 1))
 
     def demands(self) -> list[dict[str, Any]]:
         return self.side("offender", DEMAND_KINDS)
@@ -166,9 +169,9 @@ OFFENDER_FLAGS = frozenset(["threat-to-share", "recording-claim", "payment-deman
 
 
 def _key_moments(first: dict[str, Message], flagged: dict[str, Message], flags: list[Flag],
-                 indicators: list[Indicator], by_id: dict[str, Message]) -> list[KeyMoment]:
-    """First contact per conversation, then the first of each red flag (or, without flags, the first
-    amount/deadline found by the offender-details kinds)."""
+                 aggregated: list[dict[str, Any]]) -> list[KeyMoment]:
+    """First contact per conversation, then the first of each red flag per conversation (or, without
+    flags, the first amount/deadline the offender wrote)."""
     moments = [KeyMoment(m.timestamp_utc, "First message", m.id, m.conversation,
                          f"{m.sender or 'unknown'} in {m.conversation}") for m in first.values()]
     seen_flag: set[tuple[str, str]] = set()
@@ -180,15 +183,47 @@ def _key_moments(first: dict[str, Message], flagged: dict[str, Message], flags: 
         seen_flag.add((f.flag, msg.conversation))
         moments.append(KeyMoment(msg.timestamp_utc, label, msg.id, msg.conversation, f.evidence))
     if not flags:
-        seen: set[tuple[str, str]] = set()
-        for ind in indicators:
-            msg = by_id.get(ind.provenance.message_id or "")
-            if ind.kind in DEMAND_KINDS and msg is not None and (ind.kind, msg.conversation) not in seen:
-                seen.add((ind.kind, msg.conversation))
-                label = "Demanded payment" if ind.kind == "amount" else "Set a deadline"
-                moments.append(KeyMoment(msg.timestamp_utc, label, msg.id, msg.conversation, ind.value))
-    moments.sort(key=lambda k: (k.time is None, k.time or datetime.min))
+        seen: set[str] = set()
+        for row in sorted(aggregated, key=lambda r: r.get("first_seen") or ""):
+            if row["side"] != "offender" or row["kind"] not in DEMAND_KINDS or not row.get("message_ids"):
+                continue
+            if row["kind"] in seen:
+                continue
+            seen.add(row["kind"])
+            label = "Demanded payment" if row["kind"] == "amount" else "Set a deadline"
+            when = datetime.fromisoformat(row["first_seen"]) if row.get("first_seen") else None
+            conv = (row.get("conversations") or [None])[0]
+            moments.append(KeyMoment(when, label, row["message_ids"][0], conv, row.get("value", "")))
+    moments.sort(key=lambda k: (k.time is None, k.time.timestamp() if k.time else 0.0))
     return moments
+
+
+def _derived(source: Any) -> tuple[list[dict[str, Any]], list[Flag], dict[str, Message], dict] | None:
+    """The vault's stored offender details and red flags, read page by page, when they are current."""
+    state_fn, details_fn, flags_fn = (getattr(source, n, None) for n in ("derived_state", "details_page",
+                                                                          "flags_page"))
+    if not (callable(state_fn) and callable(details_fn) and callable(flags_fn)):
+        return None
+    state = state_fn()
+    if state.get("stale") or state.get("failed") or "summary" not in state:
+        return None
+    rows: list[dict[str, Any]] = []
+    while True:
+        page = details_fn(offset=len(rows), limit=1000)
+        rows += page.rows
+        if not page.rows or not page.more:
+            break
+    flags: list[Flag] = []
+    flagged: dict[str, Message] = {}
+    while True:
+        fpage = flags_fn(offset=len(flags), limit=1000)
+        for flag, msg in fpage.rows:
+            flags.append(flag)
+            if msg is not None:
+                flagged[msg.id] = msg
+        if not fpage.rows or not fpage.more:
+            break
+    return rows, flags, flagged, dict(state.get("summary") or {})
 
 
 def _contexts(messages: Iterator[Message], moments: list[KeyMoment]) -> None:
@@ -219,7 +254,8 @@ def _contexts(messages: Iterator[Message], moments: list[KeyMoment]) -> None:
 
 def collect(source: CaseSource, progress: Progress | None = None,
             transcript_limit: int = TRANSCRIPT_LIMIT) -> ReportData:
-    """Gather the report from ``source`` in two streaming passes over its messages."""
+    """Gather the report from ``source``: the vault's stored offender details and red flags when they are
+    current (else they are worked out here), and two streaming passes over the messages."""
     from haven.indicators import extract_messages
     from haven.indicators.aggregate import aggregate, promote_offenders
 
@@ -233,13 +269,14 @@ def collect(source: CaseSource, progress: Progress | None = None,
     item_by_id = {i.id: i for i in items}
     count_fn = getattr(source, "message_count", None)
     total = int(count_fn()) if callable(count_fn) else 0
+    stored = _derived(source)
     shown: list[Message] = []
     conv_counts: Counter[str] = Counter()
     formats: set[str] = set()
     first_time = last_time = None
     bases: dict[tuple[str, str], TimeBasis] = {}
     first_of: dict[str, Message] = {}
-    all_messages: list[Message] = []  # for the red-flag reading, which needs whole conversations
+    kept: list[Message] = []  # only without stored data: the red-flag reading needs whole conversations
 
     def stream() -> Iterator[Message]:
         nonlocal first_time, last_time
@@ -263,36 +300,38 @@ def collect(source: CaseSource, progress: Progress | None = None,
                 tb.ambiguous += int(m.timestamp_ambiguous)
             if len(shown) < transcript_limit:
                 shown.append(m)
-            all_messages.append(m)
+            if stored is None:
+                kept.append(m)
             if n % 5000 == 0:
                 tick("reading messages", n, total)
             yield m
 
-    indicators = extract_messages(stream(), items, region=case.phone_region, me=case.me)
-    tick("reading messages", len(all_messages), total)
-    flags: list[Flag] = []
-    flag_summary: dict[str, Any] = {}
-    try:
-        from haven.flags import detect
-    except ImportError:  # the red-flag detector is optional for a report
-        detect = None
-    if detect is not None and all_messages:
-        tick("finding red flags", 0, 0)
-        report = detect(all_messages)
-        flags, flag_summary = list(report.flags), dict(report.summary)
-    by_id = {m.id: m for m in all_messages} if not flags else {}
-    flagged_ids = {f.message_id for f in flags}
-    flagged = {m.id: m for m in all_messages if m.id in flagged_ids}
-    if not flags:
-        demand_ids = {i.provenance.message_id for i in indicators if i.kind in DEMAND_KINDS}
-        by_id = {k: v for k, v in by_id.items() if k in demand_ids}
+    indicators: list[Indicator] = []
+    if stored is not None:
+        rows, flags, flagged, flag_summary = stored
+        for _ in stream():
+            pass
+    else:
+        indicators = extract_messages(stream(), items, region=case.phone_region, me=case.me)
+        rows, flags, flag_summary = aggregate(indicators), [], {}
+        try:
+            from haven.flags import detect
+        except ImportError:  # the red-flag detector is optional for a report
+            detect = None
+        if detect is not None and kept:
+            tick("finding red flags", 0, 0)
+            report = detect(kept)
+            flags, flag_summary = list(report.flags), dict(report.summary)
+        flagged_ids = {f.message_id for f in flags}
+        flagged = {m.id: m for m in kept if m.id in flagged_ids}
+        del kept[:]
+    tick("reading messages", sum(conv_counts.values()), total)
     offenders = {(m.conversation, m.sender or m.sender_id or "") for f in flags if f.flag in OFFENDER_FLAGS
                  for m in [flagged.get(f.message_id)] if m is not None}
-    offenders |= {(str(i.extra.get("conversation")), str(i.extra.get("sender"))) for i in indicators
-                  if i.extra.get("side") == "offender" and i.kind in PAYMENT_KINDS and i.extra.get("sender")}
-    aggregated = promote_offenders(aggregate(indicators), offenders)
-    moments = _key_moments(first_of, flagged, flags, indicators, by_id)
-    del all_messages[:]
+    paying = [r for r in rows if r.get("side", "offender") == "offender" and r["kind"] in PAYMENT_KINDS]
+    offenders |= {(c, s) for r in paying for c in r.get("conversations") or [] for s in r.get("senders", [])}
+    aggregated = promote_offenders([{"side": "offender", "senders": [], **r} for r in rows], offenders)
+    moments = _key_moments(first_of, flagged, flags, aggregated)
     tick("key moments", 0, 0)
     _contexts(iter(source.messages()), moments)
     by_conv: dict[str, list[Message]] = defaultdict(list)

@@ -213,11 +213,15 @@ def exposed(run_dir: Path, files: list[MemFile]) -> Iterator[list[Path]]:
     try:
         used: set[str] = set()
         for i, f in enumerate(files):
-            name = f.filename
-            if name in used:
-                name = f"{i}-{name}"
-            used.add(name)
-            link = folder / name
+            # Each file keeps exactly the name the person chose; two files of the same name go in
+            # separate sub-folders instead of being renamed. (The vault records such files as "uploaded
+            # in the Haven app", never by this temporary folder: see ``report.exhibits.acquisition``.)
+            place = folder
+            if f.filename in used:
+                place = folder / str(i)
+                place.mkdir(mode=0o700)
+            used.add(f.filename)
+            link = place / f.filename
             os.symlink(f.proc_path, link)
             paths.append(link)
         yield paths
