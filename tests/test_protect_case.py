@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from haven.cli.protect import register
 from haven.protect import hash_path
+from haven.protect.case import PinNeeded, ProtectCase, WrongPin, record_path
 
 pytestmark = pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg (Debian) is needed for videos")
 
@@ -110,43 +111,109 @@ def test_hash_command_walks_folders(cli, media):
 def test_case_lifecycle(cli, media, tmp_path):
     made = _create(cli, media, age="16")
     number, pin = made["case_number"], made["pin"]
+    env = {"PIN": pin}
     assert made["status"] == "Active" and [h["status"] for h in made["history"]] == ["Received", "Active"]
     assert {s["id"] for s in made["services"]} == {"take_it_down", "report_remove"}
     assert all(s["sources"] for s in made["services"])
-    case_file = cli.store / f"{number}.json"
+    case_file = record_path(number, cli.store)
+    assert Path(made["stored_at"]) == case_file and list(cli.store.iterdir()) == [case_file]
     text = case_file.read_text()
-    assert pin not in text and pin.replace("-", "") not in text and "$argon2id$" in text
     assert stat.S_IMODE(case_file.stat().st_mode) == 0o600
-    stored = json.loads(text)
-    assert sorted(Path(f["path"]).name for f in stored["files"]) == [
+    _assert_sealed(text, number, pin, [f for f in made["files"]])
+
+    needs_pin = cli("protect", "case", "show", number)
+    assert needs_pin.exit_code == 1 and "PIN" in needs_pin.output  # no terminal, no PIN: nothing shown
+    shown = json.loads(
+        cli("protect", "case", "show", number, "--format", "json", "--pin-env", "PIN", env=env).stdout
+    )
+    assert sorted(Path(f["path"]).name for f in shown["files"]) == [
         "secret-clip.mp4", "secret-one.jpg", "secret-two.png"
     ]  # fmt: skip
-    assert "base64" not in text and len(text) < 50_000  # hashes and paths, never the pictures
-
-    shown = json.loads(cli("protect", "case", "show", number, "--format", "json").stdout)
-    assert shown["files"] == stored["files"] and "pin_hash" not in shown
-    assert number in cli("protect", "case", "show", number).stdout
+    assert "pin_hash" not in shown and shown["minor"] is True
+    assert number in cli("protect", "case", "show", number, "--pin-env", "PIN", env=env).stdout
+    wrong_show = cli("protect", "case", "show", number, "--pin-env", "PIN", env={"PIN": "0000-0000"})
+    assert wrong_show.exit_code == 3
 
     out = tmp_path / "submission.json"
-    assert cli("protect", "case", "export", number, "--out", out).exit_code == 0
+    assert cli("protect", "case", "export", number, "--out", out, "--pin-env", "PIN", env=env).exit_code == 0
     sub = out.read_text()
     for private in ("secret", str(media["root"]), "mine", '"path"', ".jpg", ".png", ".mp4", pin):
         assert private not in sub
     data = json.loads(sub)
     assert len(data["hashes"]) == 3 and {h["media"] for h in data["hashes"]} == {"image", "video"}
     pdqs = {h["pdq"] for h in data["hashes"] if "pdq" in h}
-    assert {f["pdq"] for f in stored["files"] if f.get("pdq")} == pdqs
+    assert {f["pdq"] for f in shown["files"] if f.get("pdq")} == pdqs
+
+    def status() -> str:
+        return ProtectCase.load(number, store=cli.store, pin=pin).status
 
     wrong = cli("protect", "case", "withdraw", number, "--pin-env", "PIN", env={"PIN": "0000-0000"})
-    assert wrong.exit_code == 3 and json.loads(case_file.read_text())["status"] == "Active"
+    assert wrong.exit_code == 3 and status() == "Active"
     ok = cli("protect", "case", "withdraw", number, "--pin-env", "PIN", env={"PIN": pin.replace("-", " ")})
-    assert ok.exit_code == 0 and json.loads(case_file.read_text())["status"] == "Withdrawn"
-    refused = cli("protect", "case", "export", number, "--out", tmp_path / "again.json")
-    assert refused.exit_code == 1 and "Withdrawn" in refused.output and not (tmp_path / "again.json").exists()
-    assert cli("protect", "case", "delete", number, "--pin-env", "PIN", env={"PIN": pin}).exit_code == 0
-    gone = json.loads(case_file.read_text())
-    assert gone["status"] == "Deleted" and gone["files"] == []
+    assert ok.exit_code == 0 and status() == "Withdrawn"
+    _assert_sealed(case_file.read_text(), number, pin, shown["files"])
+    again = tmp_path / "again.json"
+    refused = cli("protect", "case", "export", number, "--out", again, "--pin-env", "PIN", env=env)
+    assert refused.exit_code == 1 and "Withdrawn" in refused.output and not again.exists()
+    assert cli("protect", "case", "delete", number, "--pin-env", "PIN", env=env).exit_code == 0
+    gone = ProtectCase.load(number, store=cli.store, pin=pin)
+    assert gone.status == "Deleted" and gone.files == []
     assert all(p.exists() for p in media["mine"].iterdir())  # the person's files are never touched
+
+
+def _assert_sealed(text: str, number: str, pin: str, files: list[dict]) -> None:
+    """The record on disk holds no case number, PIN, file name, age flag, status or hash in the clear."""
+    secrets = [number, pin, pin.replace("-", ""), "minor", "Active", "Withdrawn", "secret", ".jpg", "path"]
+    for f in files:
+        secrets += [f[k] for k in ("md5", "sha256", "pdq") if f.get(k)]
+    for s in secrets:
+        assert s not in text, s
+    assert json.loads(text)["format"] == "haven-protect-sealed/1"
+
+
+def test_an_older_plain_record_is_read_and_sealed_on_save(tmp_path):
+    from argon2 import PasswordHasher
+
+    store = tmp_path / "store"
+    store.mkdir()
+    plain = store / "HVN-AAAA-BBBB.json"
+    record = {
+        "format": "haven-protect-case/1",
+        "case_number": "HVN-AAAA-BBBB",
+        "pin_hash": PasswordHasher().hash("12345678"),
+        "status": "Active",
+        "created": "2026-01-01T00:00:00+00:00",
+        "updated": "2026-01-01T00:00:00+00:00",
+        "minor": True,
+        "history": [],
+        "files": [{"path": "/home/me/secret.jpg", "media": "image", "md5": "a" * 32, "sha256": "b" * 64}],
+    }
+    plain.write_text(json.dumps(record))
+    with pytest.raises(WrongPin):
+        ProtectCase.load("HVN-AAAA-BBBB", store=store, pin="0000-0000")
+    case = ProtectCase.load("hvn-aaaa-bbbb", store=store, pin="1234-5678")
+    case.withdraw("1234-5678")
+    assert not plain.exists() and list(store.iterdir()) == [record_path("HVN-AAAA-BBBB", store)]
+    _assert_sealed(
+        record_path("HVN-AAAA-BBBB", store).read_text(), "HVN-AAAA-BBBB", "1234-5678", record["files"]
+    )
+    assert ProtectCase.load("HVN-AAAA-BBBB", store=store, pin="12345678").status == "Withdrawn"
+
+
+def test_a_changed_record_is_refused(tmp_path):
+    media = tmp_path / "m"
+    media.mkdir()
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(media / "a.png")
+    case, pin = ProtectCase.create([media], store=tmp_path / "store")
+    data = json.loads(case.path.read_text())
+    data["ciphertext"] = data["ciphertext"][:-8] + (
+        "A" * 8 if not data["ciphertext"].endswith("A" * 8) else "B" * 8
+    )
+    case.path.write_text(json.dumps(data))
+    with pytest.raises(WrongPin):
+        ProtectCase.load(case.case_number, store=tmp_path / "store", pin=pin)
+    with pytest.raises(PinNeeded):
+        ProtectCase.load(case.case_number, store=tmp_path / "store")
 
 
 def test_adult_advice_and_bad_age(cli, media):
@@ -154,12 +221,26 @@ def test_adult_advice_and_bad_age(cli, media):
     assert made["services"][0]["id"] == "stopncii"
     assert not any(s["id"] == "take_it_down" for s in made["services"])
     assert cli("protect", "case", "create", media["mine"], "--age", "-3").exit_code == 2
-    assert cli("protect", "case", "show", "HVN-0000-0000").exit_code == 2
+    assert cli("protect", "case", "show", "HVN-0000-0000", "--pin-env", "P", env={"P": "1"}).exit_code == 2
 
 
 def test_scan_finds_copies(cli, media, tmp_path):
-    number = _create(cli, media)["case_number"]
-    res = cli("protect", "scan", media["found"], "--against", number, "--format", "json")
+    made = _create(cli, media)
+    number, env = made["case_number"], {"PIN": made["pin"]}
+    locked = cli("protect", "scan", media["found"], "--against", number)
+    assert locked.exit_code == 1 and "PIN" in locked.output  # a case's hashes are read only with its PIN
+    res = cli(
+        "protect",
+        "scan",
+        media["found"],
+        "--against",
+        number,
+        "--format",
+        "json",
+        "--pin-env",
+        "PIN",
+        env=env,
+    )
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
     found = {Path(m["path"]).name: m for m in report["matches"]}
@@ -171,7 +252,7 @@ def test_scan_finds_copies(cli, media, tmp_path):
     assert report["scanned"] == 5
 
     sub = tmp_path / "sub.json"
-    exported = cli("protect", "case", "export", number, "--out", sub)
+    exported = cli("protect", "case", "export", number, "--out", sub, "--pin-env", "PIN", env=env)
     assert exported.exit_code == 0, exported.output
     res = cli("protect", "scan", media["found"], "--against", sub, "--format", "json")
     by_export = json.loads(res.stdout)
@@ -234,9 +315,9 @@ def test_no_network_in_hashing_case_and_export(media, tmp_path):
     made = subprocess.run([*haven, "protect", "case", "create", many, "--format", "json"],
                           env=env, capture_output=True, text=True, check=False)  # fmt: skip
     assert made.returncode == 0, made.stderr
-    number = json.loads(made.stdout)["case_number"]
+    number, env["PIN"] = json.loads(made.stdout)["case_number"], json.loads(made.stdout)["pin"]
     out = tmp_path / "sub.json"
-    exported = subprocess.run([*haven, "protect", "case", "export", number, "--out", str(out)],
-                              env=env, capture_output=True, text=True, check=False)  # fmt: skip
+    export = [*haven, "protect", "case", "export", number, "--out", str(out), "--pin-env", "PIN"]
+    exported = subprocess.run(export, env=env, capture_output=True, text=True, check=False)
     assert exported.returncode == 0, exported.stderr
     assert len(json.loads(out.read_text())["hashes"]) == 7

@@ -190,7 +190,7 @@ def test_protect_pin_shown_once_and_export_is_hashes_only(client):
     assert "Take It Down" in r.text and "StopNCII" not in r.text  # under 18
     again = c.get("/protect/done").text
     assert pin not in again and number in again
-    r = c.post("/protect/export", data={"csrf": csrf(app), "case": number})
+    r = c.post("/protect/export", data={"csrf": csrf(app)})
     data = r.json()
     assert r.headers["content-disposition"].startswith("attachment")
     assert data["case_number"] == number and len(data["hashes"]) == 1 and data["hashes"][0]["pdq"]

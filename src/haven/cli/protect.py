@@ -130,10 +130,13 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         fmt: OutputFormat = _FMT,
         store: Path | None = _STORE,
         exact: bool = _EXACT,
+        pin_env: str | None = _PIN_ENV,
     ) -> None:
         """Look for copies of your protected images in a folder."""
         _check_format(fmt)
-        report = scan_folder(folder, against, store=store, fast=not exact)
+        plain = Path(against).is_file() and Path(against).suffix != ".hpc"  # an export or hash list
+        pin = None if plain else _get_pin(pin_env)  # a case is encrypted under its PIN
+        report = scan_folder(folder, against, store=store, fast=not exact, pin=pin)
         if fmt == OutputFormat.json:
             print_json(report.to_dict())
             return
@@ -180,10 +183,11 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         case_ref: str = typer.Argument(..., metavar="CASE", help="Case number or case file."),
         store: Path | None = _STORE,
         fmt: OutputFormat = _FMT,
+        pin_env: str | None = _PIN_ENV,
     ) -> None:
-        """Show a case: its status, the files' hashes and where to send them."""
+        """Show a case (needs the PIN): its status, the files' hashes and where to send them."""
         _check_format(fmt)
-        case = ProtectCase.load(case_ref, store=store)
+        case = ProtectCase.load(case_ref, store=store, pin=_get_pin(pin_env))
         if fmt == OutputFormat.json:
             print_json({**case.to_dict(), "services": case.services()})
         else:
@@ -197,8 +201,9 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         pin_env: str | None = _PIN_ENV,
     ) -> None:
         """Withdraw a case (needs the PIN). Its hashes are no longer exported."""
-        case = ProtectCase.load(case_ref, store=store)
-        case.withdraw(_get_pin(pin_env))
+        pin = _get_pin(pin_env)
+        case = ProtectCase.load(case_ref, store=store, pin=pin)
+        case.withdraw(pin)
         console.print(f"Case {case.case_number} is now Withdrawn.")
 
     @pcase_app.command("delete")
@@ -209,8 +214,9 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         pin_env: str | None = _PIN_ENV,
     ) -> None:
         """Delete a case's hashes and file paths (needs the PIN). Your files are not touched."""
-        case = ProtectCase.load(case_ref, store=store)
-        case.delete(_get_pin(pin_env))
+        pin = _get_pin(pin_env)
+        case = ProtectCase.load(case_ref, store=store, pin=pin)
+        case.delete(pin)
         console.print(f"Case {case.case_number} is now Deleted. Your own files were not touched.")
 
     @pcase_app.command("export")
@@ -219,8 +225,9 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         case_ref: str = typer.Argument(..., metavar="CASE"),
         out: Path = typer.Option(..., "--out", "-o", help="Where to write the submission file (JSON)."),
         store: Path | None = _STORE,
+        pin_env: str | None = _PIN_ENV,
     ) -> None:
         """Write a submission file with hashes only (no file names or paths) for a hash service."""
-        case = ProtectCase.load(case_ref, store=store)
+        case = ProtectCase.load(case_ref, store=store, pin=_get_pin(pin_env))
         case.export_submission(out)
         console.print(f"Wrote {escape(str(out))}: hashes only, no pictures, names or paths.", highlight=False)

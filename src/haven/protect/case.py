@@ -1,9 +1,12 @@
 """A StopNCII-style protection case: a case number, a PIN, and the hashes of the person's images.
 
-The case is one JSON file on this computer (``<case number>.json`` in the case folder, see
-``default_store``). It keeps each file's hashes and its *local* path (so the person can see which
-picture a hash came from) but never the image itself. The PIN is shown once and stored only as an
-argon2 hash; changing the case's status to Withdrawn or Deleted needs it.
+The case is one record on this computer, in the case folder (see ``default_store``), **encrypted at
+rest under the PIN** (``sealed.py``: argon2id + AES-256-GCM; the file is named by a digest of the case
+number). It keeps each file's hashes and its *local* name (so the person can see which picture a hash
+came from) but never the image itself, and none of it is readable without the PIN. The PIN is shown
+once and never stored; opening the case, changing its status to Withdrawn or Deleted, all need it.
+Records written by older versions (plain ``<case number>.json``) are still read, and are sealed (and
+the plain file removed) the next time they are saved with the PIN.
 
 ``export_submission`` writes the file that can be given to a hash service: hashes only, with no
 paths, file names, sizes or dates of the files.
@@ -11,10 +14,10 @@ paths, file names, sizes or dates of the files.
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import secrets
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -26,6 +29,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from haven.core.errors import BadAnswers, HavenError
 from haven.protect.hashing import HashResult, hash_paths
+from haven.protect.sealed import SealError, SealKey, is_sealed, record_name, seal, unseal
 
 CASE_FORMAT = "haven-protect-case/1"
 SUBMISSION_FORMAT = "haven-protect-submission/1"
@@ -42,6 +46,17 @@ class WrongPin(HavenError):
 
 class CaseNotFound(HavenError):
     exit_code = 2
+
+
+class PinNeeded(HavenError):
+    """The case is encrypted under its PIN, and no PIN was given."""
+
+    exit_code = 2
+
+
+def record_path(case_number: str, store: Path | None = None) -> Path:
+    """Where the (encrypted) record of ``case_number`` is kept."""
+    return (store or default_store()) / record_name(case_number)
 
 
 def default_store() -> Path:
@@ -93,7 +108,6 @@ class ProtectCase:
     """One case file. Use ``create``/``load``; every change is written straight back with ``save``."""
 
     case_number: str
-    pin_hash: str
     status: str
     created: str
     updated: str
@@ -101,6 +115,8 @@ class ProtectCase:
     history: list[dict[str, str]] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)
     path: Path | None = None
+    pin_hash: str = ""  # only in records from older versions (plain JSON); new records need no hash
+    key: SealKey | None = field(default=None, repr=False, compare=False)
 
     # -- storing ---------------------------------------------------------------------------------
     @classmethod
@@ -126,7 +142,7 @@ class ProtectCase:
         now = _now()
         case = cls(
             case_number=new_case_number(),
-            pin_hash=PasswordHasher().hash(_normal_pin(pin)),
+            key=SealKey.new(_normal_pin(pin)),
             status="Received",
             created=now,
             updated=now,
@@ -139,36 +155,53 @@ class ProtectCase:
         return case, pin
 
     @classmethod
-    def load(cls, ref: str | Path, *, store: Path | None = None) -> ProtectCase:
-        """A case by number (looked up in ``store``) or by the path of its JSON file."""
+    def load(cls, ref: str | Path, *, store: Path | None = None, pin: str | None = None) -> ProtectCase:
+        """A case by number (looked up in ``store``) or by the path of its record, opened with its PIN.
+
+        Raises CaseNotFound, PinNeeded (no PIN given), WrongPin (nothing is read without the right PIN)
+        or HavenError for a file that is not a case record."""
         candidate = Path(ref)
         if not candidate.is_file():
-            candidate = (store or default_store()) / f"{str(ref).strip().upper()}.json"
+            folder = store or default_store()
+            candidate = folder / record_name(str(ref))
+            if not candidate.is_file():
+                candidate = folder / f"{str(ref).strip().upper()}.json"  # an older, plain record
         if not candidate.is_file():
             raise CaseNotFound(f"No protection case {ref} was found (looked in {candidate.parent}).")
         try:
             data = json.loads(candidate.read_text("utf-8"))
+            key = None
+            if is_sealed(data):
+                if pin is None:
+                    raise PinNeeded(f"Case {ref} is locked with its PIN. Give the PIN to open it.")
+                try:
+                    data, key = unseal(data, _normal_pin(pin), candidate)
+                except SealError:
+                    raise WrongPin("That PIN does not match this case. Nothing was changed.") from None
             if data.get("format") != CASE_FORMAT:
                 raise ValueError("not a Haven protection case file")
-            case = cls(**{k: data[k] for k in ("case_number", "pin_hash", "status", "created", "updated")})
+            case = cls(**{k: data[k] for k in ("case_number", "status", "created", "updated")})
             case.minor, case.history, case.files = data.get("minor"), data["history"], data["files"]
+            case.pin_hash = data.get("pin_hash", "")
         except (ValueError, KeyError, TypeError) as exc:
             raise HavenError(f"{candidate} is not a readable protection case ({exc}).") from None
-        case.path = candidate
+        case.path, case.key = candidate, key
+        if key is None and pin is not None:
+            case.check_pin(pin)  # an older, plain record: its argon2 hash checks the PIN
         return case
 
     def save(self, store: Path | None = None) -> Path:
-        """Write atomically (temp file + rename) with owner-only permissions."""
-        if self.path is None:
-            folder = store or default_store()
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self.path = folder / f"{self.case_number}.json"
-        data = {"format": CASE_FORMAT, **self.to_dict(include_secret=True)}
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".case-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)
+        """Encrypt and write atomically (temp file + rename) with owner-only permissions. A record from
+        an older version is sealed now, and its plain file removed."""
+        if self.key is None:
+            raise PinNeeded(f"Case {self.case_number} can only be saved after it is opened with its PIN.")
+        old = self.path if self.path is not None and self.path.suffix == ".json" else None
+        folder = self.path.parent if self.path is not None else (store or default_store())
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path = folder / record_name(self.case_number)
+        seal({"format": CASE_FORMAT, **self.to_dict()}, self.key, self.path)
+        if old is not None and old != self.path:
+            old.unlink(missing_ok=True)
         return self.path
 
     # -- content ---------------------------------------------------------------------------------
@@ -188,10 +221,19 @@ class ProtectCase:
         self.history.append({"status": status, "at": self.updated})
 
     def check_pin(self, pin: str) -> None:
+        """Raises WrongPin unless ``pin`` is this case's PIN. Also gives an older record its key."""
+        digits = _normal_pin(pin)
+        if self.key is not None:
+            again = self.key.kdf.key(digits, self.key.salt)
+            if not hmac.compare_digest(again, self.key.key):
+                raise WrongPin("That PIN does not match this case. Nothing was changed.")
+            return
         try:
-            PasswordHasher().verify(self.pin_hash, _normal_pin(pin))
+            PasswordHasher().verify(self.pin_hash, digits)
         except (VerificationError, InvalidHashError):
             raise WrongPin("That PIN does not match this case. Nothing was changed.") from None
+        self.key = SealKey.new(digits)
+        self.pin_hash = ""
 
     def withdraw(self, pin: str) -> None:
         """Status Withdrawn: the hashes stay on this computer but are no longer offered for export."""
@@ -213,7 +255,7 @@ class ProtectCase:
             return services_for_age(None)
         return services_for_age(ADULT_AGE - 1 if self.minor else ADULT_AGE)
 
-    def to_dict(self, *, include_secret: bool = False) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "case_number": self.case_number,
             "status": self.status,
@@ -223,8 +265,6 @@ class ProtectCase:
             "history": self.history,
             "files": self.files,
         }
-        if include_secret:
-            data["pin_hash"] = self.pin_hash
         return data
 
     # -- export ----------------------------------------------------------------------------------

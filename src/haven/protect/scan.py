@@ -18,6 +18,7 @@ from typing import Any
 from haven.core.errors import BadAnswers, HavenError
 from haven.protect.case import CaseNotFound, ProtectCase
 from haven.protect.hashing import HashResult, hash_paths
+from haven.protect.sealed import SUFFIX
 from haven.protect.signals import (
     PDQ_MATCH_DISTANCE,
     VPDQ_MATCH_PERCENT,
@@ -58,13 +59,16 @@ class Wanted:
             self.add("vpdq", rec["vpdq"], label)
 
 
-def load_wanted(ref: str | Path, *, store: Path | None = None) -> Wanted:
-    """Read the hashes to look for from a case number or a file (see the module docstring)."""
+def load_wanted(ref: str | Path, *, store: Path | None = None, pin: str | None = None) -> Wanted:
+    """Read the hashes to look for from a case number or a file (see the module docstring). A case
+    (by number, or its encrypted record) is opened with its ``pin``."""
     wanted = Wanted()
     path = Path(ref)
-    if not path.is_file():
+    if path.is_file() and path.suffix == SUFFIX:
+        _from_records(wanted, ProtectCase.load(path, pin=pin).files, use_paths=True)
+    elif not path.is_file():
         try:
-            case = ProtectCase.load(ref, store=store)
+            case = ProtectCase.load(ref, store=store, pin=pin)
         except CaseNotFound:
             message = f"{ref} is neither a file nor a protection case number."
             raise BadAnswers(message, key="against") from None
@@ -164,13 +168,18 @@ class ScanReport:
 
 
 def scan_folder(
-    folder: str | Path, against: str | Path, *, store: Path | None = None, fast: bool = True
+    folder: str | Path,
+    against: str | Path,
+    *,
+    store: Path | None = None,
+    fast: bool = True,
+    pin: str | None = None,
 ) -> ScanReport:
     """Hash every file under ``folder`` and report those that match the wanted hashes."""
     folder = Path(folder)
     if not folder.exists():
         raise BadAnswers(f"{folder} does not exist.", key="folder")
-    wanted = load_wanted(against, store=store)
+    wanted = load_wanted(against, store=store, pin=pin)
     matches: list[ScanMatch] = []
     failed: list[dict[str, str]] = []
     scanned = 0
