@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import escape
 
 ROW = 44
-WIDTH = 860
+WIDTH = 980
 
 
 def cluster_svg(cluster: dict[str, Any], case_href: str = "/cases/{}") -> str:
@@ -18,7 +18,7 @@ def cluster_svg(cluster: dict[str, Any], case_href: str = "/cases/{}") -> str:
     height = max(len(cases), len(ids)) * ROW + 60
     case_y = {c: 40 + i * ROW + (height - 60 - len(cases) * ROW) / 2 for i, c in enumerate(cases)}
     id_y = [40 + i * ROW + (height - 60 - len(ids) * ROW) / 2 for i in range(len(ids))]
-    x_case, x_id = 190, 520
+    x_case, x_id = 190, 420
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="graph-title" '
              f'viewBox="0 0 {WIDTH} {height}" width="100%" class="graph">',
              f'<title id="graph-title">Cluster of {len(cases)} cases sharing {len(ids)} identifiers</title>',
