@@ -271,6 +271,13 @@ def test_email_check_of_mutated_text_is_linear(worker: Worker, tmp_path: Path):
     assert answer["outcome"] == "ok", answer
 
 
+def test_email_with_a_long_run_of_blank_lines_is_linear(worker: Worker, tmp_path: Path):
+    path = tmp_path / "blank.eml"  # found by this fuzz test: the cue lexicons rescanned whitespace runs
+    path.write_bytes(b"From: a@example.org\nSubject: x\n\nHello." + b"\n" * 60_000 + b"Do not pay.\n")
+    answer = worker.run(target="email", path=str(path))
+    assert answer["outcome"] == "ok", answer
+
+
 def test_deeply_nested_mime_is_a_designed_limit(worker: Worker, tmp_path: Path):
     path = tmp_path / "nested.eml"
     opening = b"".join(

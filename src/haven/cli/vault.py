@@ -22,6 +22,7 @@ from haven.cli.common import (
     handle_errors,
     print_json,
 )
+from haven.cli.notices import cli_text
 from haven.cli.progress import import_bar
 from haven.core.errors import BadAnswers
 from haven.vault import ImportSummary, Vault
@@ -104,7 +105,7 @@ def _print_summary(summary: ImportSummary) -> None:
     for f in summary.files:
         name = Path(f.path).name
         for w in f.warnings:
-            text = w if w.startswith(name) else f"{name}: {w}"
+            text = cli_text(w) if w.startswith(name) else f"{name}: {cli_text(w)}"
             console.print("[yellow]note[/] " + escape(text), highlight=False)
         for e in f.errors:
             text = e if e.startswith(name) else f"{name}: {e}"

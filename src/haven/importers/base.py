@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from typing import Any, BinaryIO, ClassVar, Protocol, runtime_checkable
 
 from haven.core.hashing import digest_stream
 from haven.core.models import Item, Message
+from haven.importers.sizes import warn_if_large
 
 HEAD_SIZE = 64 * 1024
 """How many leading bytes of a file ``detect`` is shown."""
@@ -124,12 +126,14 @@ def sink_option(sink: object, name: str, default: Any = None) -> Any:
 def add_source_item(sink: ImportSink, path: Path, media_type: str | None = None, **meta: Any) -> Item:
     """Store the input file itself (step 2 of the module docstring), streaming, read-only."""
     with open(path, "rb") as fh:
+        stat = os.fstat(fh.fileno())
+        warn_if_large(sink, path, stat.st_size)  # stored all the same; the person is told
         return sink.add_item(
             fh,
             filename=path.name,
             source_path=str(path),
             media_type=media_type or guess_media_type(path.name),
-            original_mtime=path.stat().st_mtime,
+            original_mtime=stat.st_mtime,
             **meta,
         )
 

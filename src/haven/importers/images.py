@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from haven.core.errors import ImportFileError, UnsafeInput
+from haven.core.warnings import Notice
 from haven.importers.base import Importer, ImportSink, add_source_item, guess_media_type, sink_option
 from haven.importers.ocr import ocr_image, tesseract_path
 
@@ -108,13 +109,13 @@ def read_exif(img: Image.Image) -> dict[str, Any]:
 def ocr_text(img: Image.Image, label: str, sink: ImportSink) -> str | None:
     """Text Tesseract finds in the picture (None if Tesseract is missing or fails: a warning says so)."""
     if tesseract_path() is None:
-        sink.warn(f"{label}: text in the picture was not read (Tesseract is not installed)")
+        sink.warn(Notice("ocr-missing", file=label))
         return None
     try:
         frame = img.convert("RGB") if img.mode not in ("RGB", "L") else img
         return ocr_image(frame, timeout=120).strip()
     except Exception as exc:  # OCR is a help, never a reason to lose the picture
-        sink.warn(f"{label}: text in the picture could not be read ({exc})")
+        sink.warn(Notice("ocr-failed", file=label, reason=str(exc)[:200]))
         return None
 
 
@@ -132,9 +133,12 @@ class ImageImporter(Importer):
             exif = read_exif(img)  # from the header, before any reduced decoding changes the size
             if not within_budget(img):
                 sink.warn(
-                    f"{path.name}: the picture is stored, but its text was not read: it has "
-                    f"{img.width * img.height / 1e6:.0f} million pixels (the limit for reading is "
-                    f"{PIXEL_BUDGET / 1e6:.0f} million)"
+                    Notice(
+                        "picture-too-large-to-read",
+                        file=path.name,
+                        megapixels=round(img.width * img.height / 1e6),
+                        limit=round(PIXEL_BUDGET / 1e6),
+                    )
                 )
                 media = Image.MIME.get(img.format or "", guess_media_type(path.name))
                 img.close()

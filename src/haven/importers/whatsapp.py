@@ -17,6 +17,7 @@ from typing import IO, Any, ClassVar
 
 from haven.core.errors import ImportFileError
 from haven.core.models import Attachment, Item, Message
+from haven.core.warnings import Notice
 from haven.importers.base import (
     Importer,
     ImportSink,
@@ -210,11 +211,7 @@ class WhatsAppImporter(Importer):
     ) -> None:
         zone, basis = time_basis(sink, label, order, ambiguous)
         if ambiguous:
-            sink.warn(
-                f"{label}: the day/month order of the dates cannot be settled from the file; read as "
-                f"{'/'.join(order)} and every message is marked ambiguous (the import option date_order, "
-                "e.g. dmy or mdy, chooses)"
-            )
+            sink.warn(Notice("date-order-ambiguous", file=label, order="/".join(order)))
         missing = 0
         for seq, raw in enumerate(self._raw(fh, label)):
             parsed = parse_body(raw)

@@ -229,7 +229,7 @@ class VaultSink:
             self.flush()
 
     def warn(self, text: str) -> None:
-        self.summary.warnings.append(str(text))
+        self.summary.warnings.append(text if isinstance(text, str) else str(text))  # a Notice stays typed
 
     def read_progress(self, n: int) -> None:
         """Importers that stream a chat say how many of its bytes they have read (honest progress)."""

@@ -1,10 +1,13 @@
 """Keep the evidence: create or unlock a case vault, add files (streamed into the vault, never kept as
-plain files), and read the timeline, offender details, red flags and notes."""
+plain files; the import runs as a background job, see ``jobs``), and read the timeline, offender details,
+red flags and files one page at a time from indexed queries (offender details and red flags as the import
+stored them: no page runs the extractors over the case), and notes."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -12,13 +15,23 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from haven.core.errors import HavenError, WrongPassphrase
 from haven.guide.knowledge import questions
+from haven.jobs import Cancelled, JobContext, JobStatus
+from haven.jobs.tasks import derive_work
+from haven.jobs.tasks import import_progress as job_progress
 from haven.vault import Vault
+from haven.vault.progress import ImportProgress
 from haven.web.forms import after_upload, file_form, first, small_form
+from haven.web.notices import web_text
 from haven.web.render import page
+from haven.web.routes import jobs
 from haven.web.uploads import exposed
 
 router = APIRouter()
+router.include_router(jobs.router)
 PAGE_SIZE = 200
+DETAILS_PAGE = 100
+FLAGS_PAGE = 50
+FILES_PAGE = 100
 MIN_PASSPHRASE = 8
 
 
@@ -146,30 +159,51 @@ def add_page(request: Request) -> Response:
     )
 
 
-def import_files(request: Request, vault: Vault, files: list[Any], intimate: bool) -> dict[str, Any]:
+def import_files(
+    request: Request, vault: Vault, files: list[Any], intimate: bool, ctx: JobContext | None = None
+) -> dict[str, Any]:
+    """The import job's work: the uploaded (in-memory) files into the vault, with progress for the
+    status page and for ``/evidence/progress``; a locked case or Cancel stops it cleanly."""
     settings = request.app.state.settings
-    progress = request.app.state.session.progress
+    session = request.app.state.session
+    progress = session.progress
+    to_job = job_progress(ctx) if ctx is not None else None
 
-    def tick(done: int, total: int, name: str) -> None:
-        progress.update(active=True, done=done, total=total, name=name)
+    def events(p: ImportProgress) -> None:
+        progress.update(active=not p.finished, done=p.bytes_done, total=p.bytes_total, name=p.file)
+        if session.vault is not vault:  # the case was locked (quick exit, idle): stop, keep it consistent
+            raise Cancelled
+        if to_job is not None:
+            to_job(p)
 
     progress.update(active=True, done=0, total=sum(f.size for f in files), name="")
     with exposed(settings.run_dir, files) as paths:
         try:
-            summary = vault.import_paths(paths, intimate=intimate, progress=tick)
+            summary = vault.import_paths(paths, intimate=intimate, events=events)
         finally:
             progress["active"] = False
         names = {str(p): f.filename for p, f in zip(paths, files, strict=True)}
         for f in summary.files:
             f.path = names.get(f.path, f.path.rsplit("/", 1)[-1])
-            # command-line hints ("Give --tz to ...") mean nothing in the browser
-            f.warnings = [re.sub(r"\s*[^.;]*\s--[a-z][^.;]*[.;]?", "", w).strip() for w in f.warnings]
-            f.warnings = [w for w in f.warnings if w]
+            f.warnings = [web_text(w) for w in f.warnings]  # typed warnings, in the web's words
         vault.log(
             "web-upload",
             {"files": [f.filename for f in files], "sizes": [f.size for f in files], "intimate": intimate},
         )
     return summary.to_dict()
+
+
+def _add_page_error(request: Request, text: str, minor: bool = False) -> Response:
+    return page(
+        request,
+        "evidence_add.html",
+        400,
+        back="/evidence",
+        tab="add",
+        minor=minor,
+        max_mb=request.app.state.settings.max_upload // 1024**2,
+        errors=[{"field": "files", "text": text}],
+    )
 
 
 @router.post("/evidence/add", response_class=HTMLResponse)
@@ -178,37 +212,29 @@ async def add_files(request: Request) -> Response:
     try:
         form = await file_form(request)
     except HavenError as exc:
-        return page(
-            request,
-            "evidence_add.html",
-            400,
-            back="/evidence",
-            tab="add",
-            minor=False,
-            max_mb=request.app.state.settings.max_upload // 1024**2,
-            errors=[{"field": "files", "text": exc.message}],
-        )
-    with form:
-        files = form.file_list("files")
-        vault = session.vault
+        return _add_page_error(request, exc.message)
+    files = form.file_list("files")
+    vault = session.vault
+    if vault is None or not files:
+        form.close()
         if vault is None:
             return _locked(request)
-        if not files:
-            return page(
-                request,
-                "evidence_add.html",
-                400,
-                back="/evidence",
-                tab="add",
-                minor=bool(vault and vault.is_minor),
-                max_mb=request.app.state.settings.max_upload // 1024**2,
-                errors=[{"field": "files", "text": "Please choose at least one file to add."}],
-            )
-        intimate = form.get("intimate") == "yes"
-        result = await run_in_threadpool(import_files, request, vault, files, intimate)
-    session.cache.clear()
-    session.flash["import"] = result
-    return after_upload(request, "/evidence/added")
+        return _add_page_error(request, "Please choose at least one file to add.", bool(vault.is_minor))
+    intimate = form.get("intimate") == "yes"
+
+    def work(ctx: JobContext) -> dict[str, Any]:
+        with form:  # the job owns the in-memory copies now; they are closed when it ends
+            result = import_files(request, vault, files, intimate, ctx)
+        session.cache.clear()
+        session.flash["import"] = result
+        return {"files": len(result["files"]), "new_messages": result["new_messages"]}
+
+    started = await jobs.start(request, "import", work, done_location=lambda _s: "/evidence/added")
+    if isinstance(started, JobStatus):  # (not reached: done_location answers for a finished import)
+        return after_upload(request, "/evidence/added")
+    if started.status_code == 409:
+        form.close()
+    return started
 
 
 @router.get("/evidence/progress")
@@ -226,71 +252,126 @@ def added(request: Request) -> Response:
     return page(request, "evidence_added.html", back="/evidence/add", tab="add", result=result)
 
 
+def _page_no(value: int) -> int:
+    return max(1, min(value, 10**7))
+
+
+def _base(path: str, **query: str) -> str:
+    """The page's address with its filters, ready for ``page=N`` (the pager adds it)."""
+    kept = urlencode({k: v for k, v in query.items() if v})
+    return f"{path}?{kept}&" if kept else f"{path}?"
+
+
+def _derived(vault: Vault) -> dict[str, Any]:
+    state = vault.derived_state()
+    return {"stale": state.get("stale", False), "failed": state.get("failed")}
+
+
 @router.get("/evidence/timeline", response_class=HTMLResponse)
-def timeline(request: Request, page_no: int = Query(1, alias="page")) -> Response:
+def timeline(
+    request: Request,
+    page_no: int = Query(1, alias="page"),
+    q: str = Query("", max_length=200),
+    conversation: str = Query("", max_length=500),
+) -> Response:
     vault = _need_vault(request)
     if vault is None:
         return _locked(request)
-    page_no = max(1, page_no)
-    start = (page_no - 1) * PAGE_SIZE
-    shown = []
-    for i, msg in enumerate(vault.messages()):
-        if i >= start + PAGE_SIZE:
-            break
-        if i >= start:
-            shown.append(msg)
-    total = vault.message_count()
-    flagged = {f.message_id for f in _flags(request, vault).flags} if shown else set()
+    page_no = _page_no(page_no)
+    found = vault.messages_page(
+        (page_no - 1) * PAGE_SIZE, PAGE_SIZE, search=q.strip() or None, conversation=conversation or None
+    )
+    flagged = vault.flagged_among([m.id for m in found.rows])
     return page(
         request,
         "evidence_timeline.html",
         back="/evidence",
         tab="timeline",
-        messages=shown,
+        messages=found.rows,
         flagged=flagged,
         page_no=page_no,
-        more=total > start + PAGE_SIZE,
-        total=total,
+        pages=max(1, -(-found.total // PAGE_SIZE)),
+        more=found.more,
+        total=found.total,
+        q=q,
+        conversation=conversation,
+        first_row=found.offset + 1,
+        base=_base("/evidence/timeline", q=q, conversation=conversation),
     )
 
 
-def _cached(request: Request, key: str, make: Any) -> Any:
-    session = request.app.state.session
-    if key not in session.cache:
-        session.cache[key] = make()
-    return session.cache[key]
-
-
-def _flags(request: Request, vault: Vault) -> Any:
-    from haven.flags import detect
-
-    return _cached(request, "flags", lambda: detect(list(vault.messages())))
-
-
 @router.get("/evidence/details", response_class=HTMLResponse)
-def details(request: Request) -> Response:
+def details(
+    request: Request,
+    page_no: int = Query(1, alias="page"),
+    q: str = Query("", max_length=200),
+    kind: str = Query("", max_length=40),
+) -> Response:
     vault = _need_vault(request)
     if vault is None:
         return _locked(request)
-    from haven.indicators import aggregate, extract_messages
-
-    region = vault.case.phone_region
-
-    def make() -> list[dict[str, Any]]:
-        return aggregate(extract_messages(list(vault.messages()), vault.items(), region=region))
-
-    rows = _cached(request, "details", make)
-    return page(request, "evidence_details.html", back="/evidence", tab="details", rows=rows)
+    page_no = _page_no(page_no)
+    found = vault.details_page(
+        (page_no - 1) * DETAILS_PAGE, DETAILS_PAGE, search=q.strip() or None, kind=kind or None
+    )
+    return page(
+        request,
+        "evidence_details.html",
+        back="/evidence",
+        tab="details",
+        rows=found.rows,
+        total=found.total,
+        kinds=sorted(found.extra.get("kinds", [])),
+        kind=kind,
+        q=q,
+        page_no=page_no,
+        pages=max(1, -(-found.total // DETAILS_PAGE)),
+        more=found.more,
+        derived=_derived(vault),
+        base=_base("/evidence/details", q=q, kind=kind),
+    )
 
 
 @router.get("/evidence/flags", response_class=HTMLResponse)
-def flags(request: Request) -> Response:
+def flags(
+    request: Request, page_no: int = Query(1, alias="page"), flag: str = Query("", max_length=40)
+) -> Response:
     vault = _need_vault(request)
     if vault is None:
         return _locked(request)
-    report = _flags(request, vault)
-    by_id = {m.id: m for m in report.messages} if report.messages else {}
-    return page(request, "evidence_flags.html", back="/evidence", tab="flags", report=report, by_id=by_id)
+    page_no = _page_no(page_no)
+    found = vault.flags_page((page_no - 1) * FLAGS_PAGE, FLAGS_PAGE, flag=flag or None)
+    state = vault.derived_state()
+    return page(
+        request,
+        "evidence_flags.html",
+        back="/evidence",
+        tab="flags",
+        rows=found.rows,
+        total=found.total,
+        summary=state.get("summary") or {},
+        flag=flag,
+        page_no=page_no,
+        pages=max(1, -(-found.total // FLAGS_PAGE)),
+        more=found.more,
+        derived=_derived(vault),
+        base=_base("/evidence/flags", flag=flag),
+    )
+
+
+@router.post("/evidence/derive", response_class=HTMLResponse)
+async def derive(request: Request) -> Response:
+    """Work out offender details and red flags again (after an update, or when asked), as a job."""
+    await small_form(request)
+    vault = _need_vault(request)
+    if vault is None:
+        return _locked(request)
+    started = await jobs.start(
+        request, "derive", derive_work(vault), done_location=lambda _s: "/evidence/details"
+    )
+    return (
+        started if isinstance(started, Response) else RedirectResponse("/evidence/details", status_code=303)
+    )
 
 
 @router.get("/evidence/notes", response_class=HTMLResponse)
@@ -322,16 +403,34 @@ async def add_note(request: Request) -> Response:
     return RedirectResponse("/evidence/notes", status_code=303)
 
 
+def _files_page(
+    request: Request, vault: Vault, page_no: int, status_code: int = 200, **extra: Any
+) -> Response:
+    found = vault.items_page((page_no - 1) * FILES_PAGE, FILES_PAGE, top_and_pictures=True)
+    return page(
+        request,
+        "evidence_files.html",
+        status_code,
+        back="/evidence",
+        tab="files",
+        items=found.rows,
+        total=found.total,
+        page_no=page_no,
+        pages=max(1, -(-found.total // FILES_PAGE)),
+        more=found.more,
+        base="/evidence/files?",
+        minor=vault.is_minor,
+        **extra,
+    )
+
+
 @router.get("/evidence/files", response_class=HTMLResponse)
-def files(request: Request) -> Response:
+def files(request: Request, page_no: int = Query(1, alias="page")) -> Response:
     """The files in the case. Pictures are never shown here: only names, sizes and codes."""
     vault = _need_vault(request)
     if vault is None:
         return _locked(request)
-    items = [i for i in vault.items() if i.parent_id is None or i.media_type.startswith(("image/", "video/"))]
-    return page(
-        request, "evidence_files.html", back="/evidence", tab="files", items=items, minor=vault.is_minor
-    )
+    return _files_page(request, vault, _page_no(page_no))
 
 
 @router.post("/evidence/intimate", response_class=HTMLResponse)
@@ -344,16 +443,7 @@ async def mark_intimate(request: Request) -> Response:
     try:
         await run_in_threadpool(vault.mark_intimate, item_id)
     except HavenError as exc:
-        return page(
-            request,
-            "evidence_files.html",
-            400,
-            back="/evidence",
-            tab="files",
-            items=vault.items(),
-            minor=vault.is_minor,
-            errors=[{"field": "main", "text": exc.message}],
-        )
+        return _files_page(request, vault, 1, 400, errors=[{"field": "main", "text": exc.message}])
     request.app.state.session.cache.clear()
     return RedirectResponse("/evidence/files", status_code=303)
 
