@@ -54,17 +54,9 @@ async def _build(request: Request, kind: str) -> Response:
         return RedirectResponse("/evidence", status_code=303)
     folder = _scratch(request)
     try:
-        if kind == "pdf":
-            from haven.report.pdf import build_pdf
+        from haven.web.routes.jobs import report_response  # a background job with a status page
 
-            out = folder / "haven-report.pdf"
-            await run_in_threadpool(build_pdf, vault, out)
-            return _send(out, folder, "application/pdf")
-        from haven.report.package import export_package
-
-        out = folder / "haven-package.zip"
-        await run_in_threadpool(export_package, vault, out)
-        return _send(out, folder, "application/zip")
+        return await report_response(request, vault, kind, folder)
     except Exception as exc:  # a report that cannot be made is a message, never a crash
         shutil.rmtree(folder, ignore_errors=True)
         text = (
