@@ -8,6 +8,7 @@ import csv
 import io
 from collections import Counter
 from typing import Any
+from xml.etree import ElementTree
 
 import pygal
 from pygal.style import Style
@@ -69,7 +70,12 @@ def chart_svg(measure: str, rows: list[tuple[str, float]]) -> bytes:
         chart = pygal.Bar(**config)
         chart.x_labels = [label for label, _ in rows]
         chart.add("cases" if measure not in ("demanded", "paid") else "amount", [v for _, v in rows])
-    return bytes(chart.render())
+    tree = chart.render_tree()
+    for parent in list(tree.iter()):
+        for child in list(parent):
+            if str(child.tag).endswith("script"):  # pygal's tooltip config; the charts need no script
+                parent.remove(child)
+    return b"<?xml version='1.0' encoding='utf-8'?>\n" + ElementTree.tostring(tree, encoding="utf-8")
 
 
 def to_csv(table: dict[str, list[tuple[str, float]]]) -> str:
