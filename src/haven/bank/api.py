@@ -242,7 +242,7 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
             str, Query(max_length=1000, description="Use POST /v1/match for long vPDQ values.")
         ],
         max_distance: Annotated[int, Query(ge=0, le=MAX_RADIUS)] = MAX_RADIUS,
-    ) -> JSONResponse:
+    ) -> Response:
         """Bank signals matching one hash: bank, signal id, type and distance (never case details)."""
         try:
             value = validate_signal(signal_type, signal)

@@ -178,6 +178,7 @@ def _check_pin(engine: Engine, number: str, pin: str) -> Any:
             raise CaseError("No case has this number and PIN.", 404)
         wait = max(int(row.locked_until - now) + 1, 1)
         raise CaseError(f"Too many wrong PINs. Please try again in {wait // 60 + 1} minutes.", 429, wait)
+    right: bool
     try:  # argon2 runs outside any transaction: no lock is held while it works
         right = _hasher.verify(reserved.pin_hash, pin)
     except (VerificationError, InvalidHashError):

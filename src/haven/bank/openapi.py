@@ -11,6 +11,7 @@ load its script from a CDN, and the bank makes no outside requests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -98,7 +99,7 @@ def conform(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def allowed_methods(app: FastAPI, scope: dict[str, Any]) -> list[str]:
+def allowed_methods(app: FastAPI, scope: Mapping[str, Any]) -> list[str]:
     """Every method some route takes at this path (``GET`` and ``POST /v1/match`` are two routes)."""
     methods: set[str] = set()
     for route in app.router.routes:

@@ -109,7 +109,7 @@ class DiscordImporter(Importer):
             kind=kind,
             text=content,
             attachments=attachments,
-            reply_to=emitter.keyed_id(int(ref))
+            reply_to=emitter.keyed_id(int(str(ref)))
             if str(ref).isdigit()
             else (None if ref is None else f"discord:{ref}"),
             extra=extra,

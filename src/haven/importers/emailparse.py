@@ -248,7 +248,7 @@ def _read_headers(msg: Message, parsed: ParsedEmail) -> None:
 def decode_text_part(part: Message, warnings: list[str] | None = None) -> str:
     """The text of one text/* part: transfer encoding undone, then its charset (with fallbacks)."""
     payload = part.get_payload(decode=True)
-    if payload is None:
+    if not isinstance(payload, bytes):
         raw = part.get_payload()
         return raw if isinstance(raw, str) else ""
     charset = (part.get_content_charset() or "").strip().strip('"').lower() or "utf-8"
@@ -296,7 +296,7 @@ def _read_parts(msg: Message, parsed: ParsedEmail, label: str) -> None:
         if part.is_multipart():
             children = part.get_payload()
             if isinstance(children, list):
-                stack[0:0] = children
+                stack[0:0] = [c for c in children if isinstance(c, Message)]
             continue
         disposition = (part.get_content_disposition() or "").lower()
         fname = _filename(part)
@@ -305,7 +305,8 @@ def _read_parts(msg: Message, parsed: ParsedEmail, label: str) -> None:
             (plain if ctype == "text/plain" else html).append(text)
             continue
         try:
-            data = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)
+            data = decoded if isinstance(decoded, bytes) else b""
         except Exception:
             data = b""
             parsed.warnings.append(f"part {fname or ctype} could not be decoded")

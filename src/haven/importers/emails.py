@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import io
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -134,9 +135,9 @@ class MboxImporter(Importer):
             emit_email(parsed, item, emitter, sink, label)
 
 
-def _chain(first: bytes, rest: object) -> object:
+def _chain(first: bytes, rest: Iterable[bytes]) -> Iterator[bytes]:
     yield first
-    yield from rest  # type: ignore[misc]
+    yield from rest
 
 
 class MsgImporter(Importer):

@@ -9,6 +9,7 @@ with ``--json``, ``data.json``: one JSON object per line (``date``, ``sender``, 
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime
 from pathlib import Path
@@ -99,7 +100,7 @@ class SignalImporter(Importer):
         with open(path, "rb") as fh:  # validate every line before anything is stored
             for number, line in enumerate(fh, start=1):
                 if line.strip():
-                    row = load_json(_Bytes(line), f"{path.name} line {number}", max_bytes=MAX_LINE)
+                    row = load_json(io.BytesIO(line), f"{path.name} line {number}", max_bytes=MAX_LINE)
                     if not isinstance(row, dict):
                         raise ImportFileError(f"{path.name} line {number} is not a Signal message object")
                     rows.append((number, row))
@@ -175,12 +176,3 @@ class SignalImporter(Importer):
             attachments=attachments,
             extra=extra or {},
         )
-
-
-class _Bytes:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def read(self, n: int = -1) -> bytes:
-        data, self._data = self._data, b""
-        return data
