@@ -26,6 +26,10 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+ADULT_AGE = 18
+"""Under this age a person is a minor: their intimate images are recorded by hash and location only."""
+
+
 class Case(_Model):
     """A case: one person's matter, kept in one vault directory."""
 
@@ -51,6 +55,11 @@ class Case(_Model):
     """The person's own account name on each platform (platform id -> name), for police data requests."""
     police_account: dict[str, Any] = Field(default_factory=dict)
     """Guide answers the person agreed to share with police (paid, amount, when, how, platforms, demands)."""
+
+    @property
+    def is_minor(self) -> bool:
+        """Rule 3's test, written once: marked under 18, or an age under ``ADULT_AGE``."""
+        return self.minor or (self.age is not None and self.age < ADULT_AGE)
 
 
 def _sender_key(value: str) -> str:

@@ -138,6 +138,6 @@ def case_statement(vault: Any) -> str:
     ledger = data.ledger
     integrity = Integrity(items_root(data.items), ledger[-1].entry_hash if ledger else "", len(ledger),
                           public_key_hex(load_or_create_key(vault)))
-    minor = bool(vault.case.minor or (vault.case.age is not None and vault.case.age < 18))
+    minor = vault.case.is_minor
     withheld = {i.id: withheld_reason(i, minor=minor, include_intimate=False) for i in data.items}
     return statement_text(data, integrity, withheld)

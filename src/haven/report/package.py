@@ -262,7 +262,7 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
         raise HavenError(f"The TLP marking {tlp!r} is not one of {', '.join(TLP_LEVELS)}.")
     out = Path(out_path)
     case = vault.case
-    minor = bool(case.minor or (case.age is not None and case.age < 18))
+    minor = case.is_minor
     if include_intimate and minor:
         raise HavenError("Intimate images of a person under 18 are never exported. Only their hashes are.")
     key = load_or_create_key(vault)

@@ -90,7 +90,7 @@ def render_html(data: ReportData, integrity: Integrity, image_loader: Callable[[
     from haven.report.exhibits import acquisition
 
     case = data.case
-    minor = bool(case.minor or (case.age is not None and case.age < 18))
+    minor = case.is_minor
     withheld = {i.id: withheld_reason(i, minor=minor, include_intimate=include_intimate) for i in data.items}
     images: dict[str, str] = {}
     for item in data.items:
