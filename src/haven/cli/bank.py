@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -123,9 +124,9 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
             )
 
 
-def _server_options() -> dict[str, object]:
+def _server_options() -> dict[str, Any]:
     """Fastest uvicorn parts that are installed (httptools parser, uvloop event loop)."""
-    opts: dict[str, object] = {"access_log": False}
+    opts: dict[str, Any] = {"access_log": False}
     try:
         import httptools  # noqa: F401
 
