@@ -83,8 +83,9 @@ def police_answers(answers: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def render_html(data: ReportData, integrity: Integrity, image_loader: Callable[[str], bytes] | None = None,
-                include_intimate: bool = False) -> str:
+def report_context(data: ReportData, integrity: Integrity, image_loader: Callable[[str], bytes] | None = None,
+                   include_intimate: bool = False) -> dict[str, Any]:
+    """What every renderer gets: the data, and the choices made for it (sides, images, withheld, ...)."""
     from haven.report.continuity import statement
     from haven.report.drafts import platform_drafts
     from haven.report.exhibits import acquisition
@@ -114,7 +115,7 @@ def render_html(data: ReportData, integrity: Integrity, image_loader: Callable[[
         "participants": data.side("participant"),
         "headers": data.side("header"),
     }
-    return _env().get_template("report.html.j2").render(
+    return dict(
         data=data, integrity=integrity, ref=case.reference or case.id,
         generated=_fmt(datetime.now(UTC)), fmt=_fmt, date_range=data.date_range, demands=data.demands(),
         payments=data.payment_details(), paid=paid, minor=minor, withheld=withheld,
@@ -126,9 +127,39 @@ def render_html(data: ReportData, integrity: Integrity, image_loader: Callable[[
     )
 
 
+def render_html(data: ReportData, integrity: Integrity, image_loader: Callable[[str], bytes] | None = None,
+                include_intimate: bool = False) -> str:
+    ctx = report_context(data, integrity, image_loader, include_intimate)
+    return _env().get_template("report.html.j2").render(**ctx)
+
+
+def renderer() -> str:
+    """``typst`` (default; fast and linear for long documents) or ``weasyprint`` (``HAVEN_PDF_RENDERER``,
+    and the fallback when the typst package is missing)."""
+    import os
+
+    wanted = os.environ.get("HAVEN_PDF_RENDERER", "typst").strip().lower()
+    if wanted == "typst":
+        try:
+            import typst  # noqa: F401
+        except ImportError:
+            return "weasyprint"
+    return "weasyprint" if wanted == "weasyprint" else "typst"
+
+
 def render_pdf(data: ReportData, integrity: Integrity, out: BinaryIO | str | Path,
                image_loader: Callable[[str], bytes] | None = None, include_intimate: bool = False) -> None:
-    """Write the report as a tagged PDF (PDF/UA-1 structure where WeasyPrint supports it)."""
+    """Write the report as a tagged PDF/UA-1 document, with Typst (default) or WeasyPrint."""
+    if renderer() == "typst":
+        from haven.report.pdf_typst import compile_typst, render_typst
+
+        ctx = report_context(data, integrity, image_loader, include_intimate)
+        pdf = compile_typst(render_typst(data, ctx))
+        if isinstance(out, str | Path):
+            Path(out).write_bytes(pdf)
+        else:
+            out.write(pdf)
+        return
     from weasyprint import HTML
 
     html = render_html(data, integrity, image_loader, include_intimate)
