@@ -184,7 +184,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         """Is this email a sextortion scam? Checks each email and explains why."""
         if fmt not in (OutputFormat.text, OutputFormat.json):
             raise BadAnswers("--format must be text or json", key="format")
-        known_list: KnownAddresses | None = load_known_addresses(known) if known else None
+        known_list: KnownAddresses | None = load_known_addresses(known) if known else None  # type: ignore[arg-type]
         pwned = PwnedPasswords(range_dir, online=online, api_base=pwned_api)
         if online:
             err_console.print(

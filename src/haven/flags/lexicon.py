@@ -83,10 +83,10 @@ class Rule:
         ``fold(text)`` when the caller already has it. Excludes are only tried after a match."""
         plain, cased, plain_x, cased_x = self._fast
         folded = fold(text) if low is False else low
-        best = _first(plain, cased, text, folded)
+        best = _first(plain, cased, text, folded)  # type: ignore[arg-type]
         if best is None or (plain_x is None and cased_x is None):
             return best
-        return None if _first(plain_x, cased_x, text, folded) else best
+        return None if _first(plain_x, cased_x, text, folded) else best  # type: ignore[arg-type]
 
 
 def _split(patterns: tuple[re.Pattern[str], ...]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:

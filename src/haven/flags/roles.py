@@ -105,7 +105,7 @@ def infer_roles(
                 plea = lexicon.signals.get("victim-plea")
                 if text and plea and any(r.search(text) for r in plea.rules):
                     victim += VICTIM_WEIGHTS["victim-plea"]
-        scores[sender_key(m)] += offender - victim
+        scores[sender_key(m)] += offender - victim  # type: ignore[assignment]
     senders = list(dict.fromkeys(sender_key(m) for m in messages if m.kind != "system"))
     if not scores:
         return Roles(source="unknown")

@@ -20,7 +20,7 @@ from typing import Any
 try:  # pragma: no cover - exercised by the import itself
     import hyperscan
 except ImportError:  # pragma: no cover - the fallback is tested by forcing it
-    hyperscan = None
+    hyperscan = None  # type: ignore[assignment]
 
 Trigger = tuple[str, int, int]
 """(Hyperscan pattern, characters to look before the trigger, characters to look after it)."""

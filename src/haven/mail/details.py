@@ -15,7 +15,8 @@ from haven.mail.lexicon import lexicons
 from haven.mail.normalize import Normalized
 
 SYMBOLS = {"$": "USD", "\u20ac": "EUR", "\u00a3": "GBP", "\u20bf": "BTC"}
-NUMBER = r"\d{1,3}(?:[ ,.'\u00a0]\d{3}){1,7}(?:[.,]\d{1,8})?|\d+(?:[.,]\d{1,8})?"  # bounded: no quadratic backtracking
+# groups bounded ({1,7}): an open ``+`` backtracked quadratically on "000 000 000 …" with no currency after it
+NUMBER = r"\d{1,3}(?:[ ,.'\u00a0]\d{3}){1,7}(?:[.,]\d{1,8})?|\d+(?:[.,]\d{1,8})?"
 
 
 @dataclass

@@ -138,7 +138,7 @@ class KnownAddresses:
             if previous is None:
                 added += 1
             self.entries[key] = KnownHit(
-                source, count if count is not None else (previous and previous.count)
+                source, count if count is not None else (previous.count if previous else None)
             )
         return added
 

@@ -317,7 +317,7 @@ def collect(source: CaseSource, progress: Progress | None = None,
         try:
             from haven.flags import detect
         except ImportError:  # the red-flag detector is optional for a report
-            detect = None
+            detect = None  # type: ignore[assignment]
         if detect is not None and kept:
             tick("finding red flags", 0, 0)
             report = detect(kept)

@@ -77,7 +77,7 @@ def _object_for(kind: str, normalized: str, definitions: Path | None) -> MISPObj
         o.add_attribute(field, user)
         if name == "user-account":
             o.add_attribute("account-type", platform)
-        if platform in _PROFILE_URL and "link" in o._definition["attributes"]:
+        if platform in _PROFILE_URL and "link" in o._definition["attributes"]:  # type: ignore[index]
             o.add_attribute("link", _PROFILE_URL[platform].format(user))
         return o
     return None

@@ -347,9 +347,9 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
         tick("checking the package")
         fh.flush()
         fh.seek(0)
-        digest = hashlib.sha256()
+        whole = hashlib.sha256()
         while block := fh.read(CHUNK):
-            digest.update(block)
+            whole.update(block)
         publish()
-    vault.log("export-complete", {"out": str(out), "members": member_count}, sha256=digest.hexdigest())
-    return ExportResult(out, digest.hexdigest(), member_count, included, withheld, integrity)
+    vault.log("export-complete", {"out": str(out), "members": member_count}, sha256=whole.hexdigest())
+    return ExportResult(out, whole.hexdigest(), member_count, included, withheld, integrity)

@@ -103,13 +103,15 @@ def observable(kind: str, normalized: str) -> tuple[Any, str] | None:
                    f"user-account:account_login = '{_quote(user)}']")
         return obj, pattern
     if kind in CRYPTO_KINDS:
-        obj = CryptoWallet(address=normalized, currency=CRYPTO_KINDS[kind])
+        obj = CryptoWallet(address=normalized, currency=CRYPTO_KINDS[kind])  # type: ignore[call-arg]
         return obj, f"[haven-crypto-wallet:address = '{q}']"
     if kind == "phone":
-        return PhoneNumber(number=normalized), f"[haven-phone-number:number = '{q}']"
+        phone = PhoneNumber(number=normalized)  # type: ignore[call-arg]
+        return phone, f"[haven-phone-number:number = '{q}']"
     if kind in BANK_KINDS:
         scheme = {"uk-bank-account": "uk-sort-code-account"}.get(kind, kind)
-        return BankAccount(account=normalized, scheme=scheme), f"[haven-bank-account:account = '{q}']"
+        account = BankAccount(account=normalized, scheme=scheme)  # type: ignore[call-arg]
+        return account, f"[haven-bank-account:account = '{q}']"
     return None
 
 

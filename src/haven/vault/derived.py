@@ -320,7 +320,8 @@ class Deriver:
             if sender in others:
                 role = "other side"
             elif sender in victims or (inferred and sender != "unknown"):
-                role, _ = "you", victims.add(sender)
+                role = "you"
+                victims.add(sender)
             else:
                 role = "unknown"
             who[sender] = {

@@ -192,7 +192,7 @@ def _choose(path: Path, fmt: str | ImporterLike | None) -> ImporterLike:
         return fmt
     from haven.importers import detect_format, get_importer
 
-    return get_importer(fmt) if fmt else detect_format(path)
+    return get_importer(fmt) if fmt else detect_format(path)  # type: ignore[return-value]
 
 
 def import_one(

@@ -133,7 +133,7 @@ async def parse_multipart(content_type: str, body: AsyncIterator[bytes], max_siz
 
     def on_header_end() -> None:
         headers = state["headers"]
-        headers[bytes(state["field"]).lower()] = bytes(state["value"])  # type: ignore[index,arg-type]
+        headers[bytes(state["field"]).lower()] = bytes(state["value"])  # type: ignore[index,arg-type,call-overload]
         state["field"], state["value"] = b"", b""
 
     def on_part_begin() -> None:
@@ -166,7 +166,7 @@ async def parse_multipart(content_type: str, body: AsyncIterator[bytes], max_siz
 
     def on_part_end() -> None:
         if "buf" in current:
-            text = bytes(current["buf"]).decode("utf-8", "replace")  # type: ignore[arg-type]
+            text = bytes(current["buf"]).decode("utf-8", "replace")  # type: ignore[arg-type,call-overload]
             form.fields.setdefault(str(current["name"]), []).append(text)
         current.clear()
 

@@ -147,7 +147,7 @@ def find(scan: Scan) -> Iterator[Hit]:
     starts = [s for s, _, _, _ in spans]
     ends = [e for _, e, _, _ in spans]
     for m in (m for ws, we in windows for m in _WORD.finditer(scan, ws, we)):
-        cur = _CURRENCY.get(m.group(4).lower().split()[-1])
+        cur = _CURRENCY.get(m.group(4).lower().split()[-1])  # type: ignore[assignment]
         num = _number(m.group(1), m.group(2), m.group(3))
         if not (cur and num):
             continue

@@ -134,7 +134,7 @@ def _lookup(raw: str, region: str) -> tuple[str, str | None, str, str | None] | 
     e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
     reserved = reserved_range(e164)
     country = phonenumbers.region_code_for_number(num)
-    if reserved is None and not phonenumbers.is_valid_number_for_region(num, country):
+    if reserved is None and not phonenumbers.is_valid_number_for_region(num, country):  # type: ignore[arg-type]
         return None
     ntype = _TYPES.get(phonenumbers.number_type(num), "other")
     return e164, country or (reserved[0] if reserved else None), ntype, reserved[1] if reserved else None
