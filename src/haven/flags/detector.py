@@ -237,7 +237,7 @@ class _Detector:
                 seen[_INDICATOR_KEY] = _payment_indicator(text)
             hit = seen[_INDICATOR_KEY]
             if hit and (side == "them" or self.context & _PAYMENT_CONTEXT):
-                spec = self.lexicons[0].flags.get("payment-demand")
+                spec = self.lexicons[0].flags.get("payment-demand")  # type: ignore[assignment]
                 found["payment-demand"] = (_INDICATOR_RULE, hit, spec.explanation if spec else "")
         for lexicon in self.lexicons:
             for name, spec in lexicon.flags.items():
@@ -247,14 +247,14 @@ class _Detector:
         if "payment-demand" in found and self.unanswered_payment:
             # the first demand after a payment is a new demand: paying did not make it stop
             self.unanswered_payment = False
-            rule, hit, _ = found["payment-demand"]
-            spec = self.lexicons[0].flags.get("repeat-demand")
-            found["repeat-demand"] = (rule, hit, spec.explanation if spec else "")
+            rule, hit, _ = found["payment-demand"]  # type: ignore[assignment]
+            spec = self.lexicons[0].flags.get("repeat-demand")  # type: ignore[assignment]
+            found["repeat-demand"] = (rule, hit, spec.explanation if spec else "")  # type: ignore[assignment]
         for name in FLAG_NAMES:
             if name not in found:
                 continue
-            rule, hit, explanation = found[name]
-            evidence, start, end = _evidence(msg.text, hit)
+            rule, hit, explanation = found[name]  # type: ignore[assignment]
+            evidence, start, end = _evidence(msg.text, hit)  # type: ignore[arg-type]
             self.flags.append(
                 Flag(
                     message_id=msg.id,
