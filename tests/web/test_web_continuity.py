@@ -1,0 +1,25 @@
+"""The continuity statement page (issue 15): the app shows the first-person statement with every exhibit,
+offers it as text, and lets the person set the initials of the exhibit numbers."""
+
+from __future__ import annotations
+
+from .conftest import csrf, new_case
+
+
+def test_continuity_page_shows_the_statement_and_initials_change(client):
+    client, app = client
+    new_case(client, app)
+    r = client.post("/evidence/notes", data={"csrf": csrf(app), "note": "He wrote first on 6 March."})
+    assert r.status_code == 200
+    r = client.get("/report/continuity")
+    assert r.status_code == 200
+    assert "I collected" in r.text and "officer who takes my statement" in r.text
+    r = client.post("/report/continuity/initials", data={"csrf": csrf(app), "initials": "s j"},
+                    follow_redirects=True)
+    assert r.status_code == 200 and 'value="SJ"' in r.text
+    r = client.post("/report/continuity/initials", data={"csrf": csrf(app), "initials": "12"},
+                    follow_redirects=True)
+    assert "one to four letters" in r.text
+    txt = client.get("/report/continuity.txt")
+    assert txt.status_code == 200 and txt.text.startswith("Continuity statement")
+    assert "attachment" in txt.headers["content-disposition"]
