@@ -315,3 +315,33 @@ def test_initials_are_fixed_after_the_first_export(case: Path, package: Path):
         assert vault.case.initials == "SJ"
         with pytest.raises(HavenError, match="already been exported"):
             set_initials(vault, "AB")
+
+
+def test_the_persons_account_goes_in_only_with_agreement(tmp_path: Path):
+    import os
+    import sys
+
+    from haven.core.errors import HavenError
+    from haven.guide.models import Answers
+    from haven.report.account import share_with_police
+
+    with Vault.create(tmp_path / "c", PASS, region="wales") as vault:
+        with pytest.raises(HavenError, match="only added"):
+            share_with_police(vault, Answers(paid="yes-collected"), agreed=False)
+        assert vault.case.police_account == {}
+    env = {**os.environ, "HAVEN_TEST_PASS": PASS}
+    res = subprocess.run([sys.executable, "-m", "haven", "case", "share-account", str(tmp_path / "c"), "--yes",
+                          "--paid", "yes-collected", "--amount", "£120", "--how", "gift-card", "--platform",
+                          "instagram", "--account", "instagram=sam.j2009", "--passphrase-env", "HAVEN_TEST_PASS"],
+                         capture_output=True, text=True, env=env)
+    assert res.returncode == 0, res.stderr
+    with Vault.open(tmp_path / "c", PASS) as vault:
+        case = vault.case
+        assert case.police_account["paid"] == "yes, and it was collected" and case.police_account["amount"] == "£120"
+        assert case.own_accounts == {"instagram": "sam.j2009"}
+        export_package(vault, tmp_path / "p.zip")
+    with zipfile.ZipFile(tmp_path / "p.zip") as zf:
+        flat = " ".join(_pdf_text(zf.read("report.pdf"), tmp_path).split())
+        drafts = zf.read("platform-reports.txt").decode()
+    assert "£120" in flat and "sam.j2009" in flat and "yes, and it was collected" in flat
+    assert "== Instagram ==" in drafts and "My own account here is sam.j2009" in drafts

@@ -113,6 +113,9 @@ CASE_COMMANDS: dict[str, tuple[str, str]] = {
         "Write a PDF report a police officer can read. Intimate images are never shown in it.",
     ),
     "export": ("report", "Write an evidence package (zip) that anyone can check with 'haven verify'."),
+    "initials": ("report", "Set the initials in exhibit references (only until the case is first exported)."),
+    "share-account": ("report", "Add your own account to the report: paid or not, how, platforms, names."),
+    "continuity": ("report", "Print the continuity statement, a first-person draft to give to the officer."),
     "flags": ("flags", "Find the red flags in every conversation kept in a case vault."),
 }
 

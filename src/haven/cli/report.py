@@ -104,6 +104,43 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         console.print(f"Exhibits of this case are numbered {case.initials}/1, {case.initials}/2 ...",
                       highlight=False)
 
+    @case_app.command("share-account")
+    @handle_errors
+    def share_account(
+        directory: Path = typer.Argument(..., help="The case folder."),
+        yes: bool = typer.Option(False, "--yes", help="I agree: put these in my police report."),
+        paid: str | None = typer.Option(None, help="no, yes-collected, yes-not-collected or yes-unknown."),
+        amount: str | None = typer.Option(None, help="How much you paid, e.g. '£50 Steam card'."),
+        when: str | None = typer.Option(None, help="When you paid, in your words."),
+        how: list[str] = typer.Option([], "--how", help="How you paid: bank-transfer, gift-card, crypto ..."),
+        platform: list[str] = typer.Option([], "--platform", help="A platform where this happened (repeat)."),
+        account: list[str] = typer.Option(
+            [], "--account", help="Your own account name on a platform, as platform=name (repeat)."
+        ),
+        passphrase_env: str | None = typer.Option(None, help=PASSPHRASE_ENV_HELP),
+    ) -> None:
+        """Add your own account to the report: paid or not, how, platforms, names.
+
+        Only with --yes: nothing is shared unless you agree."""
+        from haven.core.errors import HavenError
+        from haven.guide.models import Answers
+        from haven.report.account import share_with_police
+        from haven.vault import Vault
+
+        own = {}
+        for pair in account:
+            name, sep, value = pair.partition("=")
+            if not sep:
+                raise HavenError(f"--account {pair!r}: write it as platform=name, e.g. instagram=sam.j")
+            own[name] = value
+        try:
+            answers = Answers.model_validate({"paid": paid, "payment_method": how, "platforms": platform})
+        except ValueError as exc:
+            raise HavenError(f"Those answers do not look right: {str(exc).splitlines()[-1]}") from None
+        with Vault.open(directory, get_passphrase(passphrase_env)) as vault:
+            share_with_police(vault, answers, agreed=yes, amount=amount, when=when, own_accounts=own)
+        console.print("Your account will be in the report.")
+
     @case_app.command("continuity")
     @handle_errors
     def continuity(
@@ -111,7 +148,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         out: Path | None = typer.Option(None, "--out", help="Write the statement to this file."),
         passphrase_env: str | None = typer.Option(None, help=PASSPHRASE_ENV_HELP),
     ) -> None:
-        """Print the continuity statement: a first-person draft for you to check and give to the officer."""
+        """Print the continuity statement, a first-person draft to give to the officer."""
         from haven.report.continuity import case_statement
         from haven.vault import Vault
 

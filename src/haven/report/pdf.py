@@ -64,7 +64,8 @@ def _thumbnail(data: bytes) -> str | None:
 
 
 _ANSWER_LABELS = {"paid": "Paid?", "amount": "Amount paid", "when": "When paid", "how": "How paid",
-                  "payment_methods": "How paid", "platforms": "Platforms", "demands": "What was demanded"}
+                  "payment_method": "How paid", "platforms": "Platforms", "demands": "What was demanded",
+                  "contact": "How they made contact", "reported": "Already reported to a platform or police"}
 LEDGER_ROWS = 200
 """At most this many ledger lines in the PDF (first and last half); the package holds them all."""
 
