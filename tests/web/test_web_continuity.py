@@ -23,3 +23,14 @@ def test_continuity_page_shows_the_statement_and_initials_change(client):
     txt = client.get("/report/continuity.txt")
     assert txt.status_code == 200 and txt.text.startswith("Continuity statement")
     assert "attachment" in txt.headers["content-disposition"]
+
+
+def test_timeline_states_how_times_were_read(client, tmp_path):
+    client, app = client
+    new_case(client, app)
+    chat = "06/03/2017, 21:02 - Jess: hey\n07/03/2017, 09:00 - Jess: pay now\n"
+    r = client.post("/evidence/add", data={"csrf": csrf(app)},
+                    files={"files": ("WhatsApp Chat with Jess.txt", chat.encode(), "text/plain")})
+    assert r.status_code in (200, 303)
+    page = client.get("/evidence/timeline").text
+    assert "Read as local time in" in page and "The day and month could be the other way round." in page
