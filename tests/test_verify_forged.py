@@ -172,3 +172,15 @@ def test_a_killed_export_leaves_no_partial_file(case: Path, tmp_path: Path):
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     assert os.listdir(out_dir) == []
+
+
+def test_verdict_report_and_continuity_statement_print_the_same_fingerprint(package: Path, tmp_path: Path):
+    res = verify_package(package)
+    assert res.ok and res.key_fingerprint and res.key_fingerprint in res.verdict()
+    with zipfile.ZipFile(package) as zf:
+        statement = zf.read("continuity-statement.txt").decode()
+        (tmp_path / "r.pdf").write_bytes(zf.read("report.pdf"))
+    pdf = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    assert res.key_fingerprint in statement
+    assert res.key_fingerprint in " ".join(pdf.split())
