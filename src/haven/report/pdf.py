@@ -52,11 +52,10 @@ def _fmt(value: Any) -> str:
 def _thumbnail(data: bytes) -> str | None:
     """A PNG/JPEG data URI no larger than MAX_SIDE, or None when the bytes are not a usable image."""
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.thumbnail((MAX_SIDE, MAX_SIDE))
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()
-            if im.mode not in ("RGB", "L"):
-                im = im.convert("RGB")
+            im: Image.Image = opened if opened.mode in ("RGB", "L") else opened.convert("RGB")
             im.save(out, "JPEG", quality=85)
     except (OSError, ValueError, Image.DecompressionBombError):
         return None

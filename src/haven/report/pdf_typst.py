@@ -228,4 +228,5 @@ def render_typst(data: ReportData, ctx: dict[str, Any]) -> str:
 def compile_typst(source: str) -> bytes:
     import typst
 
-    return bytes(typst.compile(source.encode(), font_paths=FONT_PATHS, pdf_standards=["ua-1"]))
+    pdf: Any = typst.compile(source.encode(), font_paths=FONT_PATHS, pdf_standards=["ua-1"])  # type: ignore[misc]
+    return bytes(pdf)
