@@ -25,10 +25,15 @@ def _records() -> list[dict]:
     return [json.loads(x) for x in GOLDEN.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
+# Kinds added after the record was made (issue 15): they carry their own examples in the registry.
+NEWER_KINDS = {"revolut", "cashapp", "paypalme", "monzo", "venmo", "payee-name"}
+
+
 def _now(text: str, region: str, prefilter: bool) -> list[list[object]]:
     return [
         [h.kind, h.start, h.end, h.value, h.normalized, h.valid, h.confidence, h.extra]
         for h in find_hits(text, region, prefilter=prefilter)
+        if h.kind not in NEWER_KINDS
     ]
 
 
