@@ -24,6 +24,7 @@ hidden ``.haven-export-*.zip`` is used and any such leftover of an earlier kille
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -119,8 +120,9 @@ class _Writer:
         self.zf = zf
         self.members: list[dict[str, Any]] = []
 
-    def add_bytes(self, name: str, data: bytes) -> str:
-        self.zf.writestr(name, data)
+    def add_bytes(self, name: str, data: bytes, fast: bool = False) -> str:
+        """``fast``: deflate at level 1 (the transcript: large, plain text, written under time pressure)."""
+        self.zf.writestr(name, data, compresslevel=1 if fast else None)
         digest = hashlib.sha256(data).hexdigest()
         self.members.append({"path": name, "sha256": digest, "size": len(data)})
         return digest
@@ -129,7 +131,12 @@ class _Writer:
     def open(self, name: str) -> Iterator[Callable[[bytes], None]]:
         """Write a member piece by piece (``write(bytes)``), hashing as it goes."""
         sha, size = hashlib.sha256(), 0
-        with self.zf.open(name, "w", force_zip64=True) as dst:
+        info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED
+        for attr in ("_compresslevel", "compress_level"):  # deflate level 1 (the name differs by Python)
+            with contextlib.suppress(AttributeError):
+                setattr(info, attr, 1)
+        with self.zf.open(info, "w", force_zip64=True) as dst:
 
             def write(block: bytes) -> None:
                 nonlocal size
@@ -150,17 +157,6 @@ class _Writer:
         digest = sha.hexdigest()
         self.members.append({"path": name, "sha256": digest, "size": size})
         return digest
-
-
-class _CsvSink(io.TextIOBase):
-    """A text stream that encodes into a zip member writer (for ``csv.writer``)."""
-
-    def __init__(self, write: Callable[[bytes], None]) -> None:
-        self._write = write
-
-    def write(self, text: str) -> int:  # type: ignore[override]
-        self._write(text.encode())
-        return len(text)
 
 
 STALE_AFTER = 24 * 3600
@@ -251,7 +247,7 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
     from haven.report.misp import build_event
     from haven.report.pdf import render_pdf
     from haven.report.stix import build_bundle
-    from haven.report.transcript import csv_rows, write_transcript
+    from haven.report.transcript import write_transcript
 
     def tick(stage: str, done: int = 0, total: int = 0) -> None:
         if progress is not None:
@@ -291,14 +287,26 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
             total = data.message_count
             tick("writing messages.jsonl", 0, total)
             with w.open("messages.jsonl") as write_jsonl:
+                chunk: list[str] = []
                 for n, m in enumerate(vault.messages(), start=1):
-                    write_jsonl((m.model_dump_json() + "\n").encode())
-                    if n % 10000 == 0:
-                        tick("writing messages.jsonl", n, total)
+                    chunk.append(m.model_dump_json())
+                    if n % 2000 == 0:
+                        write_jsonl(("\n".join(chunk) + "\n").encode())
+                        chunk.clear()
+                        if n % 10000 == 0:
+                            tick("writing messages.jsonl", n, total)
+                if chunk:
+                    write_jsonl(("\n".join(chunk) + "\n").encode())
             tick("writing the transcript", 0, total)
-            with w.open("transcript/messages.csv") as write_csv:
-                csv_rows(vault.messages(), data.exhibit, _CsvSink(write_csv))
-            write_transcript(vault.messages(), data.exhibit, w.add_bytes, case.reference or case.id)
+
+            def counted() -> Iterator[Any]:
+                for n, m in enumerate(vault.messages(), start=1):
+                    if n % 10000 == 0:
+                        tick("writing the transcript", n, total)
+                    yield m
+
+            write_transcript(counted(), data.exhibit, lambda name, body: w.add_bytes(name, body, fast=True),
+                             case.reference or case.id, total=total)
             w.add_bytes("indicators.csv", indicators_csv(data))
             w.add_bytes("continuity-statement.txt", statement_text(data, integrity, withheld_by_id).encode())
             w.add_bytes("platform-reports.txt", drafts_text(platform_drafts(data)).encode())

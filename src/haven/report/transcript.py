@@ -74,29 +74,55 @@ def _nav(n: int, last: int) -> str:
     return "".join(parts)
 
 
+def _csv_row(m: Message, exhibit: str) -> list[object]:
+    return [m.id, exhibit, m.conversation, m.timestamp_utc.isoformat() if m.timestamp_utc else "",
+            m.timestamp_original or "", m.timestamp_basis or "", m.timestamp_ambiguous, m.sender or "",
+            m.sender_id or "", m.from_me, m.kind, m.text, "; ".join(a.filename for a in m.attachments)]
+
+
 def csv_rows(messages: Iterable[Message], exhibit: Callable[[str | None], str], out: io.TextIOBase) -> int:
     """Every message as one CSV row (header first); returns the number of rows."""
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     n = 0
     for m in messages:
-        writer.writerow([m.id, exhibit(m.source_item_id), m.conversation,
-                         m.timestamp_utc.isoformat() if m.timestamp_utc else "", m.timestamp_original or "",
-                         m.timestamp_basis or "", m.timestamp_ambiguous, m.sender or "", m.sender_id or "",
-                         m.from_me, m.kind, m.text, "; ".join(a.filename for a in m.attachments)])
+        writer.writerow(_csv_row(m, exhibit(m.source_item_id)))
         n += 1
     return n
 
 
+CSV_PART = 100_000
+"""Rows per CSV file (spreadsheets open about a million rows; smaller parts open quicker)."""
+
+
 def write_transcript(messages: Iterable[Message], exhibit: Callable[[str | None], str],
-                     add: Callable[[str, bytes], object], case_ref: str = "", page_size: int = PAGE_SIZE) -> list[PageInfo]:
-    """Write ``transcript/page-NNNNN.html`` pages through ``add(name, bytes)``, then
-    ``transcript/index.html``. Returns the pages written."""
+                     add: Callable[[str, bytes], object], case_ref: str = "", page_size: int = PAGE_SIZE,
+                     total: int = 0, csv_part: int = CSV_PART) -> list[PageInfo]:
+    """One pass over ``messages``: ``transcript/page-NNNNN.html`` pages and the CSV
+    (``transcript/messages.csv``, or ``messages-NNN.csv`` parts of ``csv_part`` rows when ``total`` is
+    larger), each added whole through ``add(name, bytes)`` as soon as it is full — so at most one page and
+    one CSV part are in memory — then ``transcript/index.html``. Returns the pages written."""
     pages: list[PageInfo] = []
     rows: list[str] = []
     bases: set[str] = set()
     convs: dict[str, None] = {}
     first = last = ""
+    parts = total > csv_part
+    csv_buf = io.StringIO()
+    writer = csv.writer(csv_buf)
+    writer.writerow(CSV_HEADER)
+    csv_rows_in_part = 0
+    csv_names: list[str] = []
+
+    def flush_csv() -> None:
+        nonlocal csv_buf, writer, csv_rows_in_part
+        name = f"transcript/messages-{len(csv_names) + 1:03d}.csv" if parts else "transcript/messages.csv"
+        add(name, csv_buf.getvalue().encode())
+        csv_names.append(name)
+        csv_buf = io.StringIO()
+        writer = csv.writer(csv_buf)
+        writer.writerow(CSV_HEADER)
+        csv_rows_in_part = 0
 
     def flush(final: bool) -> None:
         nonlocal rows, bases, convs, first, last
@@ -118,16 +144,22 @@ def write_transcript(messages: Iterable[Message], exhibit: Callable[[str | None]
         stamp = m.timestamp_utc.strftime("%Y-%m-%d %H:%M") if m.timestamp_utc else ""
         first = first or stamp
         last = stamp or last
+        writer.writerow(_csv_row(m, ex))
+        csv_rows_in_part += 1
+        if csv_rows_in_part >= csv_part and parts:
+            flush_csv()
         if len(rows) >= page_size:
             flush(False)
     flush(True)
+    if csv_rows_in_part or not csv_names:
+        flush_csv()
     items = "".join(f'<tr><td><a href="{p.name}">Page {i}</a></td><td>{_e(p.first)} – {_e(p.last)}</td>'
                     f"<td>{p.count}</td><td>{_e(', '.join(p.conversations[:5]))}</td></tr>"
                     for i, p in enumerate(pages, start=1))
     index = (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Case {_e(case_ref)} — transcript"
              f"</title><style>{_STYLE}</style></head><body><h1>Case {_e(case_ref)} — full transcript</h1>"
              f"<p>{sum(p.count for p in pages)} messages on {len(pages)} page(s), {page_size} per page, in time "
-             "order (UTC). Every message is also in messages.csv (open it in a spreadsheet to search all of "
+             "order (UTC). Every message is also in the CSV file(s) here (open it in a spreadsheet to search all of "
              "them) and messages.jsonl.</p><table><thead><tr><th>Page</th><th>Times (UTC)</th><th>Messages</th>"
              f"<th>Conversations</th></tr></thead><tbody>{items}</tbody></table></body></html>")
     add("transcript/index.html", index.encode())
