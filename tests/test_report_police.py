@@ -157,7 +157,10 @@ def test_every_exhibit_is_in_pdf_manifest_csv_stix_misp_and_continuity(case: Pat
         # the continuity statement lists every exhibit with its SHA-256
         assert f"{ref}: {item['filename']}" in continuity and f"SHA-256 {item['sha256']}" in continuity
     chat_refs = {refs[r]["exhibit"] for r in refs if refs[r]["filename"].startswith("WhatsApp Chat with")}
-    assert chat_refs <= csv_exhibits
+    assert chat_refs <= csv_exhibits  # the findings' CSV names the exhibits they came from
+    listed = list(csv.DictReader(io.StringIO(members["exhibits.csv"].decode())))
+    assert [(r["exhibit"], r["sha256"]) for r in listed] == [(ref, refs[ref]["sha256"]) for ref in sorted(
+        refs, key=lambda x: int(x.split("/")[1]))]
 
 
 def test_continuity_statement_is_first_person_and_leaves_the_statement_to_the_officer(members, pdf_text):
@@ -303,7 +306,8 @@ def test_uploaded_files_keep_their_names_and_say_how_they_came(tmp_path: Path):
     with zipfile.ZipFile(out) as zf:
         manifest = json.loads(zf.read("manifest.json"))
         text = _pdf_text(zf.read("report.pdf"), tmp_path)
-    assert all(i["acquired_how"] == UPLOADED and i["source_path"].startswith("upload:") for i in manifest["items"])
+    items = manifest["items"]
+    assert all(i["acquired_how"] == UPLOADED and i["source_path"].startswith("upload:") for i in items)
     assert "uploaded in the Haven app" in text and "browser-upload" not in text
 
 
@@ -330,14 +334,16 @@ def test_the_persons_account_goes_in_only_with_agreement(tmp_path: Path):
             share_with_police(vault, Answers(paid="yes-collected"), agreed=False)
         assert vault.case.police_account == {}
     env = {**os.environ, "HAVEN_TEST_PASS": PASS}
-    res = subprocess.run([sys.executable, "-m", "haven", "case", "share-account", str(tmp_path / "c"), "--yes",
-                          "--paid", "yes-collected", "--amount", "£120", "--how", "gift-card", "--platform",
-                          "instagram", "--account", "instagram=sam.j2009", "--passphrase-env", "HAVEN_TEST_PASS"],
-                         capture_output=True, text=True, env=env)
+    args = ["case", "share-account", str(tmp_path / "c"), "--yes", "--paid", "yes-collected",
+            "--amount", "£120", "--how", "gift-card", "--platform", "instagram",
+            "--account", "instagram=sam.j2009",
+            "--passphrase-env", "HAVEN_TEST_PASS"]
+    res = subprocess.run([sys.executable, "-m", "haven", *args], capture_output=True, text=True, env=env)
     assert res.returncode == 0, res.stderr
     with Vault.open(tmp_path / "c", PASS) as vault:
         case = vault.case
-        assert case.police_account["paid"] == "yes, and it was collected" and case.police_account["amount"] == "£120"
+        assert case.police_account["paid"] == "yes, and it was collected"
+        assert case.police_account["amount"] == "£120"
         assert case.own_accounts == {"instagram": "sam.j2009"}
         export_package(vault, tmp_path / "p.zip")
     with zipfile.ZipFile(tmp_path / "p.zip") as zf:

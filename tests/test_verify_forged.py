@@ -104,7 +104,8 @@ def test_a_re_signed_forgery_is_named_as_not_pinned_and_refused_with_the_real_ke
     assert not pinned.ok and any("different key" in p for p in pinned.problems)
     good = verify_package(package, public_key=real_key)
     assert good.ok and good.key_pinned and "the one you gave with --public-key" in good.verdict()
-    out = subprocess.run([sys.executable, "-m", "haven", "verify", str(forged)], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "haven", "verify", str(forged)], capture_output=True,
+                         text=True)
     assert out.returncode == 0
     assert fingerprint(public_key_hex(key)) in " ".join(out.stdout.split())
     assert "not pinned" in out.stdout
@@ -139,7 +140,8 @@ def test_raw_byte_flips_give_plain_failures_never_a_traceback(package: Path, tmp
 def test_not_a_zip_and_a_missing_file_are_plain_failures(tmp_path: Path):
     (tmp_path / "x.zip").write_bytes(b"PK\x03\x04 not a zip at all")
     for path in (tmp_path / "x.zip", tmp_path / "missing.zip"):
-        out = subprocess.run([sys.executable, "-m", "haven", "verify", str(path)], capture_output=True, text=True)
+        out = subprocess.run([sys.executable, "-m", "haven", "verify", str(path)], capture_output=True,
+                             text=True)
         assert out.returncode == 1 and "FAIL" in out.stdout and "Traceback" not in out.stderr
 
 

@@ -10,6 +10,7 @@ Layout::
     messages.jsonl     every normalised message
     transcript/        the full transcript: paged HTML (index.html, page-NNNNN.html) and messages.csv
     indicators.csv     findings, aggregated, by side, with exhibit, message ids, time and conversation
+    exhibits.csv       every exhibit: reference, file, SHA-256, how and when acquired, included or not
     continuity-statement.txt  the first-person continuity statement (draft for the person to correct)
     platform-reports.txt      the text to paste into each platform's report form
     stix-bundle.json   STIX 2.1 bundle (TLP marking on every object)
@@ -96,6 +97,22 @@ CSV_HEADER = ["side", "kind", "value", "normalized", "valid", "count", "first_se
               "message_ids", "conversations", "senders", "to_ids"]
 SIDE_WORDS = {"offender": "offender", "victim-sent": "sent by the victim",
               "participant": "other person in these conversations", "header": "address from email headers"}
+
+
+def exhibits_csv(data: ReportData, withheld: dict[str, str | None]) -> bytes:
+    """Every exhibit: reference, file, SHA-256, size, how and when it was acquired, whether it is included."""
+    from haven.report.exhibits import acquisition
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["exhibit", "item_id", "filename", "sha256", "size", "media_type", "acquired_how",
+                "acquired_utc", "acquired_by", "parent_exhibit", "in_package"])
+    for item in data.items:
+        w.writerow([data.exhibit(item.id), item.id, item.filename, item.sha256, item.size, item.media_type,
+                    acquisition(item), item.acquired_utc.isoformat(), item.acquired_by,
+                    data.exhibit(item.parent_id), "no: " + str(withheld.get(item.id)) if withheld.get(item.id)
+                    else "yes"])
+    return buf.getvalue().encode()
 
 
 def indicators_csv(data: ReportData) -> bytes:
@@ -308,6 +325,7 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
             write_transcript(counted(), data.exhibit, lambda name, body: w.add_bytes(name, body, fast=True),
                              case.reference or case.id, total=total)
             w.add_bytes("indicators.csv", indicators_csv(data))
+            w.add_bytes("exhibits.csv", exhibits_csv(data, withheld_by_id))
             w.add_bytes("continuity-statement.txt", statement_text(data, integrity, withheld_by_id).encode())
             w.add_bytes("platform-reports.txt", drafts_text(platform_drafts(data)).encode())
             w.add_bytes("stix-bundle.json", json.dumps(build_bundle(data, tlp=tlp), indent=2).encode())
