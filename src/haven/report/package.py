@@ -10,6 +10,7 @@ Layout::
     messages.jsonl     every normalised message
     transcript/        the full transcript: paged HTML (index.html, page-NNNNN.html) and messages.csv
     indicators.csv     findings, aggregated, by side, with exhibit, message ids, time and conversation
+    key-moments.json   the key moments (what, when, message id, conversation, context message ids)
     exhibits.csv       every exhibit: reference, file, SHA-256, how and when acquired, included or not
     continuity-statement.txt  the first-person continuity statement (draft for the person to correct)
     platform-reports.txt      the text to paste into each platform's report form
@@ -326,6 +327,10 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
                              case.reference or case.id, total=total)
             w.add_bytes("indicators.csv", indicators_csv(data))
             w.add_bytes("exhibits.csv", exhibits_csv(data, withheld_by_id))
+            moments = [{"time": k.time.isoformat() if k.time else None, "what": k.what,
+                        "message_id": k.message_id, "conversation": k.conversation, "detail": k.detail,
+                        "context": [m.id for m in k.context]} for k in data.key_moments]
+            w.add_bytes("key-moments.json", json.dumps({"key_moments": moments}, indent=2).encode())
             w.add_bytes("continuity-statement.txt", statement_text(data, integrity, withheld_by_id).encode())
             w.add_bytes("platform-reports.txt", drafts_text(platform_drafts(data)).encode())
             w.add_bytes("stix-bundle.json", json.dumps(build_bundle(data, tlp=tlp), indent=2).encode())
