@@ -43,7 +43,10 @@ CONTEXT_MESSAGES = 60
 META_KEY = "derived"
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS derived_indicators (id INTEGER PRIMARY KEY, message_id TEXT, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS derived_indicators (
+    id INTEGER PRIMARY KEY, message_id TEXT, sender_key TEXT, ts TEXT, data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS derived_indicators_by_sender ON derived_indicators (sender_key);
 CREATE TABLE IF NOT EXISTS derived_details (
     rank INTEGER PRIMARY KEY, kind TEXT NOT NULL, search TEXT NOT NULL, data TEXT NOT NULL
 );
@@ -159,43 +162,49 @@ class Deriver:
     def _details(self, batch: list[Message]) -> None:
         from haven.indicators import extract_messages
 
+        batch = sorted(batch, key=lambda m: (m.timestamp_utc is None, _ts(m) or ""))  # the case's order
         found = extract_messages(batch, (), region=self.region)
         by_id = {m.id: m for m in batch}
-        first_of_sender: dict[tuple[str, str, str], str] = {}
         counts: dict[tuple[str, str, str], list[Any]] = {}
         for m in batch:
             if m.kind == MessageKind.SYSTEM:
                 continue
             key = (m.conversation, _sender_name(m), m.sender_id or "")
-            first_of_sender.setdefault(key, m.id)
             entry = counts.setdefault(key, [0, 0, None])
             entry[0] += 1
             entry[1] += int(_is_media(m))
             if m.timestamp_utc is not None and entry[2] is None:
                 entry[2] = m.timestamp_utc.isoformat()
-        known = {
-            (r[0], r[1], r[2])
-            for key in counts
-            for r in self.txn.execute(
-                "SELECT conversation, sender, sender_id FROM derived_senders WHERE conversation = ? AND "
-                "sender = ? AND sender_id = ? AND details = 1",
-                key,
-            ).fetchall()
-        }
         rows = []
+        senders: dict[str, list[tuple[Any, ...]]] = {}
         for ind in found:
             msg = by_id.get(ind.provenance.message_id or "")
             if ind.provenance.field in ("sender", "sender_id") and msg is not None:
-                key = (msg.conversation, _sender_name(msg), msg.sender_id or "")
-                if key in known:
-                    continue  # this sender's own details are already recorded for the conversation
-            rows.append((ind.provenance.message_id, ind.model_dump_json()))
-        self.txn.executemany("INSERT INTO derived_indicators (message_id, data) VALUES (?, ?)", rows)
+                # a sender's own details are kept once per conversation, from their earliest message
+                skey = dumps([msg.conversation, msg.sender_id, msg.sender])
+                senders.setdefault(skey, []).append(
+                    (ind.provenance.message_id, skey, _ts(msg), ind.model_dump_json())
+                )
+                continue
+            rows.append((ind.provenance.message_id, None, None, ind.model_dump_json()))
+        for skey, hits in senders.items():
+            old = self.txn.execute(
+                "SELECT ts FROM derived_indicators WHERE sender_key = ? LIMIT 1", (skey,)
+            ).fetchone()
+            new_ts = hits[0][2]
+            if old is not None:
+                if old[0] is None if new_ts is None else (old[0] is not None and old[0] <= new_ts):
+                    continue
+                self.txn.execute("DELETE FROM derived_indicators WHERE sender_key = ?", (skey,))
+            rows += hits
+        self.txn.executemany(
+            "INSERT INTO derived_indicators (message_id, sender_key, ts, data) VALUES (?, ?, ?, ?)", rows
+        )
         self.txn.executemany(
             "INSERT INTO derived_senders "
             "(conversation, sender, sender_id, messages, media, first_ts, details) "
             "VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (conversation, sender, sender_id) DO UPDATE SET "
-            "messages = messages + excluded.messages, media = media + excluded.media, details = 1, "
+            "messages = messages + excluded.messages, media = media + excluded.media, "
             "first_ts = CASE WHEN first_ts IS NULL OR excluded.first_ts < first_ts THEN excluded.first_ts "
             "ELSE first_ts END",
             [(*key, v[0], v[1], v[2]) for key, v in counts.items()],
