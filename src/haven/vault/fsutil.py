@@ -108,3 +108,23 @@ def open_original(path: Path) -> BinaryIO:
         # O_NOATIME is only allowed for the file's owner; fall back to a plain read-only open.
         fd = os.open(path, flags)
     return os.fdopen(fd, "rb")
+
+
+def clear_interrupted_create(root: Path, db_files: set[str]) -> None:
+    """A ``create`` stopped before it wrote ``vault.json`` leaves an unusable, evidence-free folder (no
+    header, no blob): remove what it wrote so the case can be created again."""
+    leftovers = {*db_files, "ledger.head", "blobs", "tmp"}
+    if not root.is_dir() or (root / "vault.json").exists():
+        return
+    entries = list(root.iterdir())
+    if not entries or {e.name for e in entries} - leftovers:
+        return
+    if any(p.is_file() for d in ("blobs", "tmp") for p in (root / d).rglob("*")):
+        return
+    for entry in entries:
+        if entry.is_dir():
+            for sub in sorted(entry.rglob("*"), reverse=True):
+                sub.rmdir()
+            entry.rmdir()
+        else:
+            entry.unlink()

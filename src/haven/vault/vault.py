@@ -26,40 +26,11 @@ from haven.vault import ledger, views
 from haven.vault.blobs import BlobStore
 from haven.vault.db import DB_NAME, connect, create_schema, ensure_derived_schema
 from haven.vault.errors import ItemNotFound, VaultBusy, VaultExists
-from haven.vault.fsutil import sweep_stale_tmp
+from haven.vault.fsutil import clear_interrupted_create, sweep_stale_tmp
 from haven.vault.keys import HEADER_NAME, Header, KdfParams, VaultKeys, new_header, unlock, write_header
 from haven.vault.sink import FileSummary, ImportSummary
 from haven.vault.txn import WriteTxn
 from haven.vault.views import Page
-
-_CREATE_LEFTOVERS = {
-    DB_NAME,
-    f"{DB_NAME}-wal",
-    f"{DB_NAME}-shm",
-    f"{DB_NAME}-journal",
-    "ledger.head",
-    "blobs",
-    "tmp",
-}
-
-
-def _clear_interrupted_create(root: Path) -> None:
-    """A ``create`` stopped before it wrote ``vault.json`` leaves an unusable, evidence-free folder (no
-    header, no blob): remove what it wrote so the case can be created again."""
-    if not root.is_dir() or (root / HEADER_NAME).exists():
-        return
-    entries = list(root.iterdir())
-    if not entries or {e.name for e in entries} - _CREATE_LEFTOVERS:
-        return
-    if any(p.is_file() for d in ("blobs", "tmp") for p in (root / d).rglob("*")):
-        return
-    for entry in entries:
-        if entry.is_dir():
-            for sub in sorted(entry.rglob("*"), reverse=True):
-                sub.rmdir()
-            entry.rmdir()
-        else:
-            entry.unlink()
 
 
 class Vault:
@@ -91,7 +62,7 @@ class Vault:
         root = Path(directory)
         if (root / HEADER_NAME).exists():
             raise VaultExists(f"{root} already holds a Haven case. Open it instead of creating it again.")
-        _clear_interrupted_create(root)
+        clear_interrupted_create(root, {DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal"})
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise VaultExists(f"{root} is not an empty folder. Please choose a new folder for the case.")
         if not passphrase:
