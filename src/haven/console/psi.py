@@ -50,9 +50,9 @@ def _psi() -> Any:
 
 
 def padded_size(n: int) -> int:
-    """Round up to a bucket (steps of 1/8 of a power of two, at least 1024): reveals the size only roughly."""
+    """Round up to a bucket (steps of 1/16 of a power of two, at least 1024): the size shows only roughly."""
     n = max(n, 1)
-    step = max(1024, 1 << max(0, n.bit_length() - 4))
+    step = max(1024, 1 << max(0, n.bit_length() - 5))
     return -(-n // step) * step
 
 
@@ -138,11 +138,13 @@ class Responder:
         client_size = int(body.get("size") or 0)
         if not 0 < client_size <= MAX_SET:
             raise BadAnswers("size out of range", "size")
-        ids = own_identifiers(self.engine, self.key)
         server = psi.server.CreateWithNewKey(True)
-        elements = _elements(ids, padded_size(len(ids)))
+        own: set[str] = set()
 
-        def setup() -> bytes:
+        def setup() -> bytes:  # in the background: A encrypts its own set meanwhile
+            ids = own_identifiers(self.engine, self.key)
+            own.update(ids)
+            elements = _elements(ids, padded_size(len(ids)))
             msg = server.CreateSetupMessage(1e-9, client_size, elements, psi.DataStructure.RAW)
             return bytes(msg.SerializeToString())
 
@@ -152,7 +154,7 @@ class Responder:
             if len(self.sessions) >= 4:
                 raise BadAnswers("too many PSI runs at once; try again later", "session")
             peer, contact = str(body.get("name") or "peer")[:200], str(body.get("contact") or "")[:500]
-            self.sessions[sid] = _Session(peer, contact, server, set(ids), self.pool.submit(setup))
+            self.sessions[sid] = _Session(peer, contact, server, own, self.pool.submit(setup))
         return {"session": sid, "name": self.name}
 
     def request(self, sid: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -162,8 +164,9 @@ class Responder:
             raise BadAnswers("unknown or expired PSI session", "session")
         req = psi.Request()
         req.ParseFromString(base64.b64decode(body["request"]))
+        setup = session.setup.result(timeout=SESSION_TTL)  # the key object is not shared across threads
         response = session.server.ProcessRequest(req)
-        return {"setup": base64.b64encode(session.setup.result(timeout=SESSION_TTL)).decode(),
+        return {"setup": base64.b64encode(setup).decode(),
                 "response": base64.b64encode(response.SerializeToString()).decode(),
                 "name": self.name, "contact": self.contact}
 
@@ -172,6 +175,7 @@ class Responder:
             session = self.sessions.pop(sid, None)
         if session is None:
             raise BadAnswers("unknown or expired PSI session", "session")
+        session.setup.result(timeout=SESSION_TTL)  # the own set is complete once the setup is
         claimed = [str(i) for i in body.get("shared") or []]
         shared = sorted({i for i in claimed if i in session.ids})
         _record(self.engine, self.key, f"{session.peer} (asked us)", session.contact, shared)

@@ -31,7 +31,7 @@ async def _peer(request: Request, action: str, *args: Any) -> Response:
     try:
         body = await request.json()
         out = await run_in_threadpool(getattr(responder, action), *args, body)
-    except (HavenError, ValueError, KeyError) as exc:
+    except (HavenError, ValueError, KeyError, RuntimeError) as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     return JSONResponse(out)
 
