@@ -45,7 +45,7 @@ def bulk_load(
     count = 0
     for case_id, values in records:
         count += 1
-        summary = {
+        summary: dict[str, object] = {
             "reference": None,
             "month": now.strftime("%Y-%m"),
             "platforms": [],

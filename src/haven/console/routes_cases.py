@@ -49,8 +49,8 @@ def case_page(request: Request, case_id: str, ctx: Ctx = Depends(need(*CASE_ROLE
     case = _case(request, ctx, case_id)
     names = store.identifier_names(s.engine, s.key, case_id)
     found = links_for_tokens(s.engine, names, exclude_case=case_id)
-    links = sorted(({"identifier": names[t], "cases": sorted(c)} for t, c in found.items()),
-                   key=lambda x: x["identifier"])
+    links = [{"identifier": names[t], "cases": sorted(c)}
+             for t, c in sorted(found.items(), key=lambda kv: names[kv[0]])]
     messages = store.case_part(s.engine, s.key, case_id, "messages") or []
     audit.record(s.engine, s.key, ctx.user.name, "view", case_id, part="case")
     return render(request, "case.html", case=case, links=links,

@@ -77,7 +77,7 @@ def _export(request: Request, ctx: Ctx, case_id: str, fmt: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="cluster-{case_id}-{fmt}.json"'})
 
 
-def _table(request: Request, ctx: Ctx) -> dict[str, list[tuple[str, float]]]:
+def _table(request: Request, ctx: Ctx) -> dict[str, list[tuple[str, object]]]:
     s = _s(request)
     return stats.compute(store.list_cases(s.engine, s.key, ctx.user))
 

@@ -30,7 +30,8 @@ async def _peer(request: Request, action: str, *args: Any) -> Response:
         return JSONResponse({"error": "too large"}, status_code=413)
     try:
         body = await request.json()
-        out = await run_in_threadpool(getattr(responder, action), *args, body)
+        method = getattr(responder, action)
+        out = await run_in_threadpool(method, *args, body)  # type: ignore[call-arg]
     except (HavenError, ValueError, KeyError, RuntimeError) as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     return JSONResponse(out)

@@ -29,18 +29,18 @@ MEASURES = {
 }
 
 
-def compute(cases: list[dict[str, Any]]) -> dict[str, list[tuple[str, float]]]:
+def compute(cases: list[dict[str, Any]]) -> dict[str, list[tuple[str, Any]]]:
     month: Counter[str] = Counter(c.get("month") or "unknown" for c in cases)
     age: Counter[str] = Counter(c.get("age_band") or "not known" for c in cases)
     platform: Counter[str] = Counter(p for c in cases for p in (c.get("platforms") or ["unknown"]))
     method: Counter[str] = Counter(m for c in cases for m in (c.get("payment_methods") or ["none found"]))
-    demanded: Counter[str] = Counter()
-    paid: Counter[str] = Counter()
+    demanded: dict[str, float] = {}
+    paid: dict[str, float] = {}
     for c in cases:
         for a in c.get("demanded") or []:
-            demanded[a["currency"]] += float(a["amount"])
+            demanded[a["currency"]] = demanded.get(a["currency"], 0.0) + float(a["amount"])
         for a in c.get("paid") or []:
-            paid[a["currency"]] += float(a["amount"])
+            paid[a["currency"]] = paid.get(a["currency"], 0.0) + float(a["amount"])
     known = [c for c in cases if c.get("minor") is not None]
     minors = sum(1 for c in known if c["minor"])
     band_order = {b: i for i, b in enumerate(AGE_BANDS)}
@@ -57,7 +57,7 @@ def compute(cases: list[dict[str, Any]]) -> dict[str, list[tuple[str, float]]]:
     }
 
 
-def chart_svg(measure: str, rows: list[tuple[str, float]]) -> bytes:
+def chart_svg(measure: str, rows: list[tuple[str, Any]]) -> bytes:
     """One measure as an SVG bar chart (pie for the under-18 share)."""
     config = {"style": STYLE, "js": [], "width": 720, "height": 360, "show_legend": measure == "under_18",
               "title": MEASURES[measure], "disable_xml_declaration": False, "print_values": True,
@@ -78,7 +78,7 @@ def chart_svg(measure: str, rows: list[tuple[str, float]]) -> bytes:
     return b"<?xml version='1.0' encoding='utf-8'?>\n" + ElementTree.tostring(tree, encoding="utf-8")
 
 
-def to_csv(table: dict[str, list[tuple[str, float]]]) -> str:
+def to_csv(table: dict[str, list[tuple[str, Any]]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["measure", "category", "value"])

@@ -49,7 +49,9 @@ def summarise(pkg: Package, package_sha256: str, age: int | None = None, minor: 
         minor = age < 18
     times = sorted(str(m["timestamp_utc"]) for m in pkg.messages if m.get("timestamp_utc"))
     first = times[0] if times else (now or datetime.now(UTC)).isoformat()
-    demanded, paid, methods = [], [], set()
+    demanded: list[dict[str, Any]] = []
+    paid: list[dict[str, Any]] = []
+    methods: set[str] = set()
     for row in pkg.indicators:
         side = str(row.get("side") or "")
         if row["kind"] == "amount":
