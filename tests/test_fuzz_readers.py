@@ -278,6 +278,14 @@ def test_email_with_a_long_run_of_blank_lines_is_linear(worker: Worker, tmp_path
     assert answer["outcome"] == "ok", answer
 
 
+def test_chat_message_with_a_long_digit_run_is_linear(worker: Worker, tmp_path: Path):
+    path = tmp_path / "WhatsApp Chat with Sam.txt"  # found by token runs: the money pattern rescanned digits
+    for run in (b"1," * 100_000, b"0" * 200_000):
+        path.write_bytes(b"14/03/2024, 21:03 - Sam Jones: send " + run + b" now\n")
+        answer = worker.run(target="importer", importer="whatsapp", path=str(path))
+        assert answer["outcome"] == "ok" and answer["messages"] == 1, answer
+
+
 def test_deeply_nested_mime_is_a_designed_limit(worker: Worker, tmp_path: Path):
     path = tmp_path / "nested.eml"
     opening = b"".join(

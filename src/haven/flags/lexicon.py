@@ -174,6 +174,18 @@ def _expand(pattern: str, macros: dict[str, str]) -> str:
     return pattern
 
 
+_OPEN_DIGIT_RUNS = {r"[\d,]*": r"[\d,]{0,24}", r"[\d,.]*": r"[\d,.]{0,24}", r"[\d,]+": r"[\d,]{1,24}",
+                    r"[\d,.]+": r"[\d,.]{1,24}"}
+r"""Unanchored ``\d[\d,]*`` starts again at every digit of a long run and rescans it (quadratic: a message of
+100,000 "1," took minutes); no amount has more than 24 digits and separators, so the runs are bounded."""
+
+
+def _bounded(pattern: str) -> str:
+    for run, bounded in _OPEN_DIGIT_RUNS.items():
+        pattern = pattern.replace(run, bounded)
+    return pattern
+
+
 def _compile(patterns: list[str], macros: dict[str, str], where: str) -> tuple[re.Pattern[str], ...]:
     compiled = []
     for pattern in patterns:
@@ -181,7 +193,7 @@ def _compile(patterns: list[str], macros: dict[str, str], where: str) -> tuple[r
         if unknown:
             raise HavenError(f"Lexicon {where}: unknown macro {unknown.group()} in {pattern!r}")
         try:
-            compiled.append(re.compile(_expand(pattern, macros), re.IGNORECASE | re.MULTILINE))
+            compiled.append(re.compile(_bounded(_expand(pattern, macros)), re.IGNORECASE | re.MULTILINE))
         except re.error as exc:
             raise HavenError(f"Lexicon {where}: bad pattern {pattern!r}: {exc}") from exc
         if compiled[-1].match(""):
