@@ -134,3 +134,15 @@ def test_delete_with_reason_and_retention(opened, packages):
 def test_link_rules(kind, value, side, expected):
     got = link_id(kind, value, True, side)
     assert (got.identifier if got else None) == expected
+
+
+def test_key_moments_read_from_package_or_found_for_older_ones(packages):
+    from haven.console.reader import computed_moments, read_package
+
+    pkg = read_package(packages["a"])
+    assert pkg.moments and pkg.moments[0]["what"] == "First message"
+    assert "continuity" in pkg.continuity.lower() or pkg.manifest["items"][0]["sha256"] in pkg.continuity
+    found = computed_moments(pkg.messages)  # what an older package without key-moments.json gets
+    whats = [m["what"] for m in found]
+    assert whats[0] == "First message" and len(whats) > 1
+    assert all(m["message_id"] in {d["id"] for d in pkg.messages} for m in found)
