@@ -20,7 +20,7 @@ from starlette.routing import Match
 
 from haven import __version__
 from haven.bank import cases as case_ops
-from haven.bank import openapi
+from haven.bank import hma, openapi
 from haven.bank import webhooks as hooks
 from haven.bank.db import make_engine, normalise_url
 from haven.bank.index import MAX_RADIUS
@@ -353,6 +353,7 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
             raise HTTPException(422, f"name: {exc}") from None
         return KeyOut(key=key, name=body.name.strip(), role=body.role)
 
+    app.router.routes.extend(hma.make_router(engine, matcher, allowed, app).routes)  # HMA 2.0 (bank/hma.py)
     return app
 
 

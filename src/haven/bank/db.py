@@ -128,6 +128,27 @@ deliveries = Table(
 )
 
 
+# Named banks (HMA's BankConfig): absent rows mean a bank that is fully enabled (ratio 1.0).
+banks = Table(
+    "banks",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("matching_enabled_ratio", Float, nullable=False),
+    Column("metadata", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Curation details of a bank item (HMA's "content"; in Haven a content item is a case).
+bank_content = Table(
+    "bank_content",
+    metadata,
+    Column("case_id", _ID, ForeignKey("cases.id"), primary_key=True),
+    Column("metadata", JSON),
+    Column("note", Text),
+    Column("disable_until_ts", BigInteger, nullable=False, default=0),
+)
+
+
 def normalise_url(url: str) -> str:
     """A database URL or a bare file path (SQLite). ``postgresql://`` uses psycopg 3."""
     if "://" not in url:

@@ -34,6 +34,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "feedback": frozenset({Role.matcher, Role.curator, Role.admin}),
     "webhooks": frozenset({Role.matcher, Role.curator, Role.admin}),
     "status": frozenset(Role),
+    "curate": frozenset({Role.curator, Role.admin}),  # banks and their content (the HMA /c/ routes)
+    "feed": frozenset({Role.matcher, Role.curator, Role.admin}),  # download the bank (GET /v1/feed)
     "keys": frozenset({Role.admin}),
 }
 

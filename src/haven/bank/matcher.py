@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, func, select
 
-from haven.bank.db import events, instance_id, signals
+from haven.bank.db import banks, events, instance_id, signals
 from haven.bank.index import MAX_RADIUS, HammingIndex, hex_to_words
 from haven.protect.signals import VPDQ_MATCH_PERCENT, VPDQ_QUALITY_THRESHOLD, parse_vpdq
 
@@ -63,6 +63,7 @@ class Matcher:
         self.exact: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)  # (type, value)
         self.last_seq = 0
         self.loaded_from = "empty"
+        self.disabled: frozenset[str] = frozenset()  # banks whose matching_enabled_ratio is 0
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -77,6 +78,7 @@ class Matcher:
             while not self._stop.wait(poll_seconds):
                 try:
                     self.sync()
+                    self.refresh_banks()
                     for index in list(self.indexes.values()):
                         if index.maintenance_due():
                             index.maintain()
@@ -103,6 +105,13 @@ class Matcher:
             if not self._load_snapshot():
                 self._load_database()
             self.sync()
+            self.refresh_banks()
+
+    def refresh_banks(self) -> None:
+        """Re-read which banks are switched off (``/c/bank/<name>`` with ``enabled: false``)."""
+        with self.engine.connect() as conn:
+            off = conn.execute(select(banks.c.name).where(banks.c.matching_enabled_ratio <= 0)).scalars()
+            self.disabled = frozenset(off)
 
     def _load_database(self) -> None:
         """Everything active, in one bulk build per index."""
@@ -168,23 +177,35 @@ class Matcher:
             self._index(stype, bank).remove(words, ids)
 
     # ------------------------------------------------------------------ matching
-    def match(self, signal_type: str, value: str, max_distance: int = MAX_RADIUS) -> list[Match]:
-        """Every live bank signal matching one validated query value."""
-        return self.match_many(signal_type, [value], max_distance)[0]
+    def match(
+        self, signal_type: str, value: str, max_distance: int = MAX_RADIUS, include_disabled: bool = False
+    ) -> list[Match]:
+        """Every live bank signal matching one validated query value (switched-off banks left out unless
+        ``include_disabled``)."""
+        return self.match_many(signal_type, [value], max_distance, include_disabled)[0]
 
     def match_many(
-        self, signal_type: str, values: list[str], max_distance: int = MAX_RADIUS
+        self,
+        signal_type: str,
+        values: list[str],
+        max_distance: int = MAX_RADIUS,
+        include_disabled: bool = False,
     ) -> list[list[Match]]:
+        off = frozenset() if include_disabled else self.disabled
         if signal_type in EXACT:
             return [
-                [Match(bank, sid, signal_type, 0) for bank, sid in self.exact.get((signal_type, v), ())]
+                [
+                    Match(bank, sid, signal_type, 0)
+                    for bank, sid in self.exact.get((signal_type, v), ())
+                    if bank not in off
+                ]
                 for v in values
             ]
         if signal_type == "pdq":
             out: list[list[Match]] = [[] for _ in values]
             words = hex_to_words(values)
             for (stype, bank), index in list(self.indexes.items()):
-                if stype != "pdq":
+                if stype != "pdq" or bank in off:
                     continue
                 for qi, hits in enumerate(index.search_many(words, max_distance)):
                     seen: set[int] = set()
@@ -195,9 +216,9 @@ class Matcher:
             for found in out:
                 found.sort(key=lambda m: (m.distance, m.signal_id))
             return out
-        return [self._match_vpdq(v, max_distance) for v in values]
+        return [self._match_vpdq(v, max_distance, off) for v in values]
 
-    def _match_vpdq(self, value: str, max_distance: int) -> list[Match]:
+    def _match_vpdq(self, value: str, max_distance: int, off: frozenset[str] = frozenset()) -> list[Match]:
         """A bank video matches when >= 80% of the query's distinct good frames have a frame within range."""
         frames = vpdq_frames(value)
         if not frames:
@@ -205,7 +226,7 @@ class Matcher:
         words = hex_to_words(frames)
         found: list[Match] = []
         for (stype, bank), index in list(self.indexes.items()):
-            if stype != "vpdq":
+            if stype != "vpdq" or bank in off:
                 continue
             per_signal: dict[int, set[int]] = defaultdict(set)
             best: dict[int, int] = {}
