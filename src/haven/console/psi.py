@@ -41,6 +41,19 @@ PREFIX = "haven-psi/1|"
 TOKEN_ENV = "HAVEN_CONSOLE_PEER_TOKEN"
 MAX_SET = 4_000_000
 SESSION_TTL = 600.0
+CHUNKS = 4  # A's request goes in this many parts, so both consoles work at once
+
+
+def _chunks(psi: Any, request: Any, parts: int) -> list[Any]:
+    els = list(request.encrypted_elements)
+    size = max(1, -(-len(els) // parts))
+    out = []
+    for i in range(0, len(els), size):
+        part = psi.Request()
+        part.reveal_intersection = request.reveal_intersection
+        part.encrypted_elements.extend(els[i:i + size])
+        out.append(part)
+    return out
 
 
 def _psi() -> Any:
@@ -158,6 +171,7 @@ class Responder:
         return {"session": sid, "name": self.name}
 
     def request(self, sid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Re-encrypt one chunk of A's request; the first chunk's answer also carries B's setup."""
         psi = _psi()
         session = self.sessions.get(sid)
         if session is None:
@@ -166,9 +180,11 @@ class Responder:
         req.ParseFromString(base64.b64decode(body["request"]))
         setup = session.setup.result(timeout=SESSION_TTL)  # the key object is not shared across threads
         response = session.server.ProcessRequest(req)
-        return {"setup": base64.b64encode(setup).decode(),
-                "response": base64.b64encode(response.SerializeToString()).decode(),
-                "name": self.name, "contact": self.contact}
+        out = {"response": base64.b64encode(response.SerializeToString()).decode(), "name": self.name,
+               "contact": self.contact}
+        if int(body.get("chunk") or 0) == 0:
+            out["setup"] = base64.b64encode(setup).decode()
+        return out
 
     def result(self, sid: str, body: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -205,14 +221,30 @@ def run(engine: Engine, key: ConsoleKey, peer: str, token: str, name: str, conta
             started.raise_for_status()
             sid = started.json()["session"]
             request = client.CreateRequest(elements)
-            answer = http.post(f"/psi/v1/{sid}/request",
-                               json={"request": base64.b64encode(request.SerializeToString()).decode()})
-            answer.raise_for_status()
-            body = answer.json()
-            setup, response = psi.ServerSetup(), psi.Response()
-            setup.ParseFromString(base64.b64decode(body["setup"]))
-            response.ParseFromString(base64.b64decode(body["response"]))
-            found = client.GetIntersection(setup, response)
+            chunks = _chunks(psi, request, CHUNKS)
+
+            def post(i: int) -> dict[str, Any]:
+                r = http.post(f"/psi/v1/{sid}/request", json={
+                    "request": base64.b64encode(chunks[i].SerializeToString()).decode(), "chunk": i})
+                r.raise_for_status()
+                return dict(r.json())
+
+            # pipelined: B re-encrypts chunk i+1 while A intersects chunk i
+            found: list[int] = []
+            offset, setup, body = 0, psi.ServerSetup(), {}
+            with ThreadPoolExecutor(max_workers=1) as sender:
+                pending = sender.submit(post, 0)
+                for i, chunk in enumerate(chunks):
+                    answer = pending.result()
+                    if i + 1 < len(chunks):
+                        pending = sender.submit(post, i + 1)
+                    if i == 0:
+                        body = answer
+                        setup.ParseFromString(base64.b64decode(answer["setup"]))
+                    response = psi.Response()
+                    response.ParseFromString(base64.b64decode(answer["response"]))
+                    found += [offset + j for j in client.GetIntersection(setup, response)]
+                    offset += len(chunk.encrypted_elements)
             shared = sorted({elements[i][len(PREFIX):] for i in found if elements[i].startswith(PREFIX)})
             http.post(f"/psi/v1/{sid}/result", json={"shared": shared}).raise_for_status()
     except httpx.HTTPError as exc:
