@@ -20,15 +20,12 @@ that ``haven --help`` imports none of the heavy modules. Keep heavy imports out 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
 import haven
-
-if TYPE_CHECKING:
-    import click
 
 ROOT_HELP = (
     "Haven: help when someone is threatening to share your intimate images. "
@@ -120,7 +117,7 @@ CASE_COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _registered(module: str) -> tuple[click.Group, click.Group]:
+def _registered(module: str) -> tuple[Any, Any]:  # click groups (typer may vendor its own click)
     """The click groups (root, case) holding everything ``haven.cli.<module>`` registers."""
     root, case = typer.Typer(), typer.Typer()
     importlib.import_module(f"haven.cli.{module}").register(root, case)
@@ -141,10 +138,10 @@ class LazyGroup(TyperGroup):
         self.table = table or {}
         self.in_case = in_case
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in self.table if n not in self.commands)]
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         found = super().get_command(ctx, cmd_name)
         if found is not None or cmd_name not in self.table:
             return found
@@ -152,9 +149,7 @@ class LazyGroup(TyperGroup):
         text = self.table[cmd_name][1]
         return typer.core.TyperCommand(cmd_name, help=text, short_help=text, rich_markup_mode=None)
 
-    def _click_resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
+    def _click_resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else ""
         if name in self.table and name not in self.commands:
             root, case = _registered(self.table[name][0])
@@ -178,7 +173,7 @@ def _root(
     """Haven keeps everything on this computer unless you ask otherwise."""
 
 
-def lazy_command() -> click.Group:
+def lazy_command() -> Any:
     """The ``haven`` command as run from the console script: every command group imported on demand."""
     app = typer.Typer(
         name="haven",
