@@ -35,7 +35,7 @@ try:  # HEIC/HEIF photos (iPhones): optional, a well-kept decoder
 except ImportError:  # pragma: no cover - pillow-heif is a dependency, but keep working without it
     HEIF_SUPPORTED = False
 
-MAX_PIXELS = 2 * Image.MAX_IMAGE_PIXELS  # ~179 million: Pillow's own hard limit
+MAX_PIXELS = 2 * Image.MAX_IMAGE_PIXELS  # type: ignore[operator]  # ~179 million: Pillow's own hard limit
 FAST_MIN_SIDE = 512  # the fast path never decodes the short side below this many pixels
 FRAGILE_BITS = 20  # see _fragile
 MAX_ANIMATION_FRAMES = 60  # animated images: hash at most this many frames, spread evenly

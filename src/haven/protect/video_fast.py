@@ -141,7 +141,7 @@ def plan_decode(packets: list[_Packet], step: int) -> Plan | None:
         if i in barrier_set:
             need = False
     weights = [p.size if a else 0 for p, a in zip(packets, actions, strict=True)]
-    return Plan(actions, wanted, barriers, weights)
+    return Plan(actions, wanted, barriers, weights)  # type: ignore[arg-type]
 
 
 def split_plan(plan: Plan, parts: int) -> list[tuple[int, int]]:
@@ -217,9 +217,9 @@ def _decode_range(
             if action == DROP:
                 continue
             codec.skip_frame = "DEFAULT" if action == FULL else "NONREF"
-            take(codec.decode(packet))
+            take(codec.decode(packet))  # type: ignore[attr-defined]
         codec.skip_frame = "DEFAULT"
-        take(codec.decode(None))
+        take(codec.decode(None))  # type: ignore[attr-defined]
     return out
 
 
@@ -233,7 +233,7 @@ def _decode_all(
         rate = frame_rate(stream)
         count = 0
         for packet in container.demux(stream):
-            for f in codec.decode(packet if packet.size else None):
+            for f in codec.decode(packet if packet.size else None):  # type: ignore[attr-defined]
                 if count % step == 0:
                     out[count] = _hash_frame(f)
                 count += 1
@@ -287,7 +287,7 @@ def hash_keyframes(path: Path, *, workers: int | None = None) -> list[VpdqFrame]
             rate = frame_rate(stream)
             codec.skip_frame = "NONKEY"
             for f in _decoded(container, stream, codec):
-                ts = float(f.pts * stream.time_base) if f.pts is not None else 0.0
+                ts = float(f.pts * stream.time_base) if f.pts is not None else 0.0  # type: ignore[operator]
                 pdq, quality = _hash_frame(f)
                 result.append(VpdqFrame(pdq, quality, round(ts, 3), round(ts * rate)))
     except av.FFmpegError as exc:
@@ -303,4 +303,4 @@ def _decoded(
     codec: av.codec.context.CodecContext,
 ) -> Iterator[av.VideoFrame]:
     for packet in container.demux(stream):
-        yield from codec.decode(packet if packet.size else None)
+        yield from codec.decode(packet if packet.size else None)  # type: ignore[attr-defined]
