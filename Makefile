@@ -10,6 +10,7 @@ run: install
 
 test: install-test
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
 	$(BIN)/pytest
 
 install: $(VENV)/.installed
