@@ -20,7 +20,7 @@ from starlette.routing import Match
 
 from haven import __version__
 from haven.bank import cases as case_ops
-from haven.bank import hma, openapi
+from haven.bank import feed, hma, openapi
 from haven.bank import webhooks as hooks
 from haven.bank.db import make_engine, normalise_url
 from haven.bank.index import MAX_RADIUS
@@ -354,6 +354,7 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
         return KeyOut(key=key, name=body.name.strip(), role=body.role)
 
     app.router.routes.extend(hma.make_router(engine, matcher, allowed, app).routes)  # HMA 2.0 (bank/hma.py)
+    app.router.routes.extend(feed.make_router(engine, allowed).routes)  # signed feed (bank/feed.py)
     return app
 
 

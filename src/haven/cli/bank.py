@@ -123,6 +123,57 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
                 f"Case {new.case_number}, PIN {new.pin} ({new.status}). Keep both safe.", highlight=False
             )
 
+    @bank.command("mirror")
+    @handle_errors
+    def mirror_cmd(
+        url: str = typer.Argument(..., help="The source bank, e.g. http://127.0.0.1:8080"),
+        key: str = typer.Option(
+            ..., "--key", envvar="HAVEN_BANK_KEY", help="An API key of the source (matcher role)."
+        ),
+        database: str = typer.Option("haven-mirror.sqlite", "--database", help=DB_HELP),
+        public_key: str | None = typer.Option(
+            None, "--public-key", help="The source's feed key (hex); default: pinned on first contact."
+        ),
+        every: float = typer.Option(0.0, "--every", min=0.0, help="Keep following: seconds between fetches."),
+        fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="json or text."),
+    ) -> None:
+        """Keep a local copy of a bank current from its signed feed (adds and withdrawals)."""
+        import time
+
+        import httpx
+
+        from haven.bank.db import make_engine
+        from haven.bank.mirror import MirrorError, mirror
+
+        engine = make_engine(database)
+        try:
+            while True:
+                try:
+                    res = mirror(engine, url, key, public_key)
+                except MirrorError as exc:
+                    raise BadAnswers(str(exc)) from None
+                except httpx.HTTPError as exc:
+                    raise BadAnswers(f"Cannot reach {url}: {exc}") from None
+                out = {
+                    "pages": res.pages,
+                    "added": res.added,
+                    "removed": res.removed,
+                    "checkpoint": res.checkpoint,
+                }
+                if fmt == OutputFormat.json:
+                    print_json(out)
+                else:
+                    console.print(
+                        f"Mirror at change {res.checkpoint}: {res.added} added, {res.removed} withdrawn "
+                        f"({res.pages} pages).",
+                        highlight=False,
+                    )
+                if not every:
+                    break
+                time.sleep(every)
+        finally:
+            engine.dispose()
+
 
 def _server_options() -> dict[str, Any]:
     """Fastest uvicorn parts that are installed (httptools parser, uvloop event loop)."""

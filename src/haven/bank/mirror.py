@@ -1,0 +1,168 @@
+"""``haven bank mirror URL``: keep a local bank database current from another bank's signed feed.
+
+The local database is an ordinary Haven bank database (``haven bank serve`` can serve it), dedicated to one
+source: signals keep the source's ids, each source bank gets one local holder case (no PIN can open it),
+and every page is applied in one transaction together with its checkpoint, so a mirror that is stopped or
+killed resumes exactly where it left off and never applies a change twice. Each page's Ed25519 signature
+is checked before anything is written; the source's public key is pinned on first contact (or given).
+"""
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, insert, select, update
+
+from haven.bank.db import bank_meta, cases, events, signals
+from haven.bank.feed import FORMAT, SIGNATURE_HEADER, verify
+
+
+class MirrorError(Exception):
+    """The source cannot be mirrored (plain words)."""
+
+
+@dataclass
+class MirrorResult:
+    pages: int = 0
+    added: int = 0
+    removed: int = 0
+    checkpoint: int = 0
+
+
+def _meta(conn: Any, key: str) -> str | None:
+    return conn.execute(select(bank_meta.c.value).where(bank_meta.c.key == key)).scalar()
+
+
+def _set_meta(conn: Any, key: str, value: str) -> None:
+    if conn.execute(update(bank_meta).where(bank_meta.c.key == key).values(value=value)).rowcount == 0:
+        conn.execute(insert(bank_meta).values(key=key, value=value))
+
+
+def _holder(conn: Any, bank: str, holders: dict[str, int]) -> int:
+    """The local case that holds a source bank's signals."""
+    if bank not in holders:
+        number = f"MIRROR-{bank}"[:40]
+        found = conn.execute(select(cases.c.id).where(cases.c.number == number)).scalar()
+        if found is None:
+            now = datetime.now(UTC)
+            found = conn.execute(
+                insert(cases)
+                .values(
+                    number=number,
+                    pin_hash="!mirror",  # not an argon2 hash: no PIN opens it
+                    status="Active",
+                    bank=bank,
+                    submitted_by="mirror",
+                    created_at=now,
+                    updated_at=now,
+                    failed_pins=0,
+                    locked_until=0.0,
+                )
+                .returning(cases.c.id)
+            ).scalar_one()
+        holders[bank] = int(found)
+    return holders[bank]
+
+
+def apply_page(engine: Engine, data: dict[str, Any], holders: dict[str, int]) -> tuple[int, int]:
+    """Write one verified page and its checkpoint in one transaction; returns (added, removed)."""
+    now = datetime.now(UTC)
+    adds: list[dict[str, Any]] = []
+    removes: list[int] = []
+    new_events: list[dict[str, Any]] = []
+    with engine.begin() as conn:
+        for _seq, op, sid, bank, stype, value in data["changes"]:
+            if op == "add":
+                adds.append(
+                    {
+                        "id": sid,
+                        "case_id": _holder(conn, bank, holders),
+                        "bank": bank,
+                        "signal_type": stype,
+                        "value": value,
+                        "active": True,
+                        "created_at": now,
+                    }
+                )
+            else:
+                removes.append(sid)
+            new_events.append({"signal_id": sid, "op": "add" if op == "add" else "remove", "created_at": now})
+        if adds:
+            conn.execute(insert(signals), adds)
+        for i in range(0, len(removes), 500):
+            chunk = removes[i : i + 500]
+            conn.execute(
+                update(signals).where(signals.c.id.in_(chunk)).values(active=False, withdrawn_at=now)
+            )
+        if new_events:
+            conn.execute(insert(events), new_events)
+        _set_meta(conn, "mirror_checkpoint", str(int(data["next"])))
+    return len(adds), len(removes)
+
+
+def mirror(
+    engine: Engine,
+    url: str,
+    key: str,
+    public_key: str | None = None,
+    max_pages: int | None = None,
+    limit: int | None = None,
+    client: httpx.Client | None = None,
+) -> MirrorResult:
+    """Fetch and apply every page after the stored checkpoint (or ``max_pages`` of them)."""
+    base = url.rstrip("/")
+    own = client is None
+    http = client or httpx.Client(timeout=60, headers={"Authorization": f"Bearer {key}"})
+    try:
+        with engine.begin() as conn:
+            source = _meta(conn, "mirror_source")
+            if source not in (None, base):
+                raise MirrorError(f"this database mirrors {source}; use another database for {base}")
+            pinned = _meta(conn, "mirror_public_key")
+            checkpoint = int(_meta(conn, "mirror_checkpoint") or 0)
+        if public_key is None:
+            public_key = pinned
+        if public_key is None:
+            answer = http.get(f"{base}/v1/feed/key")
+            if answer.status_code != 200:
+                raise MirrorError(f"the source answered {answer.status_code} for its feed key")
+            public_key = str(answer.json()["public_key"])
+        if pinned not in (None, public_key):
+            raise MirrorError("the source's feed key changed since the first mirror: refusing its pages")
+        with engine.begin() as conn:
+            _set_meta(conn, "mirror_source", base)
+            _set_meta(conn, "mirror_public_key", public_key)
+        result = MirrorResult(checkpoint=checkpoint)
+        holders: dict[str, int] = {}
+        params: dict[str, int] = {} if limit is None else {"limit": limit}
+        while max_pages is None or result.pages < max_pages:
+            answer = http.get(f"{base}/v1/feed", params={"since": result.checkpoint, **params})
+            if answer.status_code != 200:
+                raise MirrorError(f"the source answered {answer.status_code}: {answer.text[:200]}")
+            body = answer.content
+            if not verify(public_key, body, answer.headers.get(SIGNATURE_HEADER, "")):
+                raise MirrorError("a feed page's signature does not verify: nothing from it was applied")
+            data = json.loads(body)
+            if data.get("format") != FORMAT or int(data["since"]) != result.checkpoint:
+                raise MirrorError("the source's answer is not the page asked for")
+            added, removed = apply_page(engine, data, holders)
+            result.pages += 1
+            result.added += added
+            result.removed += removed
+            result.checkpoint = int(data["next"])
+            if not data["more"]:
+                break
+        return result
+    finally:
+        if own:
+            http.close()
+
+
+def follow(engine: Engine, url: str, key: str, interval: float, public_key: str | None = None) -> None:
+    """Mirror now, then again every ``interval`` seconds (until interrupted)."""
+    while True:
+        mirror(engine, url, key, public_key)
+        time.sleep(interval)
