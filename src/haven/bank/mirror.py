@@ -9,6 +9,7 @@ is checked before anything is written; the source's public key is pinned on firs
 
 import json
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -90,15 +91,32 @@ def apply_page(engine: Engine, data: dict[str, Any], holders: dict[str, int]) ->
             else:
                 removes.append(sid)
             new_events.append({"signal_id": sid, "op": "add" if op == "add" else "remove", "created_at": now})
-        if adds:
-            conn.execute(insert(signals), adds)
-        for i in range(0, len(removes), 500):
-            chunk = removes[i : i + 500]
-            conn.execute(
-                update(signals).where(signals.c.id.in_(chunk)).values(active=False, withdrawn_at=now)
+        if conn.dialect.name == "sqlite":  # the driver's executemany: ~5x faster than Core's per-row binding
+            stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DateTime format
+            cur = conn.connection.driver_connection.cursor()
+            cur.executemany(
+                "INSERT INTO signals (id, case_id, bank, signal_type, value, active, created_at) "
+                "VALUES (?, ?, ?, ?, ?, 1, ?)",
+                [(a["id"], a["case_id"], a["bank"], a["signal_type"], a["value"], stamp) for a in adds],
             )
-        if new_events:
-            conn.execute(insert(events), new_events)
+            cur.executemany(
+                "UPDATE signals SET active = 0, withdrawn_at = ? WHERE id = ?", [(stamp, r) for r in removes]
+            )
+            cur.executemany(
+                "INSERT INTO events (signal_id, op, created_at) VALUES (?, ?, ?)",
+                [(e["signal_id"], e["op"], stamp) for e in new_events],
+            )
+            cur.close()
+        else:
+            if adds:
+                conn.execute(insert(signals), adds)
+            for i in range(0, len(removes), 500):
+                chunk = removes[i : i + 500]
+                conn.execute(
+                    update(signals).where(signals.c.id.in_(chunk)).values(active=False, withdrawn_at=now)
+                )
+            if new_events:
+                conn.execute(insert(events), new_events)
         _set_meta(conn, "mirror_checkpoint", str(int(data["next"])))
     return len(adds), len(removes)
 
@@ -138,23 +156,30 @@ def mirror(
         result = MirrorResult(checkpoint=checkpoint)
         holders: dict[str, int] = {}
         params: dict[str, int] = {} if limit is None else {"limit": limit}
-        while max_pages is None or result.pages < max_pages:
-            answer = http.get(f"{base}/v1/feed", params={"since": result.checkpoint, **params})
-            if answer.status_code != 200:
-                raise MirrorError(f"the source answered {answer.status_code}: {answer.text[:200]}")
-            body = answer.content
-            if not verify(public_key, body, answer.headers.get(SIGNATURE_HEADER, "")):
-                raise MirrorError("a feed page's signature does not verify: nothing from it was applied")
-            data = json.loads(body)
-            if data.get("format") != FORMAT or int(data["since"]) != result.checkpoint:
-                raise MirrorError("the source's answer is not the page asked for")
-            added, removed = apply_page(engine, data, holders)
-            result.pages += 1
-            result.added += added
-            result.removed += removed
-            result.checkpoint = int(data["next"])
-            if not data["more"]:
-                break
+
+        def fetch(since: int) -> httpx.Response:
+            return http.get(f"{base}/v1/feed", params={"since": since, **params})
+
+        with ThreadPoolExecutor(1, thread_name_prefix="haven-mirror-fetch") as pool:
+            pending: Future[httpx.Response] | None = pool.submit(fetch, result.checkpoint)
+            while pending is not None and (max_pages is None or result.pages < max_pages):
+                answer = pending.result()
+                pending = None
+                if answer.status_code != 200:
+                    raise MirrorError(f"the source answered {answer.status_code}: {answer.text[:200]}")
+                body = answer.content
+                if not verify(public_key, body, answer.headers.get(SIGNATURE_HEADER, "")):
+                    raise MirrorError("a feed page's signature does not verify: nothing from it was applied")
+                data = json.loads(body)
+                if data.get("format") != FORMAT or int(data["since"]) != result.checkpoint:
+                    raise MirrorError("the source's answer is not the page asked for")
+                if data["more"] and (max_pages is None or result.pages + 1 < max_pages):
+                    pending = pool.submit(fetch, int(data["next"]))  # the next page downloads meanwhile
+                added, removed = apply_page(engine, data, holders)
+                result.pages += 1
+                result.added += added
+                result.removed += removed
+                result.checkpoint = int(data["next"])
         return result
     finally:
         if own:
