@@ -93,7 +93,7 @@ def apply_page(engine: Engine, data: dict[str, Any], holders: dict[str, int]) ->
             new_events.append({"signal_id": sid, "op": "add" if op == "add" else "remove", "created_at": now})
         if conn.dialect.name == "sqlite":  # the driver's executemany: ~5x faster than Core's per-row binding
             stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DateTime format
-            cur = conn.connection.driver_connection.cursor()
+            cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             cur.executemany(
                 "INSERT INTO signals (id, case_id, bank, signal_type, value, active, created_at) "
                 "VALUES (?, ?, ?, ?, ?, 1, ?)",
