@@ -11,7 +11,9 @@ README. Write a new split to measure generalisation again.
 
 The speed anchor is a naive keyword baseline (labelled as such below: substring keywords per flag, no
 sides, no context). Its precision/recall is printed too, so the ratio is not read as "faster is better".
-Speed is messages per CPU-second. The LAST line is ``ratio haven/naive-keyword-baseline (messages/s): X``.
+Speed is messages per CPU-second. The synthetic corpus (``data/flags_corpus``, blind and dev splits) is
+scored with the lexicon alone (``mode="lexicon"``, the anchor) and with the hybrid detector in the same
+run. The LAST line is ``ratio hybrid/lexicon (blind macro-F1): X``.
 
     .venv/bin/python benchmarks/bench_flags.py             # small default, a few seconds
     .venv/bin/python benchmarks/bench_flags.py --repeat 200 # longer timing run
@@ -27,8 +29,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import flags_eval
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import train_flags
+
 from haven.core.models import Message
-from haven.flags import FLAG_NAMES, detect, load_lexicon
+from haven.flags import FLAG_NAMES, detect
 
 NAIVE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "sexual-escalation": ("sexy", "naked", "nude", "hot", "bed", "clothes"),
@@ -76,76 +82,109 @@ def throughput(conversations: list[flags_eval.Conversation], predict, repeat: in
     return n / max(time.process_time() - start, 1e-9)
 
 
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def corpus_scores(split: str, mode: str) -> dict[str, tuple[int, int, int]]:
+    """Per flag (tp, fp, fn) of ``detect(mode=...)`` on one split of ``data/flags_corpus``."""
+    counts = {f: [0, 0, 0] for f in FLAG_NAMES}
+    for rows in train_flags.load(split):
+        msgs = train_flags.to_messages(rows)
+        got: dict[str, set[str]] = {}
+        for f in detect(msgs, mode=mode).flags:
+            got.setdefault(f.message_id, set()).add(f.flag)
+        for m, r in zip(msgs, rows, strict=True):
+            want, have = set(r["labels"]), got.get(m.id, set())
+            for f in FLAG_NAMES:
+                counts[f][0] += f in want and f in have
+                counts[f][1] += f in have and f not in want
+                counts[f][2] += f in want and f not in have
+    return {f: (c[0], c[1], c[2]) for f, c in counts.items()}
+
+
+def print_table(title: str, before: dict, after: dict) -> float:
+    """Side-by-side per-flag table; returns after/before macro-F1 over flags with >= 5 examples."""
+    print(f"\n== {title}: lexicon-only (before) vs hybrid (after)")
+    print(f"{'flag':20} {'n':>4}  {'P':>5} {'R':>5} {'F1':>5}  |  {'P':>5} {'R':>5} {'F1':>5}")
+    fb, fa = [], []
+    for f in FLAG_NAMES:
+        n = before[f][0] + before[f][2]
+        pb, rb, f1b = _prf(*before[f])
+        pa, ra, f1a = _prf(*after[f])
+        print(f"{f:20} {n:4d}  {pb:5.2f} {rb:5.2f} {f1b:5.2f}  |  {pa:5.2f} {ra:5.2f} {f1a:5.2f}")
+        if n >= 5:
+            fb.append(f1b)
+            fa.append(f1a)
+    mb, ma = sum(fb) / max(len(fb), 1), sum(fa) / max(len(fa), 1)
+    print(f"{'macro F1 (n>=5)':20} {'':4}  {'':5} {'':5} {mb:5.2f}  |  {'':5} {'':5} {ma:5.2f}")
+    return ma / mb if mb else float("inf")
+
+
+def corpus_throughput(split: str, mode: str, repeat: int) -> tuple[float, float]:
+    convs = [train_flags.to_messages(rows) for rows in train_flags.load(split)]
+    for msgs in convs:
+        detect(msgs, mode=mode)
+    n = sum(len(m) for m in convs) * repeat
+    c0, w0 = time.process_time(), time.perf_counter()
+    for _ in range(repeat):
+        for msgs in convs:
+            detect(msgs, mode=mode)
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    print(
+        f"{mode:8} {n:7d} messages  wall {wall:6.2f} s  CPU {cpu:6.2f} s  "
+        f"{n / max(cpu, 1e-9):10,.0f} messages/CPU-s"
+    )
+    return n / max(cpu, 1e-9), wall
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=20, help="passes over the set for the speed figure")
-    parser.add_argument("--mistakes", action="store_true", help="list every false positive / negative")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="passes over the blind split for the speed figure"
+    )
     args = parser.parse_args()
 
+    ratio = 1.0
+    for split in ("blind", "dev"):
+        before, after = corpus_scores(split, "lexicon"), corpus_scores(split, "hybrid")
+        r = print_table(f"synthetic corpus, split {split}", before, after)
+        if split == "blind":
+            ratio = r
+
     conversations = flags_eval.load()
-    if flags_eval.STANDIN_USED:
-        print("NOTE: haven.importers could not be imported; the stand-in reader in flags_eval.py was used")
-    splits = sorted({c.split for c in conversations}, key=flags_eval.SPLIT_ORDER.index)
-    print(
-        f"labelled set: {len(conversations)} conversations, "
-        f"{sum(len(c.messages) for c in conversations)} messages, "
-        f"{sum(len(f) for c in conversations for f in c.expected.values())} expected flags"
-    )
-    all_scores = tuned_scores = None
-    for split in [*splits, "tuned", "all"]:
-        if split == "tuned":  # every split the lexicon has been tuned on (not the blind ones)
-            chosen = [c for c in conversations if c.split not in flags_eval.BLIND_SPLITS]
-        else:
-            chosen = [c for c in conversations if split in ("all", c.split)]
-        s = flags_eval.score(chosen, haven_predict)
-        print(f"\n== Haven, split {split} ({len(chosen)} conversations)")
-        print(s.table())
-        if args.mistakes and split not in ("all", "tuned"):
-            print("\n".join(s.mistakes))
-        if split == "all":
-            all_scores = s
-        if split == "tuned":
-            tuned_scores = s
-    assert all_scores is not None and tuned_scores is not None
-    print(
-        "\nordinary conversations with threat-to-share or payment-demand:",
-        len(all_scores.ordinary_violations),
-        all_scores.ordinary_violations or "",
-    )
-    right = 0
-    for c in conversations:
-        victim = detect(c.messages).summary["victim"]
-        expected = [c.victim] if c.victim else None
-        right += victim == expected
-        if victim != expected:
-            print(f"victim guess wrong in {c.file}: {victim} (expected {expected})")
-    print(f"victim found (or rightly left unknown): {right}/{len(conversations)}")
-    for label, sc in (("tuned splits", tuned_scores), ("all splits incl. blind", all_scores)):
-        failed = [
-            f for f in FLAG_NAMES if f != "self-harm-risk" and (sc.precision(f) < 0.9 or sc.recall(f) < 0.9)
-        ]
-        print(
-            f"targets ({label}): self-harm-risk recall {sc.recall('self-harm-risk'):.2f} "
-            f"(target 1.0); flags below 0.9 P or R: {failed or 'none'}"
-        )
-
-    print("\n== single-message paraphrases (positives found per flag; negatives flagged)")
+    groups = {
+        "older held-out sets (tuned on by the lexicon)": [
+            c for c in conversations if c.split not in flags_eval.BLIND_SPLITS
+        ],
+        "independent blind set heldout5": [c for c in conversations if c.split in flags_eval.BLIND_SPLITS],
+    }
+    for title, chosen in groups.items():
+        for mode in ("lexicon", "hybrid"):
+            s = flags_eval.score(chosen, lambda msgs, mode=mode: predict(msgs, mode))
+            print(f"\n== {title} ({len(chosen)} conversations), mode {mode}")
+            print(s.table())
+    print("\n== single-message paraphrases, hybrid")
     for path in flags_eval.paraphrase_files():
-        p = flags_eval.score_paraphrases(path, haven_predict)
-        print(p.line())
-        if args.mistakes:
-            print("\n".join(p.misses + p.negatives_flagged))
+        print(flags_eval.score_paraphrases(path, lambda msgs: predict(msgs, "hybrid")).line())
 
-    naive = flags_eval.score(conversations, naive_predict)
-    print("\n== BASELINE (naive keywords, not Haven), all splits")
-    print(naive.table())
-    ours = throughput(conversations, haven_predict, args.repeat)
-    base = throughput(conversations, naive_predict, args.repeat)
+    print("\n== speed, one core, blind split of the synthetic corpus")
+    lex, _ = corpus_throughput("blind", "lexicon", args.repeat)
+    hyb, _ = corpus_throughput("blind", "hybrid", args.repeat)
     print(
-        f"\nhaven: {ours:,.0f} messages/CPU-s; naive keyword baseline: {base:,.0f} messages/CPU-s"
-        f" (RE2 prefilter {'on' if load_lexicon('en')._prefilter[0]._set is not None else 'OFF'})"
+        f"speed ratio hybrid/lexicon (messages/CPU-s): {hyb / lex:.4f}  "
+        f"(target >= 20,000 messages/s: {hyb:,.0f})"
     )
-    print(f"ratio haven/naive-keyword-baseline (messages/s): {ours / base:.4f}")
+    print(f"ratio hybrid/lexicon (blind macro-F1): {ratio:.4f}")
+
+
+def predict(messages: list[Message], mode: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for f in detect(messages, mode=mode).flags:
+        out.setdefault(f.message_id, set()).add(f.flag)
+    return out
 
 
 if __name__ == "__main__":

@@ -52,9 +52,10 @@ def test_lexicon_examples_raise_their_flag(flag: str, text: str) -> None:
     assert flag in flags_of(report, "m2"), report.flags
 
 
+@pytest.mark.parametrize("mode", ["lexicon", "hybrid"])
 @pytest.mark.parametrize(("flag", "text"), list(_examples("counter_examples")))
-def test_lexicon_counter_examples_do_not(flag: str, text: str) -> None:
-    report = detect(chat([("Sam", "hey, how are you?"), ("Alex", text)]))
+def test_lexicon_counter_examples_do_not(flag: str, text: str, mode: str) -> None:
+    report = detect(chat([("Sam", "hey, how are you?"), ("Alex", text)]), mode=mode)
     assert flag not in flags_of(report, "m1"), report.flags
 
 

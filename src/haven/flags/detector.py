@@ -292,14 +292,27 @@ class _Detector:
 
 
 def detect(
-    messages: list[Message], *, me: str | None = None, languages: tuple[str, ...] = ("en",)
+    messages: list[Message],
+    *,
+    me: str | None = None,
+    languages: tuple[str, ...] = ("en",),
+    mode: str = "hybrid",
 ) -> FlagReport:
     """Flag the red-flag moments in a conversation and summarise it.
 
     ``me`` names the victim (a sender name or id) when the messages do not say which side is theirs
     (``Message.from_me``); without either, the victim is inferred (see :mod:`haven.flags.roles`).
-    Several conversations may be passed together; each is read on its own.
+    Several conversations may be passed together; each is read on its own. ``mode="hybrid"`` (default)
+    adds the trained model (:mod:`haven.flags.hybrid`) when its weights are present; ``mode="lexicon"``
+    is the rules alone.
     """
+    if mode not in ("hybrid", "lexicon"):
+        raise ValueError(f"unknown flags mode {mode!r} (hybrid or lexicon)")
+    model = None
+    if mode == "hybrid":
+        from haven.flags.model import load_model
+
+        model = load_model()
     lexicons = [load_lexicon(lang) for lang in languages]
     ordered = _time_order(list(messages))
     by_conv: dict[str, list[Message]] = {}
@@ -308,6 +321,7 @@ def detect(
     flags: list[Flag] = []
     payments: list[Event] = []
     roles_by_conv: dict[str, Roles] = {}
+    pending: list[tuple[list[Message], Roles, list[Flag]]] = []  # for the model, all read in one batch
     for conv, conv_messages in by_conv.items():
         roles = given_roles(conv_messages, me)
         detector = None
@@ -324,8 +338,15 @@ def detect(
             detector = _Detector(lexicons, roles, matches)
             for m in conv_messages:
                 detector.message(m)
-        flags.extend(detector.flags)
+        if model is not None:
+            pending.append((conv_messages, roles, detector.flags))
+        else:
+            flags.extend(detector.flags)
         payments.extend(detector.payments)
+    if model is not None:
+        from haven.flags.hybrid import combine
+
+        flags.extend(combine(pending, model, lexicons))
     summary = build_summary(ordered, roles_by_conv, flags, [(e.message, e.evidence) for e in payments])
     return FlagReport(summary, flags, ordered)
 
