@@ -65,7 +65,7 @@ def test_schemathesis_finds_no_conformance_failure(server, tmp_path: Path):
             "--checks",
             CHECKS,
             "-n",
-            "30",
+            "20",
             "--seed",
             "11",
             "--phases",
