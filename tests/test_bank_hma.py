@@ -7,7 +7,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from test_bank_support import make_key, running
+import pytest
+
+from conftest import need
+from test_bank_support import make_key, pg_available, postgres, running
 
 # HMA's own compare test pair (test_api.py::test_compare_hashes): distance 9
 SPEC1 = "facd8bcb2a49bcebdec1985298d5fe84bcd006c187c598c720c3c087b3fdb318"
@@ -16,8 +19,25 @@ OTHER = "6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d"
 MD5 = "0a21c8f85a55a9e276ffc2c53f6887c4"
 
 
+@pytest.fixture(scope="module")
+def pg_url():
+    reason = pg_available()
+    need(not reason, reason or "")
+    with postgres() as url:
+        yield url
+
+
 def test_hma_routes(tmp_path: Path) -> None:
-    db = str(tmp_path / "bank.sqlite")
+    exercise_hma(str(tmp_path / "bank.sqlite"))
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_hma_routes_postgres(pg_url: str) -> None:
+    exercise_hma(pg_url)
+
+
+def exercise_hma(db: str) -> None:
     cur, plat = make_key(db, "curator", "trust-team"), make_key(db, "matcher", "platform-a")
     sub = make_key(db, "submitter", "intake")
     with running(db) as server, server.client(cur) as c, server.client(plat) as p, server.client() as anon:
