@@ -270,6 +270,14 @@ def collect(source: CaseSource, progress: Progress | None = None,
     count_fn = getattr(source, "message_count", None)
     total = int(count_fn()) if callable(count_fn) else 0
     stored = _derived(source)
+    rebuild = getattr(source, "rebuild_derived", None)
+    if stored is None and callable(rebuild) and total:
+        # The stored details were made by another engine version (or never): work them out again in the
+        # vault's own streaming way (logged as "derive"), rather than reading the whole case in memory.
+        again = "working out offender details and red flags again"
+        tick(again, 0, total)
+        rebuild(progress=lambda done, all_: tick(again, done, all_), reason="the report needs them current")
+        stored = _derived(source)
     shown: list[Message] = []
     conv_counts: Counter[str] = Counter()
     formats: set[str] = set()

@@ -44,14 +44,19 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _row(m: Message, exhibit: str) -> str:
-    t = m.timestamp_utc.strftime("%Y-%m-%d %H:%M:%S") if m.timestamp_utc else "—"
+_ESC = html.escape
+
+
+def _row(m: Message, exhibit: str, conv: str) -> str:
+    """One table row; ``conv`` is the conversation already escaped (the same for long runs)."""
+    t = m.timestamp_utc.isoformat(" ")[:19] if m.timestamp_utc else "—"
     unsure = '<br><span class="u">day/month unsure</span>' if m.timestamp_ambiguous else ""
-    att = "".join(f"<br><small>attachment: {_e(a.filename)}</small>" for a in m.attachments)
+    att = "".join(f"<br><small>attachment: {_e(a.filename)}</small>" for a in m.attachments) if m.attachments else ""
     kind = f"<small>[{_e(m.kind)}]</small> " if m.kind != "text" else ""
-    return (f"<tr><td>{t}<br><small>{_e(m.timestamp_original)}</small>{unsure}</td><td>{_e(m.conversation)}</td>"
-            f"<td>{_e(m.sender)}</td><td>{kind}{_e(m.text)}{att}</td>"
-            f'<td class="m">{_e(exhibit)}<br>{_e(m.id)}</td></tr>')
+    # ids and exhibit references are Haven's own (hex digits, letters, a slash): nothing to escape
+    return (f"<tr><td>{t}<br><small>{_ESC(m.timestamp_original or '')}</small>{unsure}</td><td>{conv}</td>"
+            f"<td>{_ESC(m.sender or '')}</td><td>{kind}{_ESC(m.text)}{att}</td>"
+            f'<td class="m">{exhibit}<br>{m.id}</td></tr>')
 
 
 def _page(title: str, nav: str, rows: list[str], bases: Iterable[str]) -> bytes:
@@ -135,13 +140,16 @@ def write_transcript(messages: Iterable[Message], exhibit: Callable[[str | None]
         pages.append(PageInfo(name, first, last, len(rows), list(convs)))
         rows, bases, convs, first, last = [], set(), {}, "", ""
 
+    conv_name, conv_html = None, ""
     for m in messages:
-        ex = exhibit(m.source_item_id)
-        rows.append(_row(m, ex))
+        ex = _ESC(exhibit(m.source_item_id))
+        if m.conversation != conv_name:
+            conv_name, conv_html = m.conversation, _ESC(m.conversation)
+        rows.append(_row(m, ex, conv_html))
         if m.timestamp_basis:
             bases.add(m.timestamp_basis)
         convs.setdefault(m.conversation, None)
-        stamp = m.timestamp_utc.strftime("%Y-%m-%d %H:%M") if m.timestamp_utc else ""
+        stamp = m.timestamp_utc.isoformat(" ")[:16] if m.timestamp_utc else ""
         first = first or stamp
         last = stamp or last
         writer.writerow(_csv_row(m, ex))
