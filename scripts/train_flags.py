@@ -105,14 +105,11 @@ def _threshold(p: np.ndarray, y: np.ndarray, recall_first: bool) -> float:
 
 
 def train():
+    from scipy.sparse import diags
     from sklearn.linear_model import LogisticRegression
 
     from haven.flags.lexicon import FLAG_NAMES
-    from haven.flags.model import Model
-
-    from scipy.sparse import diags
-
-    from haven.flags.model import CONTEXT_NAMES, N_TEXT
+    from haven.flags.model import CONTEXT_NAMES, N_TEXT, Model
 
     x, y = design("train")
     # self-harm reads the words and who speaks only: in the corpus it comes late in a chat, after threats,

@@ -474,3 +474,31 @@ add("hard-negative", "de", "schick mir ein foto vom hund", "du schuldest mir {am
     "ich lach mich tot", "ich hab die vorlesung aufgenommen", "die frist ist morgen", "ich lade die hochzeitsfotos hoch")
 add("hard-negative", "cy", "anfona lun o'r ci", "ti'n fy nyled i {amt} am y bwyd", "dwi'n marw chwerthin",
     "mae'r dyddiad cau fory")
+
+# more of the victim's ordinary lines in every language (so language alone never reads as a flag)
+add("none-me", "fr", "je suis à la maison", "je travaille demain", "d'accord", "oui", "non merci", "je sais pas",
+    "je suis étudiant", "j'ai cours demain", "pourquoi tu fais ça", "je vais appeler la police", "c'est qui ?",
+    "tu m'as fait peur", "je suis d'abidjan", "on se connaît ?", "j'ai 200 € seulement")
+add("none-me", "es", "estoy en casa", "mañana trabajo", "vale", "sí", "no gracias", "no sé", "soy estudiante",
+    "por qué haces esto", "voy a llamar a la policía", "quién eres", "me asustaste", "no te conozco",
+    "solo tengo 100 €", "déjame en paz", "tengo clase mañana")
+add("none-me", "pt", "tô em casa", "amanhã eu trabalho", "beleza", "sim", "não obrigado", "sei lá",
+    "sou estudante", "por que você tá fazendo isso", "vou chamar a polícia", "quem é você", "me deixa em paz",
+    "só tenho 100 reais", "não te conheço", "tenho aula amanhã", "tô com medo")
+add("none-me", "de", "ich bin zu hause", "ich arbeite morgen", "okay", "ja", "nein danke", "keine ahnung",
+    "ich bin student", "warum machst du das", "ich rufe die polizei", "wer bist du", "lass mich in ruhe",
+    "ich habe nur 100 €", "ich kenne dich nicht", "ich habe morgen schule", "ich habe angst")
+add("none-me", "cy", "dwi adre", "dwi'n gweithio fory", "iawn", "ie", "na diolch", "dwn i ddim",
+    "dwi'n fyfyriwr", "pam ti'n gwneud hyn", "dwi am ffonio'r heddlu", "pwy wyt ti", "gad lonydd i fi",
+    "dim ond £100 sydd gen i", "dwi ddim yn dy nabod di", "mae gen i ysgol fory", "dwi ofn")
+add("none-me", "en", "i'm at home", "i have work tomorrow", "yes", "no thanks", "idk", "why are you doing this",
+    "i'm calling the police", "i don't know you", "i only have £100", "i have school tomorrow", "abeg leave me",
+    "please yaar don't", "sige po", "i'm in my room", "my mum is home", "i'm so stressed with exams lol")
+add("none-me", "en", "please don't send it to my family", "don't tell my family please", "i'll pay, just wait",
+    "i'll do it, give me time", "my family can't see this", "please not my parents", "i'll get the money tomorrow",
+    "i'll send what i have", "please i'm begging, not my family")
+add("none-me", "fr", "s'il te plaît pas ma famille", "je vais payer, attends", "ne dis rien à mes parents")
+add("none-me", "es", "por favor, a mi familia no", "voy a pagar, espera", "no le digas a mis padres")
+add("none-me", "pt", "por favor, minha família não", "eu vou pagar, espera", "não conta pros meus pais")
+add("none-me", "de", "bitte nicht meiner familie", "ich zahle, warte", "sag meinen eltern nichts")
+add("none-me", "cy", "plis dim fy nheulu", "dwi am dalu, aros", "paid deud wrth fy rhieni")
