@@ -142,15 +142,22 @@ class Model:
         return 1.0 / (1.0 + np.exp(-(z + self.intercept)))
 
     def top_words(self, text: str, flag: str, k: int = 3) -> list[str]:
-        """The words of ``text`` that weighed most towards ``flag`` (the model's reason, quoted)."""
+        """The words of ``text`` that weighed most towards ``flag`` (the model's reason, quoted). Word
+        scores are cached per model (one vectoriser call per message for the words not seen yet)."""
         import re
 
         j = FLAG_NAMES.index(flag)
         words = sorted(set(re.findall(r"\w+", text)), key=len)
         if not words:
             return []
-        x = text_features(words)
-        score = np.asarray(x @ self.coef[j, :N_TEXT]).ravel()
+        cache = _word_scores(self)
+        new = [w for w in words if w not in cache]
+        if new:
+            if len(cache) > 200_000:
+                cache.clear()
+            scores = np.asarray(text_features(new) @ self.coef[:, :N_TEXT].T)
+            cache.update(zip(new, scores, strict=True))
+        score = np.array([cache[w][j] for w in words])
         order = np.argsort(-score, kind="stable")
         return [words[i] for i in order[:k] if score[i] > 0]
 
@@ -162,6 +169,13 @@ class Model:
             threshold=self.threshold.astype(np.float32),
             flags=np.array(FLAG_NAMES),
         )
+
+
+_WORD_SCORES: dict[int, dict[str, np.ndarray]] = {}
+
+
+def _word_scores(model: Model) -> dict[str, np.ndarray]:
+    return _WORD_SCORES.setdefault(id(model), {})
 
 
 def load_from(path: Any) -> Model:
