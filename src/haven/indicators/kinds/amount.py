@@ -63,7 +63,10 @@ _DEMAND = re.compile(
     r"\b(?:send|sent|pay|paid|paying|payment|transfer|transferred|wire|deposit|give me|want|need|owe|demand|"
     r"require|or else|or i|or your|otherwise|ransom|fee|to delete|to remove|to stop|cost you|will cost|"
     r"to keep|keep quiet|silence|in btc|in bitcoin|bitcoin|btc|gift card|moneygram|western union|cash\s?app|"
-    r"venmo|paypal|zelle|extort\w*|blackmail\w*|asked for|asking for|demanded|demanding)\b"
+    r"venmo|paypal|zelle|extort\w*|blackmail\w*|asked for|asking for|demanded|demanding|"
+    r"or the (?:video|pics?|"
+    r"photos?|clip)|pa(?:ie|ye|yer|yez)|envoie|envoyer|paga|pagar|pague|manda|mándame|envía|zahl\w*|"
+    r"überweis\w*|tala|anfon\w*)\b"
 )
 _STRONG = re.compile(
     r"\b(?:or else|or i|or your|ransom|to delete|extort\w*|blackmail\w*|to remove|"

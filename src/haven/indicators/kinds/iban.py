@@ -16,7 +16,7 @@ from schwifty.registry import get_iban_spec
 
 from haven.indicators.base import Example, Hit, Scan, register, result_cache
 
-_CAND = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}) ?(\d{2})((?:[ .-]{0,2}[A-Za-z0-9]){8,34})(?![A-Za-z0-9])")
+_CAND = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}) ?(\d{2})((?:[ .-]{0,2}[A-Za-z0-9]){8,34})(?![A-Za-z0-9])")
 
 
 @cache
@@ -50,13 +50,16 @@ def _check(compact: str, country: str) -> bool | None:
         Example("iban GB94 BARC 1020 1530 0934 59 PLEASE", ("GB94BARC10201530093459",)),
         Example("iban GB33 BUKB 2020 1555 5555 56", invalid=("GB33BUKB20201555555556",)),
         Example("serial AB12 3456 7890 1234 and part XY99ZZZZ0000"),
+        Example("my iban is nl41 ingb 0461 5188 80 ok", ("NL41INGB0461518880",)),
+        Example("at 12 gb33 bukb 2020 1555 5555 56 lower case, bad checksum"),
     ],
-    triggers=[(r"[A-Z]{2} ?\d{2}([ .-]{0,2}[A-Za-z0-9]){6}", 1, 60)],
+    triggers=[(r"[A-Za-z]{2} ?\d{2}([ .-]{0,2}[A-Za-z0-9]){6}", 1, 60)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     text = scan.text
     for m in (m for ws, we in scan.windows("iban") for m in _CAND.finditer(text, ws, we)):
-        length = _length(m.group(1))
+        country = m.group(1).upper()
+        length = _length(country)
         if not length:
             continue
         # Take exactly the country's length; the number must end where a word ends.
@@ -71,9 +74,9 @@ def find(scan: Scan) -> Iterator[Hit]:
             continue
         value = text[m.start() : end]
         compact = re.sub(r"[ .-]", "", value).upper()
-        valid = _check(compact, m.group(1))
-        if valid is None:
-            continue
+        valid = _check(compact, country)
+        if valid is None or (not valid and not m.group(1).isupper()):
+            continue  # written in lower case, only a valid checksum makes it an IBAN
         yield Hit(
-            "iban", m.start(), end, value, compact, valid, 1.0 if valid else 0.4, {"country": m.group(1)}, 85
+            "iban", m.start(), end, value, compact, valid, 1.0 if valid else 0.4, {"country": country}, 85
         )
