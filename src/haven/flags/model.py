@@ -138,7 +138,10 @@ class Model:
         ctx = np.vstack(
             [context_features(lx, sp, stages(lx, sp)) for lx, sp in zip(lexicon_flags, speakers, strict=True)]
         )
-        z = np.asarray(text_features(texts) @ self.coef[:, :N_TEXT].T) + ctx @ self.coef[:, N_TEXT:].T
+        unique: dict[str, int] = {}
+        rows = [unique.setdefault(t, len(unique)) for t in texts]  # chats repeat "ok", "lol": read once
+        z_text = np.asarray(text_features(list(unique)) @ self.coef[:, :N_TEXT].T)
+        z = z_text[rows] + ctx @ self.coef[:, N_TEXT:].T
         return 1.0 / (1.0 + np.exp(-(z + self.intercept)))
 
     def top_words(self, text: str, flag: str, k: int = 3) -> list[str]:
