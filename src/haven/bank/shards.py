@@ -74,6 +74,11 @@ class IndexShard:
         return len(self.index)
 
 
+def _remote(cls: Any) -> Any:
+    """A Ray actor class as ``Any`` (Ray adds ``.remote``/``.options`` at run time)."""
+    return cls
+
+
 class ShardedIndex:
     """``count`` Ray actors, one slice each; the same answers as one ``HammingIndex`` over everything."""
 
@@ -81,7 +86,9 @@ class ShardedIndex:
         if count < 1:
             raise ValueError("at least one shard")
         self.count = count
-        self.shards = [IndexShard.options(**actor_options).remote(i, count, database) for i in range(count)]
+        self.shards = [
+            _remote(IndexShard).options(**actor_options).remote(i, count, database) for i in range(count)
+        ]
 
     def owner(self, ids: np.ndarray) -> np.ndarray:
         return np.asarray(ids, dtype=np.int64) % self.count
