@@ -96,7 +96,7 @@ _PROSE = Caseless(
     r"twitter|facebook|fb)(?![\w@./])"
     r"(?:\s*(?:(?:id|username|user\s?name|user|name|handle|acc(?:oun)?t?|is|it's|it’s|its|=|:|-|–|->|=>|me|"
     r"at|add)\b\.?|[?!]+))*"
-    r"\s*[:=\-–]?\s*@?"
+    r"\s*[:=\-–(\[]?\s*@?"
     r"((?:live:)?[A-Za-z0-9_.][A-Za-z0-9_.\-]{1,38}[A-Za-z0-9_](?:#\d{4})?)",
 )
 _ANCHOR = re.compile(r"snap|sc\b|insta|ig\b|skype|telegram|tg\b|kik|discord|tik|twitter|facebook|fb\b", re.I)
@@ -160,6 +160,9 @@ def handle_hit(
         Example("hey cutie kik me at leo.garcia533 lets talk", ("kik:leo.garcia533",)),
         Example("u have snap?? add me its jessy.xo2003", ("snapchat:jessy.xo2003",)),
         Example("my snap is down today, see you in sc tomorrow"),
+        Example("add her on kik (brooke_x_93) she is fun", ("kik:brooke_x_93",)),
+        Example("His FB is lucas.harlow.92 if you want", ("facebook:lucas.harlow.92",)),
+        Example("my fb is down again, is yours ok"),
         Example("snap me at 9pm, kik at 10:30 or tiktok at 2nd break"),
         Example("instagram.com/p/Cx12abc is a post, not a profile"),
     ],
@@ -202,13 +205,14 @@ def find(scan: Scan) -> Iterator[Hit]:
         platform = _WORD_PLATFORM[word]
         name = text[m.start(2) : m.end(2)]
         between = text[m.end(1) : m.start(2)]
-        marked = "@" in between or ":" in between or "=" in between
+        marked = "@" in between or ":" in between or "=" in between or "(" in between or "[" in between
         if name.lower() in stop or name.lower() in _WORD_PLATFORM or (name.isdigit() and platform != "kik"):
             continue
         if _NOT_USERNAME.fullmatch(name):
             continue
-        if word in _SHORT and not marked:
-            continue
+        named = re.search(r"\b(?:is|id|name|handle)\b", between, re.I)
+        if word in _SHORT and not marked and not (named and re.search(r"[\d_.]", name)):
+            continue  # "FB is lucas.harlow.92" counts; "see you in sc tomorrow" does not
         if (
             not marked
             and not re.search(r"[\d_.]", name)
