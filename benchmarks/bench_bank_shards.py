@@ -1,0 +1,99 @@
+"""Benchmark: the exact PDQ index sharded over Ray actors (1-4 shards) against the single-process
+``HammingIndex`` on the same bank, in one run, on a local loopback Ray cluster.
+
+    python benchmarks/bench_bank_shards.py --size 1000000
+    python benchmarks/bench_bank_shards.py --size 10000000      # issue 18's size (needs ~4 GB RAM)
+
+Prints per configuration: build seconds, single-query q/s, batched q/s (batches of 1,000), recall against
+the single-process index (equal answers = 1.0 at radius 31), and LAST ``ratio (ours / anchor)``: 4-shard
+single-query q/s over single-process q/s (issue 18 asks >= 0.5).
+"""
+
+import argparse
+import time
+
+import numpy as np
+import ray
+
+from haven.bank.index import HammingIndex
+from haven.bank.shards import ShardedIndex
+
+
+def near(words: np.ndarray, rng: np.random.Generator, bits: int) -> np.ndarray:
+    out = words.copy()
+    for row in out:
+        for b in rng.choice(256, size=bits, replace=False):
+            row[b // 64] ^= np.uint64(1) << np.uint64(b % 64)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", type=int, default=1_000_000)
+    ap.add_argument("--single", type=int, default=300, help="single queries timed per configuration")
+    args = ap.parse_args(argv)
+    rng = np.random.default_rng(11)
+    words = rng.integers(0, 2**63, size=(args.size, 4), dtype=np.uint64)
+    ids = np.arange(1, args.size + 1, dtype=np.int64)
+    pick = rng.choice(args.size, size=500, replace=False)
+    queries = np.vstack([near(words[pick], rng, 20), rng.integers(0, 2**63, (500, 4), dtype=np.uint64)])
+
+    w0, c0 = time.perf_counter(), time.process_time()
+    single = HammingIndex()
+    single.bulk_load(words, ids)
+    build = time.perf_counter() - w0
+    want = [sorted((s, d) for s, d in h) for h in single.search_many(queries, 31)]
+    t0 = time.perf_counter()
+    for q in queries[: args.single]:
+        single.search_many(q[None, :], 31)
+    base_single = args.single / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    single.search_many(queries, 31)
+    base_batch = len(queries) / (time.perf_counter() - t0)
+    print(
+        f"single process: {args.size:,} hashes, build {build:.1f} s, {base_single:,.0f} q/s single, "
+        f"{base_batch:,.0f} q/s batched, CPU {time.process_time() - c0:.1f} s"
+    )
+
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        _node_ip_address="127.0.0.1",
+        log_to_driver=False,
+        configure_logging=False,
+    )
+    four_single = 0.0
+    try:
+        for n in (1, 2, 3, 4):
+            w0, c0 = time.perf_counter(), time.process_time()
+            sharded = ShardedIndex(n, num_cpus=2 / n)
+            sharded.bulk_load(words, ids)
+            build = time.perf_counter() - w0
+            got = [sorted((s, d) for s, d, _b in h) for h in sharded.search_many(queries, 31)]
+            found = sum(len(set(g) & set(w)) for g, w in zip(got, want, strict=True))
+            recall = found / max(1, sum(map(len, want)))
+            exact = got == want
+            t0 = time.perf_counter()
+            for q in queries[: args.single]:
+                sharded.search_many(q[None, :], 31)
+            qs = args.single / (time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for i in range(0, len(queries), 1000):
+                sharded.search_many(queries[i : i + 1000], 31)
+            batch = len(queries) / (time.perf_counter() - t0)
+            print(
+                f"{n} shard(s): build {build:.1f} s, {qs:,.0f} q/s single ({qs / base_single:.2f}x), "
+                f"{batch:,.0f} q/s batched ({batch / base_batch:.2f}x), recall {recall:.3f}, "
+                f"answers identical: {exact}, driver CPU {time.process_time() - c0:.1f} s"
+            )
+            if n == 4:
+                four_single = qs
+            sharded.close()
+    finally:
+        ray.shutdown()
+    print(f"ratio (ours / anchor): {four_single / base_single:.2f}")
+
+
+if __name__ == "__main__":
+    main()
