@@ -166,9 +166,10 @@ def main() -> None:
             s = flags_eval.score(chosen, lambda msgs, mode=mode: predict(msgs, mode))
             print(f"\n== {title} ({len(chosen)} conversations), mode {mode}")
             print(s.table())
-    print("\n== single-message paraphrases, hybrid")
-    for path in flags_eval.paraphrase_files():
-        print(flags_eval.score_paraphrases(path, lambda msgs: predict(msgs, "hybrid")).line())
+    for mode in ("lexicon", "hybrid"):
+        print(f"\n== single-message paraphrases, mode {mode}")
+        for path in flags_eval.paraphrase_files():
+            print(flags_eval.score_paraphrases(path, lambda msgs, mode=mode: predict(msgs, mode)).line())
 
     print("\n== speed, one core, blind split of the synthetic corpus")
     lex, _ = corpus_throughput("blind", "lexicon", args.repeat)
