@@ -224,7 +224,7 @@ def test_evidence_create_add_and_read(ctx, server):
     check(page, "17a-evidence-files")
     page.goto(server.base + "/evidence")
     page.get_by_role("button", name="Check my case").click()
-    assert "Your case is whole" in page.inner_text("[role=status]")
+    assert "Nothing in your case has been changed" in page.inner_text("[role=status]")
     check(page, "17b-evidence-checked")
     page.goto(server.base + "/evidence/notes")
     page.focus("#note")

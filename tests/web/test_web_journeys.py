@@ -146,7 +146,7 @@ def test_mark_intimate_for_a_minor_drops_the_copy_and_check_my_case(client):
     item = app.state.session.vault.get_item(item.id)
     assert item.intimate and not item.stored
     r = c.post("/evidence/verify", data={"csrf": csrf(app)})
-    assert "Your case is whole" in r.text
+    assert "Nothing in your case has been changed" in r.text
 
 
 def test_my_names_mark_my_own_messages(client):

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from haven.core.errors import HavenError
 from haven.web import i18n, security
 from haven.web.render import page
-from haven.web.routes import continuity, email, evidence, guide, pages, protect, report
+from haven.web.routes import confirm, continuity, email, evidence, guide, pages, protect, report
 from haven.web.settings import Settings
 from haven.web.state import Session
 
@@ -31,7 +31,7 @@ def create_app(
     security.install(app)
     app.add_middleware(i18n.LanguageMiddleware)  # outermost: every page, even a refused one, has a language
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, guide, evidence, protect, email, report, continuity):
+    for module in (pages, guide, confirm, evidence, protect, email, report, continuity):
         app.include_router(module.router)
 
     @app.exception_handler(StarletteHTTPException)

@@ -99,5 +99,10 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         "languages": language_links(request),
     }
     base.update(context)
+    # Messages made in code (errors, a problem's message) are English msgids: show them in the page's
+    # language where the catalogue has them (see ``messages.py`` for the ones from other modules).
+    base["errors"] = [{**e, "text": i18n.gettext(e["text"])} for e in base["errors"]]
+    if isinstance(base.get("message"), str):
+        base["message"] = i18n.gettext(base["message"])
     html = env().get_template(template).render(**base)
     return HTMLResponse(html, status_code=status_code)

@@ -38,6 +38,9 @@ class Session:
         self.vault: Vault | None = None
         self.case_name: str | None = None
         self.answers: dict[str, Any] = {}
+        self.held_answers: dict[str, Any] = {}
+        """Answers from the browser the session moved away from: kept apart (not used, not shown) until
+        the person chooses to carry on with them or to start fresh."""
         self.flash: dict[str, Any] = {}
         self.last_seen = time.monotonic()
         self.cache: dict[str, Any] = {}
@@ -54,6 +57,9 @@ class Session:
             if self.session_id is not None:
                 self.lock()  # a session moving to another browser: the case must be unlocked again
                 self.flash.clear()
+                # A clean start: the old answers (maybe "I am thinking of hurting myself") are not
+                # carried into the new browser unless the person chooses to (see ``resume``).
+                self.held_answers, self.answers = (self.answers or self.held_answers), {}
             self.session_id = _token()
             self.csrf = _token()
             self.last_seen = time.monotonic()
@@ -64,6 +70,13 @@ class Session:
         if self.on_new_link is not None:
             self.on_new_link(token, "again")
         return sid
+
+    def resume(self, carry_on: bool) -> None:
+        """The person's choice after moving browser: carry on with the held answers, or drop them."""
+        with self._lock:
+            if carry_on and self.held_answers:
+                self.answers = self.held_answers
+            self.held_answers = {}
 
     def is_member(self, cookie: str | None) -> bool:
         with self._lock:
@@ -111,6 +124,7 @@ class Session:
         with self._lock:
             self.lock()
             self.answers.clear()
+            self.held_answers = {}
             self.flash.clear()
             self.session_id = None
             self.csrf = _token()

@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from haven.core.errors import HavenError
 from haven.web.forms import after_upload, file_form, small_form
+from haven.web.i18n import N_
+from haven.web.i18n import gettext as _
 from haven.web.render import page
 
 router = APIRouter()
@@ -18,16 +20,16 @@ EMAIL_LIMIT = 25 * 1024 * 1024
 
 VERDICT_TEXT = {
     "scam-bluff": (
-        "This looks like a mass scam email",
-        "It is sent to many people at once. They almost never have any video.",
+        N_("This looks like a mass scam email"),
+        N_("It is sent to many people at once. They almost never have any video."),
     ),
     "targeted": (
-        "This looks like a real threat to you",
-        "It has details about you. Treat it as real, and get help.",
+        N_("This looks like a real threat to you"),
+        N_("It has details about you. Treat it as real, and get help."),
     ),
     "not-sextortion": (
-        "This does not look like a blackmail email",
-        "Haven did not find the signs of a blackmail scam.",
+        N_("This does not look like a blackmail email"),
+        N_("Haven did not find the signs of a blackmail scam."),
     ),
 }
 
@@ -60,7 +62,7 @@ async def email_check(request: Request) -> Response:
                 "email.html",
                 400,
                 back="/home",
-                errors=[{"field": "file", "text": "That file is too big to be one email."}],
+                errors=[{"field": "file", "text": _("That file is too big to be one email.")}],
             )
         if files and files[0].size:
             data, name = files[0].read_all(), files[0].filename
@@ -73,7 +75,7 @@ async def email_check(request: Request) -> Response:
                 400,
                 back="/home",
                 errors=[
-                    {"field": "email", "text": "Please paste the email, or choose the saved email file."}
+                    {"field": "email", "text": _("Please paste the email, or choose the saved email file.")}
                 ],
             )
     try:
@@ -93,6 +95,7 @@ def email_result(request: Request) -> Response:
     if result is None:
         return RedirectResponse("/email", status_code=303)
     title, meaning = VERDICT_TEXT.get(result["verdict"], (result["verdict"], ""))
+    title, meaning = _(title), _(meaning) if meaning else ""
     return page(request, "email_result.html", back="/email", r=result, title=title, meaning=meaning)
 
 

@@ -9,7 +9,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from haven.core.errors import BadAnswers
 from haven.guide import Answers, services_for
 from haven.guide.knowledge import questions
+from haven.web import i18n
 from haven.web.forms import first, small_form
+from haven.web.i18n import gettext as _
 from haven.web.render import page
 from haven.web.security import cookie_name
 
@@ -18,7 +20,15 @@ router = APIRouter()
 
 @router.get("/", response_class=HTMLResponse)
 def start(request: Request) -> Response:
-    return page(request, "start.html")
+    return page(request, "start.html", held=bool(request.app.state.session.held_answers))
+
+
+@router.post("/resume")
+async def resume(request: Request) -> Response:
+    """After opening Haven in a new browser: carry on with the earlier answers, or start fresh."""
+    fields = await small_form(request)
+    request.app.state.session.resume(first(fields, "choice") == "continue")
+    return RedirectResponse("/", status_code=303)
 
 
 @router.get("/home", response_class=HTMLResponse)
@@ -27,7 +37,7 @@ def home(request: Request) -> Response:
 
 
 def _region_choices() -> list[tuple[str, str]]:
-    q = next(q for q in questions() if q.id == "region")
+    q = next(q for q in questions(i18n.current()) if q.id == "region")
     return [(c.value, c.label) for c in q.choices]
 
 
@@ -36,7 +46,8 @@ def support(request: Request) -> Response:
     session = request.app.state.session
     age = session.answers.get("age")
     region = session.answers.get("region")
-    services = services_for(age, region) if (age is not None or region is not None) else None
+    known = age is not None or region is not None
+    services = services_for(age, region, i18n.current()) if known else None
     return page(
         request,
         "support.html",
@@ -56,7 +67,8 @@ async def support_post(request: Request) -> Response:
     try:
         answers = Answers.from_dict({**session.answers, "age": age or None, "region": region or None})
     except BadAnswers as exc:
-        msg = "Please type your age as a number, like 16." if exc.key == "age" else "Please pick a place."
+        age_msg = _("Please type your age as a number, like 16.")
+        msg = age_msg if exc.key == "age" else _("Please pick a place.")
         return page(
             request,
             "support.html",
