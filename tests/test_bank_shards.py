@@ -95,3 +95,28 @@ def test_shards_rebuild_from_database(cluster, tmp_path: Path) -> None:
     hits = again.search_many(hex_to_words(hexes[:3]), 0)
     assert hits[0] == [] and [len(h) for h in hits[1:]] == [1, 1] and hits[1][0][2] == "haven"
     again.close()
+
+
+def test_serve_with_shards(tmp_path: Path) -> None:
+    """``haven bank serve --shards 2`` answers /v1/match like the single-process server on the same bank,
+    and a new case and a withdrawal are live at once through the shards."""
+    from test_bank_support import make_key, running
+
+    db = str(tmp_path / "bank.sqlite")
+    sub, plat = make_key(db, "submitter", "intake"), make_key(db, "matcher", "platform")
+    rng = np.random.default_rng(9)
+    hexes = words_to_hex(rng.integers(0, 2**63, size=(12, 4), dtype=np.uint64))
+    with running(db) as plain, plain.client(sub) as s:
+        for h in hexes[:10]:
+            s.post("/v1/cases", json={"signals": [{"signal_type": "pdq", "signal": h}]})
+    with running(db, "--shards", "2") as sharded, sharded.client(plat) as p, sharded.client(sub) as s:
+        assert p.get("/v1/status").json()["index"]["pdq"] == {"hashes": 10, "shards": 2}
+        for h in hexes[:10]:
+            (m,) = p.get("/v1/match", params={"signal_type": "pdq", "signal": h}).json()["matches"]
+            assert m["distance"] == 0 and m["bank"] == "haven"
+        new = s.post("/v1/cases", json={"signals": [{"signal_type": "pdq", "signal": hexes[11]}]}).json()
+        assert (
+            len(p.get("/v1/match", params={"signal_type": "pdq", "signal": hexes[11]}).json()["matches"]) == 1
+        )
+        s.post(f"/v1/cases/{new['case_number']}/withdraw", json={"pin": new["pin"]})
+        assert p.get("/v1/match", params={"signal_type": "pdq", "signal": hexes[11]}).json()["matches"] == []

@@ -120,11 +120,21 @@ def default_snapshot_dir(database: str) -> Path | None:
     return None
 
 
-def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: float = 0.2) -> FastAPI:
-    """The bank service over ``database`` (SQLite path/URL or ``postgresql://``)."""
+def create_app(
+    database: str, snapshot_dir: Path | None = None, poll_seconds: float = 0.2, shards: int = 0
+) -> FastAPI:
+    """The bank service over ``database`` (SQLite path/URL or ``postgresql://``); ``shards`` > 0 holds the
+    PDQ index in that many Ray actors (``bank/shards.py``)."""
     engine = make_engine(database)
     keys = KeyCache(engine)
-    matcher = Matcher(engine, snapshot_dir if snapshot_dir is not None else default_snapshot_dir(database))
+    backend = None
+    if shards:
+        from haven.bank.shards import start_local
+
+        backend = start_local(database, shards)
+    matcher = Matcher(
+        engine, snapshot_dir if snapshot_dir is not None else default_snapshot_dir(database), backend
+    )
     dispatcher = hooks.Dispatcher(engine)
     stop = threading.Event()
 
@@ -147,6 +157,10 @@ def create_app(database: str, snapshot_dir: Path | None = None, poll_seconds: fl
         matcher.save_snapshot()
         dispatcher.stop()
         engine.dispose()
+        if backend is not None:  # the local Ray cluster this process started
+            from haven.bank.shards import stop_local
+
+            stop_local(backend)
 
     app = FastAPI(
         title="Haven hash bank",

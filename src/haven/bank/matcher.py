@@ -56,9 +56,12 @@ def vpdq_frames(value: str) -> list[str]:
 class Matcher:
     """All signals of the bank, searchable; thread-safe (writes under a lock, reads lock-free)."""
 
-    def __init__(self, engine: Engine, snapshot_dir: Path | None = None) -> None:
+    def __init__(self, engine: Engine, snapshot_dir: Path | None = None, pdq_backend: Any = None) -> None:
         self.engine = engine
-        self.snapshot_dir = snapshot_dir
+        # PDQ held elsewhere (``haven.bank.shards.ShardedIndex``): it loads itself from the database, and
+        # gets this process's adds and withdrawals; no snapshot then.
+        self.pdq_backend = pdq_backend
+        self.snapshot_dir = None if pdq_backend is not None else snapshot_dir
         self.indexes: dict[tuple[str, str], HammingIndex] = {}  # (signal_type, bank) -> index
         self.exact: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)  # (type, value)
         self.last_seq = 0
@@ -117,6 +120,8 @@ class Matcher:
         """Everything active, in one bulk build per index."""
         with self.engine.connect() as conn:
             self.last_seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one()
+            if self.pdq_backend is not None:  # replay from before the shards read their slices
+                self.last_seq = min(self.last_seq, int(self.pdq_backend.since))
             rows = conn.execute(
                 select(signals.c.id, signals.c.bank, signals.c.signal_type, signals.c.value).where(
                     signals.c.active.is_(True)
@@ -128,6 +133,8 @@ class Matcher:
             if stype in EXACT:
                 self.exact[(stype, value)].append((bank, sid))
                 continue
+            if stype == "pdq" and self.pdq_backend is not None:
+                continue  # the shards loaded their slices themselves
             hexes = [value] if stype == "pdq" else vpdq_frames(value)
             grouped[(stype, bank)][0].extend(hexes)
             grouped[(stype, bank)][1].extend([sid] * len(hexes))
@@ -171,6 +178,12 @@ class Matcher:
         hexes = [value] if stype == "pdq" else vpdq_frames(value)
         words = hex_to_words(hexes)
         ids = np.full(len(hexes), sid, dtype=np.int64)
+        if stype == "pdq" and self.pdq_backend is not None:  # routed to the owning shard
+            if op == "add":
+                self.pdq_backend.add(words, ids, bank)
+            else:
+                self.pdq_backend.remove(words, ids)
+            return
         if op == "add":
             self._index(stype, bank).add(words, ids)
         else:
@@ -201,6 +214,9 @@ class Matcher:
                 ]
                 for v in values
             ]
+        if signal_type == "pdq" and self.pdq_backend is not None:
+            merged = self.pdq_backend.search_many(hex_to_words(values), max_distance)
+            return [self._distinct(hits, off) for hits in merged]
         if signal_type == "pdq":
             out: list[list[Match]] = [[] for _ in values]
             words = hex_to_words(values)
@@ -217,6 +233,16 @@ class Matcher:
                 found.sort(key=lambda m: (m.distance, m.signal_id))
             return out
         return [self._match_vpdq(v, max_distance, off) for v in values]
+
+    @staticmethod
+    def _distinct(hits: list[tuple[int, int, str]], off: frozenset[str]) -> list[Match]:
+        seen: set[int] = set()
+        found = []
+        for sid, dist, bank in hits:
+            if sid not in seen and bank not in off:
+                seen.add(sid)
+                found.append(Match(bank, sid, "pdq", dist))
+        return found
 
     def _match_vpdq(self, value: str, max_distance: int, off: frozenset[str] = frozenset()) -> list[Match]:
         """A bank video matches when >= 80% of the query's distinct good frames have a frame within range."""
@@ -248,6 +274,8 @@ class Matcher:
             entry["hashes"] += len(index)
             entry["buffered"] += index.buffered
             entry["bytes"] += index.nbytes()
+        if self.pdq_backend is not None:
+            per_type["pdq"] = {"hashes": self.pdq_backend.size(), "shards": self.pdq_backend.count}
         for (stype, _value), entries in self.exact.items():
             entry = per_type.setdefault(stype, {"hashes": 0, "buffered": 0, "bytes": 0})
             entry["hashes"] += len(entries)

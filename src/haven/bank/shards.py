@@ -74,6 +74,37 @@ class IndexShard:
         return len(self.index)
 
 
+def _last_event(database: str) -> int:
+    from sqlalchemy import func
+
+    from haven.bank.db import events, make_engine
+
+    engine = make_engine(database)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def start_local(database: str, count: int) -> "ShardedIndex":
+    """A local Ray cluster on loopback (unless one is already joined) and ``count`` shards of the bank."""
+    if not ray.is_initialized():
+        ray.init(
+            address="local",
+            include_dashboard=False,
+            _node_ip_address="127.0.0.1",
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    return ShardedIndex(count, database, num_cpus=0)
+
+
+def stop_local(index: "ShardedIndex") -> None:
+    index.close()
+    ray.shutdown()
+
+
 def _remote(cls: Any) -> Any:
     """A Ray actor class as ``Any`` (Ray adds ``.remote``/``.options`` at run time)."""
     return cls
@@ -86,6 +117,7 @@ class ShardedIndex:
         if count < 1:
             raise ValueError("at least one shard")
         self.count = count
+        self.since = _last_event(database) if database is not None else 0  # read before the slices
         self.shards = [
             _remote(IndexShard).options(**actor_options).remote(i, count, database) for i in range(count)
         ]

@@ -35,6 +35,9 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
             None, "--snapshot-dir", help="Where the index snapshot is kept (default: beside a SQLite file)."
         ),
         log_level: str = typer.Option("warning", "--log-level", help="uvicorn log level."),
+        shards: int = typer.Option(
+            0, "--shards", min=0, max=256, help="Hold the PDQ index in N Ray actors (local Ray cluster)."
+        ),
     ) -> None:
         """Run the match service (FastAPI + uvicorn)."""
         import uvicorn
@@ -44,8 +47,11 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
 
         make_engine(database).dispose()  # schema made once, before workers start
         opts = _server_options()
+        if shards and workers != 1:
+            raise BadAnswers("--shards runs with one server process (--workers 1): the shards do the work.")
         if workers == 1:
-            uvicorn.run(create_app(database, snapshot_dir), host=host, port=port, log_level=log_level, **opts)
+            app = create_app(database, snapshot_dir, shards=shards)
+            uvicorn.run(app, host=host, port=port, log_level=log_level, **opts)
             return
         os.environ["HAVEN_BANK_DATABASE"] = database
         if snapshot_dir is not None:
