@@ -147,10 +147,10 @@ def pdq_from_scaled(
     axes = _ORIENT.get(orientation, _ORIENT[1])
     stored = (full_size[1], full_size[0])  # (rows, cols) before orientation
     (ra, rf), (ca, cf) = axes
-    rows_flat, rows_lin = _block_operators(stored[ra], shown.shape[0], scale, rf)
-    cols_flat, cols_lin = _block_operators(stored[ca], shown.shape[1], scale, cf)
     data = np.ascontiguousarray(shown, dtype=np.float32)
     with threadpool_limits(1, user_api="blas"):  # small products: threads only cost CPU here
+        rows_flat, rows_lin = _block_operators(stored[ra], shown.shape[0], scale, rf)
+        cols_flat, cols_lin = _block_operators(stored[ca], shown.shape[1], scale, cf)
         b64 = rows_flat @ data @ cols_flat.T
         other = rows_lin @ data @ cols_lin.T
     values = _dct(b64)
