@@ -82,7 +82,10 @@ CASE_COMMANDS: dict[str, tuple[str, str]] = {
     "create": ("vault", "Make a new, encrypted case folder."),
     "import": ("vault", "Copy evidence into the case (encrypted), read its messages, and log it."),
     "timeline": ("vault", "Messages from every app in time order, one page at a time."),
-    "details": ("vault", "Offender details found when the evidence was imported, one page at a time."),
+    "details": (
+        "vault",
+        "Offender details found when the evidence was imported (one row per detail), one page at a time.",
+    ),
     "red-flags": ("vault", "Red flags found when the evidence was imported, with their messages."),
     "derive": ("vault", "Work out the offender details and red flags again from every stored message."),
     "verify": (
