@@ -125,8 +125,9 @@ def test_guide_by_keyboard_only(ctx, server):
     tab_to(page, "Continue")
     page.keyboard.press("Enter")
     page.wait_for_url("**/help/urgent")
-    banner = page.locator(".crisis")
-    assert banner.is_visible() and "999" in banner.inner_text()
+    urgent = page.locator("ul.urgent")  # the crisis steps are the page itself (no banner repeated)
+    assert urgent.is_visible() and "999" in urgent.inner_text()
+    assert page.locator("ul.urgent a[href^='tel:']").count() >= 1
     check(page, "05-guide-urgent")
     tab_to(page, "Carry on")
     page.keyboard.press("Enter")
@@ -147,8 +148,14 @@ def test_guide_by_keyboard_only(ctx, server):
         tab_to(page, "Skip this question")
         with page.expect_navigation():
             page.keyboard.press("Enter")
+    page.wait_for_url("**/help/check")  # "Check your answers" before the plan
+    assert "Scotland" in page.inner_text("main")
+    tab_to(page, "Show my plan")
+    page.keyboard.press("Enter")
     page.wait_for_url("**/help/plan")
-    assert page.locator(".crisis").is_visible()  # whenever risk was indicated
+    first = page.locator(".layer-now .step").first  # risk indicated: crisis help comes first
+    assert first.is_visible() and "crisis" in (first.get_attribute("id") or "")
+    assert page.locator(".layer-now .step").count() <= 3
     main = page.inner_text("main")
     assert "Childline" in main and "Breathing Space" in main  # under 18, in Scotland
     check(page, "06-guide-plan")
@@ -282,16 +289,30 @@ def test_protect(ctx, server):
     assert number.startswith("HVN-") and len(pin) == 9
     assert "StopNCII" in page.inner_text("main")  # adult
     check(page, "21-protect-done")
+    page.reload()
+    assert page.locator("#pin").count() == 0  # shown once
+    assert pin not in page.inner_text("main")
+    page.get_by_role("button", name="Go to my case").click()
+    page.wait_for_url("**/protect/case")
     with page.expect_download() as info:
         page.get_by_role("button", name="Save the codes as a file").click()
     data = json.loads(Path(info.value.path()).read_text())
     assert data["case_number"] == number and data["hashes"][0]["pdq"]
     assert "photo.jpg" not in json.dumps(data)  # hashes only
-    page.reload()
-    assert page.locator("#pin").count() == 0  # shown once
-    assert pin not in page.inner_text("main")
-    stored = (server.home / "protect" / f"{number}.json").read_text()
-    assert pin not in stored
+    # Withdraw with the PIN, through the confirmation page.
+    page.get_by_role("button", name="Stop this case").click()
+    page.wait_for_url("**/protect/case/withdraw")
+    page.fill("#pin", "000000000" if pin != "000000000" else "111111111")
+    page.get_by_role("button", name="Yes, stop this case").click()
+    assert page.locator(".error-summary, [role=alert]").count() >= 1  # wrong PIN: nothing changed
+    page.fill("#pin", pin)
+    page.get_by_role("button", name="Yes, stop this case").click()
+    page.wait_for_url("**/protect/case")
+    assert "Your case is stopped" in page.inner_text("main")
+    # The record on disk is sealed: no PIN, case number, file name or hash in plain text.
+    blobs = b"".join(f.read_bytes() for f in (server.home / "protect").rglob("*") if f.is_file())
+    for secret in (pin, number, "photo.jpg", data["hashes"][0]["pdq"]):
+        assert secret.encode() not in blobs
 
 
 def test_email_check(ctx, server):
