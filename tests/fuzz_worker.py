@@ -58,6 +58,15 @@ def main() -> None:
             raise ValueError(f"unknown target {job['target']}")
         return out
 
+    # The engines load their data and libraries on first use (the red-flag model: scikit-learn, SciPy,
+    # its weights). Load them now, so the cap is on what one input costs, not on a one-off start-up.
+    from scipy.sparse import csr_matrix, hstack  # noqa: F401
+    from sklearn.feature_extraction.text import HashingVectorizer  # noqa: F401
+    from sklearn.preprocessing import normalize  # noqa: F401
+
+    from haven.flags.model import load_model
+
+    load_model()
     sys.addaudithook(_block_network)
     limit = _vm_bytes() + mem_mib * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
