@@ -178,3 +178,29 @@ def test_installed_haven_command_runs_vault_commands(tmp_path: Path):
     assert out.returncode == 0, out.stderr
     out = subprocess.run([exe, *_p("case", "verify", str(case))], capture_output=True, text=True, env=env)
     assert out.returncode == 0 and "All is well" in out.stdout
+
+
+def test_import_date_order_option_reaches_the_importer(app: typer.Typer, case: Path, tmp_path: Path):
+    """``--date-order mdy`` wins over the case's region (Wales: day first) for dates that cannot say."""
+    chat = tmp_path / "WhatsApp Chat with Jess.txt"
+    chat.write_text("03/06/2024, 10:00 - Jess: hi\n04/06/2024, 11:00 - Jess: hello again\n", encoding="utf-8")
+    res = run(app, *_p("import", str(case), str(chat), "--date-order", "mdy", "--quiet"))
+    assert res.exit_code == 0, res.output
+    with Vault.open(case, ENV["HAVEN_TEST_PASS"]) as v:
+        first = next(iter(v.messages()))
+    assert (first.timestamp_utc.month, first.timestamp_utc.day) == (3, 6)
+    assert "as chosen at import" in first.timestamp_basis
+    bad = run(app, *_p("import", str(case), str(chat), "--date-order", "dd-mm", "--quiet"))
+    assert bad.exit_code != 0 and "Traceback" not in bad.output
+
+
+def test_ledger_and_items_tables_and_jsonl(app: typer.Typer, case: Path, tmp_path: Path):
+    chat = tmp_path / "WhatsApp Chat with Jess.txt"
+    chat.write_text("25/03/2024, 10:00 - Jess: hi\n", encoding="utf-8")
+    assert run(app, *_p("import", str(case), str(chat), "--quiet")).exit_code == 0
+    table = run(app, *_p("ledger", str(case)))
+    assert table.exit_code == 0 and "Ledger" in table.stdout and "import" in table.stdout
+    lines = run(app, *_p("items", str(case), "--format", "jsonl")).stdout.splitlines()
+    assert [json.loads(line)["filename"] for line in lines] == ["WhatsApp Chat with Jess.txt"]
+    flags = run(app, *_p("red-flags", str(case), "--format", "jsonl"))
+    assert flags.exit_code == 0 and flags.stdout.strip() == ""
