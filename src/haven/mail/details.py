@@ -162,7 +162,9 @@ def find_deadline(norm: Normalized, payment_spans: list[tuple[int, int]] | None 
     return near_payment
 
 
-_TRAILING = ".,;:\"'\u201c\u201d\u2018\u2019)]>"
+_TRAILING = ".,;:\"'\u201c\u201d\u2018\u2019\u00bb\u203a)]>"
+_LEADING = "\"'\u201c\u2018\u201e\u00ab\u2039(<["
+"""Quote marks around a quoted password: straight, curly, low-9 (German) and guillemets (French)."""
 
 
 def find_password(norm: Normalized) -> QuotedPassword | None:
@@ -174,7 +176,7 @@ def find_password(norm: Normalized) -> QuotedPassword | None:
                 value = norm.clean[start:end]
                 while value and value[-1] in _TRAILING:
                     value, end = value[:-1], end - 1
-                while value and value[0] in "\"'\u201c\u2018(<[":
+                while value and value[0] in _LEADING:
                     value, start = value[1:], start + 1
                 if len(value) < 3 or value.lower() in lex.password_stopwords:
                     continue
