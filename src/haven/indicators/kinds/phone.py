@@ -40,7 +40,8 @@ _PHONE_WORDS = re.compile(
 )
 _NOT_PHONE = re.compile(
     r"(?:order|tracking|track|invoice|ref|reference|acc|account|a/c|iban|mtcn|transfer|control|moneygram|"
-    r"sort\s*code|code|card|pin|voucher|serial|id|#)\b\W{0,4}(?:no\.?|number|num|#|is)?\W{0,3}$"
+    r"sort\s*code|code|card|pin|voucher|serial|id|#)\b\W{0,4}(?:(?:no\.?|number|num|#)\W{0,3})?"
+    r"(?:is|was)?\W{0,3}$"
 )
 
 
@@ -86,6 +87,7 @@ def _trunk(region: str) -> str:
         Example("text 07911   123456 now", ("+447911123456",)),
         Example("text me 07700 900123 or +44 20 7946 0321", invalid=("+447700900123", "+442079460321")),
         Example("order #40219 was 2024-01-15, total 1,299.00, tracking 7700900123"),
+        Example("my western union card got here, the dhl tracking number was 4829103756"),
         Example("ref 20240115 and 12345678"),
     ],
     # Seven digits with spaces, dots, dashes or brackets between them (as many as a candidate can hold).
