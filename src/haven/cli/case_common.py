@@ -14,6 +14,8 @@ from haven.vault import Vault
 CASE_DIR = typer.Argument(..., help="The case folder.")
 PASSPHRASE = typer.Option(None, "--passphrase-env", metavar="VAR", help=PASSPHRASE_ENV_HELP)
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar.")
+TABLE_OR_JSON = (OutputFormat.table, OutputFormat.json)
+TABLE_OR_JSON_FORMAT = typer.Option(OutputFormat.table, "--format", help="json or table.")
 
 
 def open_case(directory: Path, passphrase_env: str | None) -> Vault:

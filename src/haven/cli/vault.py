@@ -13,7 +13,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from haven.cli import vault_listings
-from haven.cli.case_common import CASE_DIR, PASSPHRASE, QUIET, check_format, open_case
+from haven.cli.case_common import (
+    CASE_DIR,
+    PASSPHRASE,
+    QUIET,
+    TABLE_OR_JSON,
+    TABLE_OR_JSON_FORMAT,
+    check_format,
+    open_case,
+)
 from haven.cli.common import (
     OutputFormat,
     console,
@@ -122,7 +130,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         passphrase_env: str | None = PASSPHRASE,
     ) -> None:
         """Copy evidence into the case (encrypted), read its messages, and log it."""
-        check_format(output, (OutputFormat.table, OutputFormat.json))
+        check_format(output, TABLE_OR_JSON)
         with open_case(directory, passphrase_env) as vault, import_bar(quiet) as events:
             try:
                 summary = vault.import_paths(
@@ -179,11 +187,11 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
     @handle_errors
     def info(
         directory: Path = CASE_DIR,
-        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="json or table."),
+        fmt: OutputFormat = TABLE_OR_JSON_FORMAT,
         passphrase_env: str | None = PASSPHRASE,
     ) -> None:
         """What is in the case: counts, the person's age group, the ledger head."""
-        check_format(fmt, (OutputFormat.table, OutputFormat.json))
+        check_format(fmt, TABLE_OR_JSON)
         with open_case(directory, passphrase_env) as vault:
             data = vault.info()
         if fmt is OutputFormat.json:

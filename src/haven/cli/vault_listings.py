@@ -15,7 +15,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from haven.cli.case_common import CASE_DIR, PASSPHRASE, check_format, open_case
+from haven.cli.case_common import (
+    CASE_DIR,
+    PASSPHRASE,
+    TABLE_OR_JSON,
+    TABLE_OR_JSON_FORMAT,
+    check_format,
+    open_case,
+)
 from haven.cli.common import OutputFormat, console, err_console, handle_errors, print_json
 from haven.vault import Vault
 
@@ -222,11 +229,11 @@ def register(case_app: typer.Typer) -> None:
     @handle_errors
     def ledger_(
         directory: Path = CASE_DIR,
-        fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="json or table."),
+        fmt: OutputFormat = TABLE_OR_JSON_FORMAT,
         passphrase_env: str | None = PASSPHRASE,
     ) -> None:
         """The log of every action on the evidence."""
-        check_format(fmt, (OutputFormat.table, OutputFormat.json))
+        check_format(fmt, TABLE_OR_JSON)
         with open_case(directory, passphrase_env) as vault:
             rows = [e.model_dump(mode="json") for e in vault.ledger()]
         emit(fmt, rows, title="Ledger", columns=("seq", "time (UTC)", "action", "sha256", "hash"),
