@@ -247,7 +247,10 @@ def _f1(p: float, r: float) -> float:
 def report(title: str, rows: list[dict], show_misses: bool, f1: bool = False) -> None:
     stats, misses = evaluate(rows)
     print(f"{title}: {len(rows)} messages, {sum(len(r['expect']) for r in rows)} expected findings")
-    print(f"{'kind':18} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}" + (f" {'F1':>6}" if f1 else ""))
+    print(
+        f"{'kind':18} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}"
+        + (f" {'F1':>6}" if f1 else "")
+    )
     worst = 1.0
     for kind, c in stats.items():
         tp, fp, fn = c["tp"], c["fp"], c["fn"]
@@ -284,7 +287,12 @@ def main() -> None:
     report("all three sets", rows + handwritten + round2, False)
     # Reported only, never tuned on (make_indicators_eval_blind.py says how it was written); its misses
     # are not listed unless asked, so reading the output does not turn it into a tuning set.
-    report("BLIND held-out set, nine varieties (indicators_eval_blind.jsonl)", load(BLIND), args.blind_misses, True)
+    report(
+        "BLIND held-out set, nine varieties (indicators_eval_blind.jsonl)",
+        load(BLIND),
+        args.blind_misses,
+        True,
+    )
     rows = rows + handwritten + round2
     size = int(args.mb * 1e6)
     chat = chat_corpus(rows, size)
