@@ -1,0 +1,146 @@
+"""The lean GET /v1/match path (haven.bank.fastmatch) answers exactly what the FastAPI route answers, and
+never answers a request the route would refuse (no key, bad key, revoked key, wrong role, bad input)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from haven.bank.api import create_app
+from haven.bank.db import api_keys, make_engine
+from haven.bank.fastmatch import bearer, parse_query
+from haven.bank.keys import hash_key
+from test_bank_support import make_key
+
+PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+PDQ_NEAR = "d8f8f0cec0f4a84f0637022a278f67f0b36e2ed596621e1d33e6339c4e9c9b22"  # 8 bits from PDQ
+PDQ_OTHER = "6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d"
+MD5 = "0a21c8f85a55a9e276ffc2c53f6887c4"
+SHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+VPDQ = json.dumps([f"{PDQ},100,0.000", f"{PDQ_OTHER},100,1.000"])
+
+QUERIES = [
+    f"signal_type=pdq&signal={PDQ_NEAR}",
+    f"signal_type=pdq&signal={PDQ_NEAR.upper()}",
+    f"signal_type=pdq&signal={PDQ_NEAR}&max_distance=7",
+    f"signal_type=pdq&signal={PDQ_NEAR}&max_distance=8",
+    f"signal_type=pdq&signal={PDQ_NEAR}&max_distance=0",
+    f"max_distance=31&signal={PDQ}&signal_type=pdq",
+    f"signal_type=pdq&signal={PDQ_OTHER}",
+    f"signal_type=md5&signal={MD5}",
+    f"signal_type=sha256&signal={SHA}",
+    f"signal_type=sha256&signal={SHA[:-1]}0",
+    # unusual or invalid: the route decides (422 and friends), the fast path must pass
+    f"signal_type=pdq&signal={PDQ_NEAR}&max_distance=32",
+    f"signal_type=pdq&signal={PDQ_NEAR}&max_distance=",
+    f"signal_type=pdq&signal={PDQ_NEAR}&max_distance=-1",
+    f"signal_type=pdq&signal={PDQ_NEAR}&max_distance=7&max_distance=9",
+    f"signal_type=pdq&signal={PDQ_NEAR}&extra=1",
+    f"signal_type=pdq&signal=%20{PDQ_NEAR}",
+    f"signal_type=p%64q&signal={PDQ_NEAR}",
+    f"signal_type=pdq&signal={PDQ_NEAR[:-1]}",
+    f"signal_type=tmk&signal={PDQ_NEAR}",
+    f"signal_type=pdq&signal={'f' * 1001}",
+    "signal_type=pdq",
+    f"signal={PDQ_NEAR}",
+    "",
+]
+
+
+@pytest.fixture
+def bank(tmp_path: Path):
+    db = str(tmp_path / "bank.sqlite")
+    make_engine(db).dispose()
+    keys = {r: make_key(db, r, f"{r}-1") for r in ("submitter", "matcher", "curator", "admin")}
+    app = create_app(db, tmp_path / "snap")
+    with TestClient(app) as client:
+        r = client.post(
+            "/v1/cases",
+            headers={"Authorization": f"Bearer {keys['submitter']}"},
+            json={
+                "signals": [
+                    {"signal_type": "pdq", "signal": PDQ},
+                    {"signal_type": "md5", "signal": MD5},
+                    {"signal_type": "sha256", "signal": SHA},
+                    {"signal_type": "vpdq", "signal": VPDQ},
+                ]
+            },
+        )
+        assert r.status_code == 201, r.text
+        yield app, client, keys, db
+
+
+def answers(app, client, headers: dict[str, str], fast: bool) -> list[tuple[int, str]]:
+    saved = app.fast
+    if not fast:
+        app.fast = None
+    try:
+        return [
+            (r.status_code, r.text) for r in (client.get("/v1/match?" + q, headers=headers) for q in QUERIES)
+        ]
+    finally:
+        app.fast = saved
+
+
+def test_fast_path_gives_the_routes_answers(bank) -> None:
+    app, client, keys, _db = bank
+    served = []
+    body = app.fast.body
+    app.fast.body = lambda *a: served.append(a) or body(*a)
+    for role in ("matcher", "curator", "admin"):
+        headers = {"Authorization": f"Bearer {keys[role]}"}
+        served.clear()
+        fast = answers(app, client, headers, fast=True)
+        assert len(served) == 10  # the ten plain, valid queries went the fast way; the rest did not
+        assert fast == answers(app, client, headers, fast=False)
+        assert [s for s, _ in fast[:10]] == [200] * 10
+        assert [len(json.loads(t)["matches"]) for _, t in fast[:10]] == [1, 1, 0, 1, 0, 1, 0, 1, 1, 0]
+        # repeated, extra and encoded parameters: the route's own answer (it takes the last, ignores extras)
+        assert [s for s, _ in fast[10:]] == [422] * 3 + [200] * 4 + [422] * 6
+    near = json.loads(fast[0][1])["matches"][0]
+    assert near["signal_type"] == "pdq" and near["distance"] == 8 and set(near) >= {"bank", "signal_id"}
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [None, "", "Bearer", "Bearer ", "Bearer hvn_not-a-key", "Basic dXNlcjpwYXNz", "bearer-x y", "submitter"],
+)
+def test_fast_path_refuses_what_the_route_refuses(bank, auth: str | None) -> None:
+    app, client, keys, _db = bank
+    if auth == "submitter":
+        auth = f"Bearer {keys['submitter']}"
+    headers = {} if auth is None else {"Authorization": auth}
+    fast = answers(app, client, headers, fast=True)
+    assert fast == answers(app, client, headers, fast=False)
+    first = fast[0][0]
+    assert first == (403 if auth and keys["submitter"] in auth else 401)
+
+
+def test_revoked_key_stops_at_the_cache_ttl(bank) -> None:
+    app, client, keys, db = bank
+    headers = {"Authorization": f"Bearer {keys['matcher']}"}
+    query = f"/v1/match?signal_type=pdq&signal={PDQ_NEAR}"
+    assert client.get(query, headers=headers).status_code == 200
+    engine = make_engine(db)
+    with engine.begin() as conn:
+        conn.execute(
+            update(api_keys).where(api_keys.c.key_hash == hash_key(keys["matcher"])).values(revoked=True)
+        )
+    engine.dispose()
+    app.fast.keys._cache.clear()  # what the TTL does after 10 s
+    assert client.get(query, headers=headers).status_code == 401
+
+
+def test_parsers() -> None:
+    assert parse_query(f"signal_type=pdq&signal={PDQ}".encode()) == ("pdq", PDQ, 31)
+    assert parse_query(f"signal_type=pdq&signal={PDQ}&max_distance=007".encode()) == ("pdq", PDQ, 7)
+    for bad in (b"", b"signal_type=pdq", b"a=1&signal_type=pdq&signal=ab", b"signal_type=pdq&signal=a+b"):
+        assert parse_query(bad) is None
+    assert bearer([(b"authorization", b"Bearer  k ")]) == "k"
+    assert bearer([(b"authorization", b"Bearer k"), (b"authorization", b"Bearer j")]) is None
+    assert bearer([(b"authorization", b"Bearer ")]) is None
+    assert bearer([]) is None
