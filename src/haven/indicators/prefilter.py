@@ -31,7 +31,8 @@ characters (more than any trigger is long; longer ones say so in their margin) b
 
 
 # Characters outside Latin-1 that triggers name: each is scanned as one byte of its own.
-_SPECIAL = {"€": "\x80", "₹": "\x81", "₦": "\x82"}
+_SPECIAL = {"€": "\x80", "₹": "\x81", "₦": "\x82", "₱": "\x83", "\u202f": " "}
+"""(The narrow no-break space of French and Swiss numbers is scanned as a space.)"""
 _OTHER = "\x1a"
 """Every other character outside Latin-1 (emoji, CJK, ...) is scanned as this byte; no trigger uses it."""
 
