@@ -149,7 +149,11 @@ def test_mark_intimate_for_a_minor_drops_the_copy_and_check_my_case(client):
     assert item.stored
     r = c.get("/evidence/files")
     assert "photo.jpg" in r.text and "<img" not in r.text
+    # A direct POST without the "Are you sure?" page's answer changes nothing: it shows that page.
     r = c.post("/evidence/intimate", data={"csrf": csrf(app), "item": item.id})
+    assert "Mark this as a nude picture?" in r.text and "cannot be undone" in r.text
+    assert app.state.session.vault.get_item(item.id).stored
+    r = c.post("/evidence/intimate", data={"csrf": csrf(app), "item": item.id, "confirm": "yes"})
     assert "Marked" in r.text
     item = app.state.session.vault.get_item(item.id)
     assert item.intimate and not item.stored
@@ -271,3 +275,23 @@ def test_a_busy_or_broken_step_is_a_calm_page_not_a_crash(client, monkeypatch):
     r = client_no_raise.get("/evidence/notes")
     assert r.status_code == 500 and "Nothing was lost" in r.text and "boom" not in r.text
     assert r.headers["cache-control"] == "no-store"
+
+
+def test_upload_lets_the_person_choose_the_date_order(client):
+    """As ``haven case import --date-order``: a chat whose own dates cannot settle day and month is read
+    the way the person picks on the upload page."""
+    c, app = client
+    new_case(c, app, name="dates")
+    page_html = c.get("/evidence/add").text
+    assert 'name="date_order"' in page_html and "Month first" in page_html
+    chat = b"03/04/2024, 21:03 - Sam Jones: hi\n03/04/2024, 21:05 - Sam Jones: pay now\n"
+    r = c.post(
+        "/evidence/add",
+        data={"csrf": csrf(app), "date_order": "mdy"},
+        files={"files": ("WhatsApp Chat with Sam.txt", chat, "text/plain")},
+    )
+    assert r.status_code == 200, r.text
+    timeline = c.get("/evidence/timeline").text
+    assert "4 Mar 2024" in timeline and "3 Apr 2024" not in timeline
+    assert "Dates: month first, like 03/14, as you chose." in timeline
+    assert "Etc/UTC" not in timeline and "local time in" not in timeline

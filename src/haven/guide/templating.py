@@ -22,6 +22,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["contact_lines"] = contact_lines
+    env.filters["contact_lines_cy"] = lambda contact: contact_lines(contact, "cy")
     env.filters["md"] = md_escape
     return env
 
@@ -46,6 +47,22 @@ _LABELS = {
 }
 
 
-def contact_lines(contact: dict[str, str]) -> list[tuple[str, str]]:
-    """Contact details as (label, value) pairs, in a fixed, readable order."""
-    return [(label, contact[key]) for key, label in _LABELS.items() if key in contact]
+_LABELS_BY_LANG = {
+    "cy": {
+        "phone": "Ffôn",
+        "text": "Neges destun",
+        "textphone": "Ffôn testun",
+        "emergency_textphone": "Ffôn testun argyfwng",
+        "email": "E-bost",
+        "url": "Gwefan",
+        "report_url": "Rhoi gwybod ar-lein",
+        "hours": "Ar agor",
+    }
+}
+"""The labels in each other language (the same keys as ``_LABELS``)."""
+
+
+def contact_lines(contact: dict[str, str], lang: str = "en") -> list[tuple[str, str]]:
+    """Contact details as (label, value) pairs, in a fixed, readable order, labelled in ``lang``."""
+    labels = _LABELS_BY_LANG.get(lang, _LABELS)
+    return [(labels[key], contact[key]) for key in _LABELS if key in contact]

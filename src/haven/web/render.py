@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from haven.core.errors import HavenError
-from haven.web import i18n, links
+from haven.web import flag_words, i18n, links, words
 
 
 def env(lang: str | None = None) -> jinja2.Environment:
@@ -33,6 +33,14 @@ def _env(lang: str) -> jinja2.Environment:
     e.filters["when"] = _when
     e.filters["contact_links"] = links.contact_links
     e.filters["site_link"] = links.site_link
+    e.filters["flag_label"] = flag_words.flag_label
+    e.filters["kind_label"] = words.kind_label
+    e.filters["format_label"] = words.format_label
+    e.filters["detail_value"] = words.detail_value
+    e.filters["basis_text"] = words.basis_text
+    e.filters["context_text"] = words.context_text
+    e.filters["notice_text"] = words.notice_text
+    e.globals["quote"] = words.quote
     e.globals["tel_href"] = links.tel_href
     e.globals["sms_href"] = links.sms_href
     e.globals["url_href"] = links.url_href
@@ -61,7 +69,7 @@ def language_links(request: Request) -> list[dict[str, str]]:
 def _when(value: Any) -> str:
     """A time as people read it: ``23 Nov 2026, 14:05 UTC``."""
     if value is None or value == "":
-        return "time not known"
+        return i18n.gettext("time not known")
     from datetime import datetime
 
     if isinstance(value, str):

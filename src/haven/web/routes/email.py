@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from haven.core.errors import HavenError
+from haven.web import mail_words
 from haven.web.forms import after_upload, file_form, small_form
 from haven.web.i18n import N_
 from haven.web.i18n import gettext as _
@@ -96,7 +97,16 @@ def email_result(request: Request) -> Response:
         return RedirectResponse("/email", status_code=303)
     title, meaning = VERDICT_TEXT.get(result["verdict"], (result["verdict"], ""))
     title, meaning = _(title), _(meaning) if meaning else ""
-    return page(request, "email_result.html", back="/email", r=result, title=title, meaning=meaning)
+    return page(
+        request,
+        "email_result.html",
+        back="/email",
+        r=result,
+        title=title,
+        meaning=meaning,
+        reasons=mail_words.reasons(result),
+        advice=[mail_words.advice(a) for a in result.get("advice") or []],
+    )
 
 
 @router.post("/email/keep")

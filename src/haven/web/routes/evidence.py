@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,7 +20,7 @@ from haven.jobs.tasks import import_progress as job_progress
 from haven.vault import Vault
 from haven.vault.progress import ImportProgress
 from haven.web.forms import after_upload, file_form, first, small_form
-from haven.web.notices import web_text
+from haven.web.i18n import gettext as _
 from haven.web.render import page
 from haven.web.routes import evidence_views, jobs
 from haven.web.routes.evidence_views import _page_no
@@ -153,11 +154,30 @@ def add_page(request: Request) -> Response:
         tab="add",
         minor=vault.is_minor,
         max_mb=request.app.state.settings.max_upload // 1024**2,
+        date_orders=date_order_choices(),
+        date_order="",
     )
 
 
+DATE_ORDERS = ("", "dmy", "mdy")
+"""The date orders the person can choose on upload ("" = let Haven work it out), as ``--date-order``."""
+
+
+def date_order_choices() -> list[tuple[str, str]]:
+    return [
+        ("", _("Let Haven work it out")),
+        ("dmy", _("Day first, like 14/03/2024 (the UK way)")),
+        ("mdy", _("Month first, like 03/14/2024 (the US way)")),
+    ]
+
+
 def import_files(
-    request: Request, vault: Vault, files: list[Any], intimate: bool, ctx: JobContext | None = None
+    request: Request,
+    vault: Vault,
+    files: list[Any],
+    intimate: bool,
+    ctx: JobContext | None = None,
+    date_order: str = "",
 ) -> dict[str, Any]:
     """The import job's work: the uploaded (in-memory) files into the vault, with progress for the
     status page and for ``/evidence/progress``; a locked case or Cancel stops it cleanly."""
@@ -176,16 +196,22 @@ def import_files(
     progress.update(active=True, done=0, total=sum(f.size for f in files), name="")
     with exposed(settings.run_dir, files) as paths:
         try:
-            summary = vault.import_paths(paths, intimate=intimate, events=events)
+            options = {"date_order": date_order} if date_order in DATE_ORDERS[1:] else None
+            summary = vault.import_paths(paths, intimate=intimate, events=events, options=options)
         finally:
             progress["active"] = False
         names = {str(p): f.filename for p, f in zip(paths, files, strict=True)}
         for f in summary.files:
             f.path = names.get(f.path, f.path.rsplit("/", 1)[-1])
-            f.warnings = [web_text(w) for w in f.warnings]  # typed warnings, in the web's words
+            # typed warnings stay typed: the page words them in its own language (``words.notice_text``)
         vault.log(
             "web-upload",
-            {"files": [f.filename for f in files], "sizes": [f.size for f in files], "intimate": intimate},
+            {
+                "files": [f.filename for f in files],
+                "sizes": [f.size for f in files],
+                "intimate": intimate,
+                "date_order": date_order or "auto",
+            },
         )
     return summary.to_dict()
 
@@ -199,6 +225,8 @@ def _add_page_error(request: Request, text: str, minor: bool = False) -> Respons
         tab="add",
         minor=minor,
         max_mb=request.app.state.settings.max_upload // 1024**2,
+        date_orders=date_order_choices(),
+        date_order="",
         errors=[{"field": "files", "text": text}],
     )
 
@@ -216,12 +244,14 @@ async def add_files(request: Request) -> Response:
         form.close()
         if vault is None:
             return _locked(request)
-        return _add_page_error(request, "Please choose at least one file to add.", bool(vault.is_minor))
+        return _add_page_error(request, "Please choose at least one file.", bool(vault.is_minor))
     intimate = form.get("intimate") == "yes"
+    date_order = form.get("date_order")
+    date_order = date_order if date_order in DATE_ORDERS else ""
 
     def work(ctx: JobContext) -> dict[str, Any]:
         with form:  # the job owns the in-memory copies now; they are closed when it ends
-            result = import_files(request, vault, files, intimate, ctx)
+            result = import_files(request, vault, files, intimate, ctx, date_order)
         session.cache.clear()
         session.flash["import"] = result
         return {"files": len(result["files"]), "new_messages": result["new_messages"]}
@@ -315,6 +345,8 @@ async def mark_intimate(request: Request) -> Response:
     if vault is None:
         return _locked(request)
     item_id = first(fields, "item")
+    if first(fields, "confirm") != "yes":  # only the "Are you sure?" page sends this: nothing is changed
+        return RedirectResponse(f"/evidence/intimate/{quote(item_id, safe='')}", status_code=303)
     try:
         await run_in_threadpool(vault.mark_intimate, item_id)
     except HavenError as exc:
