@@ -17,8 +17,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import Match
 
 from haven import __version__
+from haven.bank import case_link, feed, hma, openapi
 from haven.bank import cases as case_ops
-from haven.bank import feed, hma, openapi
 from haven.bank import webhooks as hooks
 from haven.bank.db import make_engine, normalise_url
 from haven.bank.fastmatch import BankAPI, FastMatch, dumps
@@ -317,6 +317,7 @@ def create_app(
 
     app.router.routes.extend(hma.make_router(engine, matcher, allowed, app).routes)  # HMA 2.0 (bank/hma.py)
     app.router.routes.extend(feed.make_router(engine, allowed).routes)  # signed feed (bank/feed.py)
+    app.router.routes.extend(case_link.make_router(engine, matcher, allowed).routes)  # bank/case_link.py
     return app
 
 

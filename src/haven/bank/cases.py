@@ -9,6 +9,7 @@ towards platforms: matches name only the bank signal id.
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from sqlalchemy import case as sql_case
+from sqlalchemy.exc import IntegrityError
 
 from haven.bank.db import cases, events, feedback, signals
 
@@ -90,54 +92,110 @@ def signals_from_export(data: Any) -> list[dict[str, Any]]:
     raise ValueError('expected {"signals": [...]} or a haven protect submission export')
 
 
-def create_case(
-    engine: Engine, validated: list[tuple[str, str]], submitted_by: str, bank: str = DEFAULT_BANK
-) -> NewCase:
-    """Store a case with already-validated ``(signal_type, normalised value)`` pairs, in one transaction."""
+CLIENT_NUMBER = re.compile(r"^HVN-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")  # haven protect's numbers
+VERIFIER = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _check_signals(validated: list[tuple[str, str]]) -> None:
     if not validated:
         raise CaseError("a case needs at least one signal", 422)
     if len(validated) > MAX_SIGNALS_PER_CASE:
         raise CaseError(f"a case holds at most {MAX_SIGNALS_PER_CASE} signals", 422)
+
+
+def _insert_case(
+    conn: Any, number: str, pin_hash: str, validated: list[tuple[str, str]], submitted_by: str, bank: str
+) -> list[int]:
+    now = _now()
+    case_id = conn.execute(
+        insert(cases)
+        .values(
+            number=number,
+            pin_hash=pin_hash,
+            status=CaseStatus.Active.value,
+            bank=bank,
+            submitted_by=submitted_by,
+            created_at=now,
+            updated_at=now,
+            failed_pins=0,
+            locked_until=0.0,
+        )
+        .returning(cases.c.id)
+    ).scalar_one()
+    ids = []
+    for signal_type, value in dict.fromkeys(validated):  # duplicates within a case stored once
+        sid = conn.execute(
+            insert(signals)
+            .values(
+                case_id=case_id,
+                bank=bank,
+                signal_type=signal_type,
+                value=value,
+                active=True,
+                created_at=now,
+            )
+            .returning(signals.c.id)
+        ).scalar_one()
+        conn.execute(insert(events).values(signal_id=sid, op="add", created_at=now))
+        ids.append(sid)
+    return ids
+
+
+def create_case(
+    engine: Engine, validated: list[tuple[str, str]], submitted_by: str, bank: str = DEFAULT_BANK
+) -> NewCase:
+    """Store a case with already-validated ``(signal_type, normalised value)`` pairs, in one transaction."""
+    _check_signals(validated)
     pin = "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
     pin_hash = _hasher.hash(pin)
-    now = _now()
     with engine.begin() as conn:
         for _ in range(5):
             number = "HVN-" + secrets.token_hex(5).upper()
             if conn.execute(select(cases.c.id).where(cases.c.number == number)).first() is None:
                 break
-        case_id = conn.execute(
-            insert(cases)
-            .values(
-                number=number,
-                pin_hash=pin_hash,
-                status=CaseStatus.Active.value,
-                bank=bank,
-                submitted_by=submitted_by,
-                created_at=now,
-                updated_at=now,
-                failed_pins=0,
-                locked_until=0.0,
-            )
-            .returning(cases.c.id)
-        ).scalar_one()
-        ids = []
-        for signal_type, value in dict.fromkeys(validated):  # duplicates within a case stored once
-            sid = conn.execute(
-                insert(signals)
-                .values(
-                    case_id=case_id,
-                    bank=bank,
-                    signal_type=signal_type,
-                    value=value,
-                    active=True,
-                    created_at=now,
-                )
-                .returning(signals.c.id)
-            ).scalar_one()
-            conn.execute(insert(events).values(signal_id=sid, op="add", created_at=now))
-            ids.append(sid)
+        ids = _insert_case(conn, number, pin_hash, validated, submitted_by, bank)
     return NewCase(number, pin, CaseStatus.Active.value, ids)
+
+
+def register_case(
+    engine: Engine,
+    number: str,
+    verifier: str,
+    validated: list[tuple[str, str]],
+    submitted_by: str,
+    bank: str = DEFAULT_BANK,
+) -> tuple[NewCase, bool]:
+    """Store a case under the number the person's own device chose (``haven protect``), so the victim has
+    one case number everywhere. ``verifier`` stands in for the PIN (the device derives it from the PIN; the
+    bank never sees the PIN) and is kept argon2-hashed like a PIN. Returns (case, created): sending the same
+    number with the same verifier again is answered with the existing case (a retried request); the number
+    taken by any other case is refused (409), and a wrong verifier counts as a wrong PIN."""
+    number = number.strip().upper()
+    if not CLIENT_NUMBER.match(number):
+        raise CaseError("The case number should look like HVN-7K2M-Q9TD (from haven protect).", 422)
+    if not VERIFIER.match(verifier):
+        raise CaseError("pin_verifier should be 64 hexadecimal characters.", 422)
+    _check_signals(validated)
+    pin_hash = _hasher.hash(verifier)
+    try:
+        with engine.begin() as conn:
+            taken = conn.execute(select(cases.c.id).where(cases.c.number == number)).first()
+            if taken is None:
+                ids = _insert_case(conn, number, pin_hash, validated, submitted_by, bank)
+                return NewCase(number, "", CaseStatus.Active.value, ids), True
+    except IntegrityError:  # registered by a concurrent request a moment ago
+        pass
+    try:
+        row = _check_pin(engine, number, verifier)
+    except CaseError as exc:
+        if exc.status == 404:
+            raise CaseError("This case number is already used at this bank.", 409) from None
+        raise
+    if row.bank != bank:
+        raise CaseError("This case number is already used at this bank.", 409)
+    with engine.connect() as conn:
+        found = conn.execute(select(signals.c.id).where(signals.c.case_id == row.id)).scalars().all()
+    return NewCase(number, "", row.status, [int(i) for i in found]), False
 
 
 def _reserve_attempt(conn: Any, number: str, now: float) -> Any:
@@ -195,7 +253,7 @@ def get_case(engine: Engine, number: str, pin: str) -> dict[str, Any]:
     row = _check_pin(engine, number, pin)
     with engine.connect() as conn:
         sigs = conn.execute(
-            select(signals.c.id, signals.c.signal_type, signals.c.active)
+            select(signals.c.id, signals.c.signal_type, signals.c.value, signals.c.active)
             .where(signals.c.case_id == row.id)
             .order_by(signals.c.id)
         ).all()
@@ -220,6 +278,8 @@ def get_case(engine: Engine, number: str, pin: str) -> dict[str, Any]:
         "signals": [
             {
                 "signal_type": s.signal_type,
+                "signal": s.value,  # the person's own hashes (the PIN was checked); CaseOut leaves it out
+                "signal_id": int(s.id),
                 "status": CaseStatus.Active.value if s.active else CaseStatus.Withdrawn.value,
                 "feedback": {f.value: counts.get(s.id, {}).get(f.value, 0) for f in Feedback},
             }

@@ -1,5 +1,5 @@
 """CLI for protecting images: ``haven protect hash|scan`` and ``haven protect case create|show|withdraw|
-delete|export``. Thin: argument parsing and printing over ``haven.protect``."""
+delete|export|submit|status|sync``. Thin: argument parsing and printing over ``haven.protect``."""
 
 from __future__ import annotations
 
@@ -80,6 +80,23 @@ def _show_case(case: ProtectCase) -> None:
     console.print("Where you can send these hashes:")
     for s in case.services():
         console.print(f"  - [bold]{escape(s['name'])}[/]: {escape(s['what'])} {s['url']}", highlight=False)
+
+
+def _tell_banks(case: ProtectCase, pin: str) -> None:
+    """Send the queued bank changes now; say what is still waiting (it is sent later)."""
+    if not case.outbox:
+        return
+    from haven.protect import bank_link
+
+    sent = bank_link.flush(case, pin)
+    if sent:
+        console.print(f"The banks were told ({sent} sent).")
+    for o in case.outbox:
+        console.print(
+            f"The bank at {escape(o['url'])} could not be told yet ({escape(o['error'])}); it will be "
+            "tried again the next time you check this case (haven protect case status or sync).",
+            highlight=False,
+        )
 
 
 def register(app: typer.Typer, case_app: typer.Typer) -> None:
@@ -205,6 +222,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         case = ProtectCase.load(case_ref, store=store, pin=pin)
         case.withdraw(pin)
         console.print(f"Case {case.case_number} is now Withdrawn.")
+        _tell_banks(case, pin)
 
     @pcase_app.command("delete")
     @handle_errors
@@ -218,6 +236,112 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         case = ProtectCase.load(case_ref, store=store, pin=pin)
         case.delete(pin)
         console.print(f"Case {case.case_number} is now Deleted. Your own files were not touched.")
+        _tell_banks(case, pin)
+
+    @pcase_app.command("submit")
+    @handle_errors
+    def case_submit(
+        case_ref: str = typer.Argument(..., metavar="CASE"),
+        bank_url: str = typer.Option(
+            ..., "--bank", help="The hash bank's address, e.g. http://127.0.0.1:8080"
+        ),
+        key: str = typer.Option(
+            ..., "--key", envvar="HAVEN_BANK_KEY", help="The intake's API key for that bank (submitter role)."
+        ),
+        bank_name: str = typer.Option("haven", "--bank-name", help="Which bank at that address."),
+        store: Path | None = _STORE,
+        pin_env: str | None = _PIN_ENV,
+        fmt: OutputFormat = _FMT,
+    ) -> None:
+        """Send the case's hashes (never the pictures) to a hash bank, under this same case number."""
+        from haven.protect import bank_link
+
+        _check_format(fmt)
+        pin = _get_pin(pin_env)
+        case = ProtectCase.load(case_ref, store=store, pin=pin)
+        res = bank_link.submit(case, pin, bank_url, key, bank_name)
+        if fmt == OutputFormat.json:
+            print_json({"case_number": case.case_number, **res.to_dict()})
+        elif res.status == "Queued":
+            console.print(
+                f"The bank at {escape(res.url)} could not be reached ({escape(res.error)}). The case will be "
+                "sent the next time you check it (haven protect case status) or sync it.",
+                highlight=False,
+            )
+        else:
+            console.print(
+                f"Case {case.case_number} is at the bank {escape(res.url)} with the same number "
+                f"({res.status}). Your PIN was not sent.",
+                highlight=False,
+            )
+
+    @pcase_app.command("status")
+    @handle_errors
+    def case_status(
+        case_ref: str = typer.Argument(..., metavar="CASE"),
+        store: Path | None = _STORE,
+        pin_env: str | None = _PIN_ENV,
+        fmt: OutputFormat = _FMT,
+    ) -> None:
+        """How the case stands here and at each bank: per hash, and what platforms did when it matched."""
+        from haven.protect import bank_link
+
+        _check_format(fmt)
+        pin = _get_pin(pin_env)
+        case = ProtectCase.load(case_ref, store=store, pin=pin)
+        banks = bank_link.status(case, pin) if case.links else []
+        if fmt == OutputFormat.json:
+            print_json(
+                {
+                    "case_number": case.case_number,
+                    "status": case.status,
+                    "banks": [b.to_dict() for b in banks],
+                    "waiting": case.outbox,
+                }
+            )
+            return
+        console.print(f"Case [bold]{case.case_number}[/]  status here: [bold]{case.status}[/]")
+        if not banks:
+            console.print("This case has not been sent to a hash bank (haven protect case submit).")
+        for b in banks:
+            line = f"Bank {escape(b.url)}: [bold]{b.status}[/]"
+            console.print(line + (f" ({escape(b.error)})" if b.error else ""), highlight=False)
+            if b.hashes:
+                table = Table()
+                cols = ("file on this computer", "hash", "status", "pending review", "blocked", "not blocked")
+                for col in cols:
+                    table.add_column(col, overflow="fold")
+                for h in b.hashes:
+                    fb = h.feedback
+                    table.add_row(
+                        escape(h.path or "-"),
+                        h.signal_type,
+                        h.status,
+                        str(fb.get("PendingReview", 0)),
+                        str(fb.get("Blocked", 0)),
+                        str(fb.get("NotBlocked", 0)),
+                    )
+                console.print(table)
+        for o in case.outbox:
+            console.print(
+                f"Still to send: {o['op']} to {escape(o['url'])} "
+                f"({escape(o.get('error') or 'not tried yet')})",
+                highlight=False,
+            )
+
+    @pcase_app.command("sync")
+    @handle_errors
+    def case_sync(
+        case_ref: str = typer.Argument(..., metavar="CASE"),
+        store: Path | None = _STORE,
+        pin_env: str | None = _PIN_ENV,
+    ) -> None:
+        """Send what is waiting for the banks (a withdrawal made while offline, a submission)."""
+        pin = _get_pin(pin_env)
+        case = ProtectCase.load(case_ref, store=store, pin=pin)
+        _tell_banks(case, pin)
+        if not case.outbox:
+            console.print("Nothing is waiting to be sent.")
 
     @pcase_app.command("export")
     @handle_errors

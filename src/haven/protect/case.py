@@ -10,6 +10,11 @@ the plain file removed) the next time they are saved with the PIN.
 
 ``export_submission`` writes the file that can be given to a hash service: hashes only, with no
 paths, file names, sizes or dates of the files.
+
+A case can also be registered at Haven hash banks under this same case number (``bank_link.py``): each
+bank is a *link* in the record (its address, the intake's API key, the last status seen), and what could
+not be sent yet waits in the record's *outbox* (for example a withdrawal made while offline), to be sent
+the next time the case is opened with its PIN and a bank can be reached.
 """
 
 from __future__ import annotations
@@ -116,6 +121,8 @@ class ProtectCase:
     files: list[dict[str, Any]] = field(default_factory=list)
     path: Path | None = None
     pin_hash: str = ""  # only in records from older versions (plain JSON); new records need no hash
+    links: list[dict[str, Any]] = field(default_factory=list)  # banks holding this case (bank_link.py)
+    outbox: list[dict[str, Any]] = field(default_factory=list)  # bank changes still to be sent
     key: SealKey | None = field(default=None, repr=False, compare=False)
 
     # -- storing ---------------------------------------------------------------------------------
@@ -183,6 +190,7 @@ class ProtectCase:
             case = cls(**{k: data[k] for k in ("case_number", "status", "created", "updated")})
             case.minor, case.history, case.files = data.get("minor"), data["history"], data["files"]
             case.pin_hash = data.get("pin_hash", "")
+            case.links, case.outbox = list(data.get("links", [])), list(data.get("outbox", []))
         except (ValueError, KeyError, TypeError) as exc:
             raise HavenError(f"{candidate} is not a readable protection case ({exc}).") from None
         case.path, case.key = candidate, key
@@ -199,7 +207,7 @@ class ProtectCase:
         folder = self.path.parent if self.path is not None else (store or default_store())
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.path = folder / record_name(self.case_number)
-        seal({"format": CASE_FORMAT, **self.to_dict()}, self.key, self.path)
+        seal({"format": CASE_FORMAT, **self.to_dict(with_keys=True)}, self.key, self.path)
         if old is not None and old != self.path:
             old.unlink(missing_ok=True)
         return self.path
@@ -236,26 +244,45 @@ class ProtectCase:
         self.pin_hash = ""
 
     def withdraw(self, pin: str) -> None:
-        """Status Withdrawn: the hashes stay on this computer but are no longer offered for export."""
+        """Status Withdrawn: the hashes stay on this computer but are no longer offered for export. Every
+        bank holding the case is to withdraw it too (queued here; ``bank_link.flush`` sends it)."""
         self.check_pin(pin)
         if self.status == "Deleted":
             raise HavenError(f"Case {self.case_number} was deleted; there is nothing to withdraw.")
         self.set_status("Withdrawn")
+        self.queue_bank_withdrawals()
         self.save()
 
     def delete(self, pin: str) -> None:
-        """Status Deleted: every hash and path is removed from the case file; only the record remains."""
+        """Status Deleted: every hash and path is removed from the case file; only the record remains.
+        Banks holding the case are to withdraw it (queued, as for ``withdraw``)."""
         self.check_pin(pin)
         self.files = []
         self.set_status("Deleted")
+        self.queue_bank_withdrawals()
         self.save()
+
+    def queue_bank_withdrawals(self, skip: str | None = None) -> None:
+        """Put a withdrawal for every linked bank (but ``skip``, a bank address) in the outbox, once."""
+        waiting = {(o["op"], o["url"]) for o in self.outbox}
+        for link in self.links:
+            url = link["url"]
+            if url == skip or link.get("status") == "Withdrawn" or ("withdraw", url) in waiting:
+                continue
+            self.outbox = [o for o in self.outbox if not (o["url"] == url and o["op"] == "register")]
+            if link.get("status") == "Queued":  # never reached that bank: nothing to withdraw there
+                link["status"] = "Withdrawn"
+                continue
+            self.outbox.append({"op": "withdraw", "url": url, "queued": _now(), "attempts": 0, "error": ""})
 
     def services(self) -> list[dict[str, Any]]:
         if self.minor is None:
             return services_for_age(None)
         return services_for_age(ADULT_AGE - 1 if self.minor else ADULT_AGE)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, with_keys: bool = False) -> dict[str, Any]:
+        """The record; the banks' API keys only ``with_keys`` (the sealed record keeps them)."""
+        links = [x if with_keys else {k: v for k, v in x.items() if k != "key"} for x in self.links]
         data: dict[str, Any] = {
             "case_number": self.case_number,
             "status": self.status,
@@ -265,6 +292,8 @@ class ProtectCase:
             "history": self.history,
             "files": self.files,
         }
+        if self.links or self.outbox:
+            data["links"], data["outbox"] = links, self.outbox
         return data
 
     # -- export ----------------------------------------------------------------------------------
