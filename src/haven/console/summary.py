@@ -9,12 +9,13 @@ from typing import Any
 from haven.console.identifiers import PAYMENT_KINDS, offender_side
 from haven.console.reader import Package
 
-AGE_BANDS = ("under 14", "14-15", "16-17", "18-24", "25-34", "35 and over")
+AGE_BANDS = ("under 14", "14-15", "16-17", "under 18", "18-24", "25-34", "35 and over")
+MINOR_BANDS = frozenset(AGE_BANDS[:4])
 
 
 def age_band(age: int | None, minor: bool | None) -> str:
     if age is None:
-        return "under 18 (age not given)" if minor else "not known"
+        return "under 18" if minor else "not known"
     if age < 14:
         return "under 14"
     if age < 16:
@@ -47,6 +48,10 @@ def summarise(pkg: Package, package_sha256: str, age: int | None = None, minor: 
         minor = case.get("minor") if isinstance(case.get("minor"), bool) else None
     if age is not None:
         minor = age < 18
+    band = age_band(age, minor)
+    stated = case.get("age_band")  # written by Haven's exporter from the case's stated age (optional)
+    if age is None and stated in AGE_BANDS and (minor is None or minor == (stated in MINOR_BANDS)):
+        band, minor = str(stated), stated in MINOR_BANDS
     times = sorted(str(m["timestamp_utc"]) for m in pkg.messages if m.get("timestamp_utc"))
     first = times[0] if times else (now or datetime.now(UTC)).isoformat()
     demanded: list[dict[str, Any]] = []
@@ -71,7 +76,7 @@ def summarise(pkg: Package, package_sha256: str, age: int | None = None, minor: 
         "items": len(pkg.manifest.get("items") or []),
         "age": age,
         "minor": minor,
-        "age_band": age_band(age, minor),
+        "age_band": band,
         "payment_methods": sorted(methods),
         "demanded": demanded,
         "paid": paid,

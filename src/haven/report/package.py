@@ -278,6 +278,15 @@ def _shown_source(item: Item) -> str:
 
 
 TLP_LEVELS = ("clear", "white", "green", "amber", "red")
+AGE_BANDS = ((14, "under 14"), (16, "14-15"), (18, "16-17"), (25, "18-24"), (35, "25-34"))
+
+
+def age_band(age: int | None, minor: bool) -> str | None:
+    """The person's age band for the manifest (the police console counts cases by it; the age itself
+    is not written): from the stated age, else "under 18" when only marked a minor, else None."""
+    if age is None:
+        return "under 18" if minor else None
+    return next((band for below, band in AGE_BANDS if age < below), "35 and over")
 
 
 def export_package(vault: Any, out_path: str | Path, include_intimate: bool = False, tlp: str = "amber",
@@ -389,7 +398,8 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
                 "format": FORMAT,
                 "tool": f"haven {__version__}",
                 "case": {"id": case.id, "reference": case.reference, "initials": data.exhibits and
-                         next(iter(data.exhibits.values())).rpartition("/")[0]},
+                         next(iter(data.exhibits.values())).rpartition("/")[0],
+                         "age_band": age_band(case.age, case.minor)},
                 "tlp": tlp,
                 "members": w.members,
                 "items": item_rows,
