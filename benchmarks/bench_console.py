@@ -19,6 +19,7 @@ Wall and CPU seconds for each (PSI CPU includes the peer process). The LAST line
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
@@ -126,7 +127,45 @@ def bench_links(tmp: Path, url: str, cases: int, identifiers: int) -> float:
     return med / 0.100
 
 
-def bench_psi(tmp: Path, size: int, common: int) -> float:
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and all its descendants (alive ones, and reaped ones through cutime)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents, times = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = sum(int(f) for f in fields[11:15]) / tick
+
+    def under(p: int) -> bool:
+        while p > 1:
+            if p == pid:
+                return True
+            p = parents.get(p, 0)
+        return False
+
+    return sum(t for p, t in times.items() if under(p))
+
+
+def wait_idle(pid: int, limit: float = 300.0) -> None:
+    """Until the peer console has finished its background work (its CPU time stands still for 2 s)."""
+    deadline, last = time.monotonic() + limit, tree_cpu(pid)
+    while time.monotonic() < deadline:
+        time.sleep(2.0)
+        now = tree_cpu(pid)
+        if now - last < 0.05:
+            return
+        last = now
+
+
+def bench_psi(tmp: Path, size: int, common: int) -> dict[str, float]:
+    """Three runs. 'cold': at once after force B's console started, so B's whole setup is computed during
+    the run. 'prepared': B's setup was made in the background after the last run. 'after a new case':
+    as prepared, but B stored one more case since, so the prepared setup is brought up to date in the run."""
     from console.conftest import ConsoleServer
     from haven.console import psi
     from haven.console.bulk import bulk_load
@@ -141,18 +180,27 @@ def bench_psi(tmp: Path, size: int, common: int) -> float:
         bulk_load(engine, key, ((f"{force.upper()}-{i}", ids[i:i + 10]) for i in range(0, len(ids), 10)))
         made[force] = (engine, key)
     server = ConsoleServer(str(tmp / "psi-b.sqlite"), tmp / "psi-b.key", "--peer-token", token)
+    ratios = {}
     try:
         engine, key = made["a"]
-        c0, t0 = cpu(), time.perf_counter()
-        out = psi.run(engine, key, server.url, token, "Force A", "bench")
-        wall = time.perf_counter() - t0
+        for run in ("cold", "prepared", "after a new case"):
+            if run == "after a new case":  # B's set changes after its setup was prepared
+                wait_idle(server.proc.pid)
+                bulk_load(made["b"][0], made["b"][1], [("B-new", ["phone:+447700900999"])])
+            if run != "cold":
+                wait_idle(server.proc.pid)
+            c0, b0, t0 = cpu(), tree_cpu(server.proc.pid), time.perf_counter()
+            out = psi.run(engine, key, server.url, token, "Force A", "bench")
+            wall = time.perf_counter() - t0
+            used_a, used_b = cpu() - c0, tree_cpu(server.proc.pid) - b0
+            assert len(out["shared"]) == common, len(out["shared"])
+            print(f"PSI {size} vs {size} identifiers, {run} ({common} in common, found "
+                  f"{len(out['shared'])}): wall {wall:.2f} s, CPU {used_a + used_b:.2f} s (A {used_a:.2f}, "
+                  f"B {used_b:.2f}; target <= 30 s)")
+            ratios[f"psi ({run})"] = wall / 30.0
     finally:
         server.stop()
-    used = cpu() - c0
-    assert len(out["shared"]) == common, len(out["shared"])
-    print(f"PSI {size} vs {size} identifiers ({common} in common, found {len(out['shared'])}): "
-          f"wall {wall:.2f} s, CPU {used:.2f} s both consoles (target <= 30 s)")
-    return wall / 30.0
+    return ratios
 
 
 def main() -> None:
@@ -160,9 +208,15 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--database", default=None, help="PostgreSQL URL (default: SQLite files in a temp dir)")
     ap.add_argument("--only", choices=["ingest", "links", "psi"], action="append")
+    ap.add_argument("--messages", type=int, help="messages in the ingested package (10,000)")
+    ap.add_argument("--cases", type=int, help="stored cases for the link query (100,000)")
+    ap.add_argument("--identifiers", type=int, help="stored identifiers for the link query (1,000,000)")
+    ap.add_argument("--psi-size", type=int, help="identifiers on each side of the PSI (100,000)")
     args = ap.parse_args()
     messages, cases, identifiers, size = (1000, 5000, 50_000, 5000) if args.quick else \
         (10_000, 100_000, 1_000_000, 100_000)
+    messages, cases = args.messages or messages, args.cases or cases
+    identifiers, size = args.identifiers or identifiers, args.psi_size or size
     only = set(args.only or ["ingest", "links", "psi"])
     ratios = {}
     with tempfile.TemporaryDirectory(prefix="bench-console-") as d:
@@ -173,7 +227,7 @@ def main() -> None:
         if "links" in only:
             ratios["links"] = bench_links(tmp, url, cases, identifiers)
         if "psi" in only:
-            ratios["psi"] = bench_psi(tmp, size, size // 10)
+            ratios.update(bench_psi(tmp, size, size // 10))
     for name, r in ratios.items():
         print(f"ratio {name} (ours / target): {r:.3f}")
     print(f"ratio (ours / target): {max(ratios.values()):.3f} (worst of {', '.join(ratios)}; <= 1 meets all)")

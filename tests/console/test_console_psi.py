@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 
 import pytest
 
@@ -94,3 +95,52 @@ def test_peer_endpoint_off_without_token_and_https_required(tmp_path):
         psi.check_peer_url("http://192.0.2.10:8090")  # plain http to another machine: refused, never sent
     assert psi.check_peer_url("https://console.force-b.example/") == "https://console.force-b.example"
     assert psi.padded_size(1) == 1024 and psi.padded_size(100_000) >= 100_000
+
+
+def test_prepared_setup_is_brought_up_to_date_and_used_once(tmp_path):
+    """B's background setup, taken by a run after B stored more identifiers, equals one made from scratch
+    with the same one-time key; the next run gets a new key; A cannot send more than it announced."""
+    from haven.console import psi_work
+    from haven.console.psi_peer import Responder
+    from haven.core.errors import BadAnswers
+
+    engine = make_engine(str(tmp_path / "b.sqlite"))
+    key = open_key(engine, tmp_path / "k")
+    bulk_load(engine, key, [(f"B-{i}", [v]) for i, v in enumerate(_wallets("old", 30))])
+    responder = Responder(engine, key, TOKEN, "Force B", "DS Brown")
+    try:
+        responder.begin_preparing()
+        for _ in range(600):
+            if responder.prepared is not None:
+                break
+            time.sleep(0.1)
+        prepared = responder.prepared
+        assert prepared is not None and len(prepared.work.result(timeout=120)) == psi.padded_size(30)
+        bulk_load(engine, key, [("B-new", _wallets("new", 5))])
+        sid = responder.start({"size": 1024, "name": "Force A"})["session"]
+        session = responder.sessions[sid]
+        assert session.setup.key == prepared.key  # the prepared one-time key, now spent
+        current = set(psi.own_identifiers(engine, key))
+        assert session.setup.own() == current and len(current) == 35
+        enc = session.setup.work.result(timeout=120)
+        assert len(enc) == psi.padded_size(35) and sum(not e.startswith(psi.PREFIX) for e in enc) == 1024 - 35
+        sample = sorted(psi.PREFIX + i for i in current)[::7]
+        assert [enc[e] for e in sample] == psi_work.encrypt_each(session.setup.key, sample)
+        assert psi_work.setup_message(enc.values()) == session.setup.message()
+        # A announced 1024 elements: a request beyond that is refused
+        client_key = psi_work.new_key("client")
+        request = psi_work.encrypt(client_key, [f"x{i}" for i in range(1000)])
+        answer = responder.request(sid, {"request": psi.b64(request), "chunk": 0, "setup_apart": True})
+        assert answer["response"] and "setup" not in answer
+        with pytest.raises(BadAnswers):
+            responder.request(sid, {"request": psi.b64(request), "chunk": 1, "setup_apart": True})
+        assert responder.result(sid, {"shared": [psi.PREFIX + "nope", "email:new0@example-new.org"]}) == \
+            {"recorded": 1}  # only what B itself holds is recorded
+        for _ in range(600):
+            if responder.prepared is not None:
+                break
+            time.sleep(0.1)
+        assert responder.prepared is not None and responder.prepared.key != prepared.key
+    finally:
+        responder.close()
+        engine.dispose()

@@ -8,6 +8,8 @@ the session's CSRF token (``auth.py``). The ``/psi/v1`` endpoint takes a bearer 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from sqlalchemy import Engine
 
 from haven.console.auth import NeedRole, NeedSession
 from haven.console.crypto import ConsoleKey
-from haven.console.psi import Responder
+from haven.console.psi_peer import Responder
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -45,6 +47,8 @@ class Settings:
     peer_token: str | None = None
     allowed_hosts: set[str] = field(default_factory=lambda: {"127.0.0.1", "localhost", "::1"})
     secure_cookies: bool = False
+    psi_prepare: bool = True
+    """With a peer token: prepare the next PSI run's setup in the background (``psi_peer``)."""
 
 
 def templates() -> Environment:
@@ -60,11 +64,19 @@ def render(request: Request, name: str, status: int = 200, **ctx: object) -> HTM
 
 
 def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="Haven console", docs_url=None, redoc_url=None, openapi_url=None)
+    responder = Responder(settings.engine, settings.key, settings.peer_token, settings.name, settings.contact)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.psi_prepare:
+            responder.begin_preparing()
+        yield
+        responder.close()
+
+    app = FastAPI(title="Haven console", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.settings = settings
     app.state.templates = templates()
-    app.state.psi = Responder(settings.engine, settings.key, settings.peer_token, settings.name,
-                              settings.contact)
+    app.state.psi = responder
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.middleware("http")

@@ -1,38 +1,38 @@
 """Across forces without sharing victims' data: ECDH private set intersection (OpenMined's ``openmined-psi``,
 reveal-intersection mode) over the normalised offender identifiers of two consoles.
 
-Protocol (docs/console-threat-model.md has the threat model), initiator A, responder B:
+Protocol (docs/console-threat-model.md has the threat model), initiator A (``run`` here), responder B
+(``psi_peer.Responder``):
 
-1. A → B ``POST /psi/v1/start`` {padded size, A's name and contact}. B makes a fresh key and starts
-   encrypting its own (padded) set in the background: the *setup* message.
-2. A encrypts its own set under a fresh key at the same time (the *request*) and sends it:
-   ``POST /psi/v1/{session}/request``. B re-encrypts it under its key (the *response*) and returns
-   setup + response + B's name and contact.
-3. A finds the intersection, then tells B: ``POST /psi/v1/{session}/result`` {identifiers}. B keeps only
-   those in its own set (so a lying A cannot add to what B records) and records them.
+1. A starts encrypting its own (padded, shuffled) set under a fresh one-time key — H(x)^a, in chunks, on
+   every core (``psi_work``) — and meanwhile ``POST /psi/v1/start`` {padded size, A's name and contact}.
+   B takes a one-time key and its *setup* H(y)^b over its own padded set: prepared in the background
+   since B's last run and brought up to date now (only identifiers added since are encrypted now).
+2. A sends each chunk as soon as it is encrypted (``POST /psi/v1/{session}/request``, two in flight); B
+   answers (H(x)^a)^b in the same order. A fetches the setup once (``POST /psi/v1/{session}/setup``).
+3. A removes its own exponent from each answer (H(x)^b), looks it up in the setup: that is the
+   intersection. A tells B (``POST /psi/v1/{session}/result`` {identifiers}); B keeps only those in its
+   own set (so a lying A cannot add to what B records) and records them.
 
 Each request carries ``Authorization: Bearer <peer token>``, a secret the two forces agreed; B compares it
 in constant time. Sets are padded with random elements to a size bucket, so the exact count of
-identifiers is not revealed either. Fresh keys per run: two runs cannot be linked element by element.
+identifiers is not revealed either; B re-encrypts no more elements than the size A gave at the start.
+Every key is used for one run only: two runs cannot be linked element by element.
 """
 
 from __future__ import annotations
 
 import base64
-import hmac
 import ipaddress
 import secrets
-import threading
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, insert, select
 
-from haven.console import audit
+from haven.console import audit, psi_work
 from haven.console.crypto import ConsoleKey
 from haven.console.db import identifiers, psi_results
 from haven.core.errors import BadAnswers, HavenError
@@ -41,25 +41,7 @@ PREFIX = "haven-psi/1|"
 TOKEN_ENV = "HAVEN_CONSOLE_PEER_TOKEN"
 MAX_SET = 4_000_000
 SESSION_TTL = 600.0
-CHUNKS = 4  # A's request goes in this many parts, so both consoles work at once
-
-
-def _chunks(psi: Any, request: Any, parts: int) -> list[Any]:
-    els = list(request.encrypted_elements)
-    size = max(1, -(-len(els) // parts))
-    out = []
-    for i in range(0, len(els), size):
-        part = psi.Request()
-        part.reveal_intersection = request.reveal_intersection
-        part.encrypted_elements.extend(els[i:i + size])
-        out.append(part)
-    return out
-
-
-def _psi() -> Any:
-    import private_set_intersection.python as psi
-
-    return psi
+IN_FLIGHT = 2  # request chunks on their way at once: B re-encrypts one while the next travels
 
 
 def padded_size(n: int) -> int:
@@ -80,8 +62,16 @@ def own_identifiers(engine: Engine, key: ConsoleKey) -> list[str]:
     return sorted(seen.values())
 
 
-def _elements(ids: list[str], size: int) -> list[str]:
-    return [PREFIX + i for i in ids] + [f"pad|{secrets.token_hex(16)}" for _ in range(size - len(ids))]
+def pad() -> str:
+    """A padding element: random, so it meets nothing on the other side."""
+    return f"pad|{secrets.token_hex(16)}"
+
+
+def elements(ids: list[str], size: int) -> list[str]:
+    """The PSI elements: one per identifier, then random padding up to ``size``, in a random order."""
+    out = [PREFIX + i for i in ids] + [pad() for _ in range(size - len(ids))]
+    secrets.SystemRandom().shuffle(out)
+    return out
 
 
 def check_peer_url(url: str) -> str:
@@ -96,7 +86,7 @@ def check_peer_url(url: str) -> str:
     raise BadAnswers("A peer console must be reached over https (plain http only on this computer).", "peer")
 
 
-def _record(engine: Engine, key: ConsoleKey, peer: str, contact: str, shared: list[str]) -> None:
+def record(engine: Engine, key: ConsoleKey, peer: str, contact: str, shared: list[str]) -> None:
     now = datetime.now(UTC)
     rows = [{"found_at": now, "peer": peer[:300], "token": key.token(i),
              "value_enc": key.encrypt_text(i, "psi"), "contact_enc": key.encrypt_text(contact, "psi")}
@@ -115,142 +105,73 @@ def results(engine: Engine, key: ConsoleKey) -> list[dict[str, Any]]:
              "contact": key.decrypt_text(r["contact_enc"], "psi")} for r in rows]
 
 
-# -- responder (B) ------------------------------------------------------------------------------------
-@dataclass
-class _Session:
-    peer: str
-    contact: str
-    server: Any
-    ids: set[str]
-    setup: Future[bytes]
-    created: float = field(default_factory=time.monotonic)
-
-
-class Responder:
-    """The ``/psi/v1`` endpoint's state in one console process."""
-
-    def __init__(self, engine: Engine, key: ConsoleKey, token: str | None, name: str, contact: str) -> None:
-        self.engine, self.key, self.token = engine, key, token
-        self.name, self.contact = name, contact
-        self.sessions: dict[str, _Session] = {}
-        self.lock = threading.Lock()
-        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="psi")
-
-    def authorised(self, header: str | None) -> bool:
-        if not self.token or not header or not header.startswith("Bearer "):
-            return False
-        return hmac.compare_digest(header[7:].strip().encode(), self.token.encode())
-
-    def _expire(self) -> None:
-        now = time.monotonic()
-        for sid in [s for s, v in self.sessions.items() if now - v.created > SESSION_TTL]:
-            self.sessions.pop(sid, None)
-
-    def start(self, body: dict[str, Any]) -> dict[str, Any]:
-        psi = _psi()
-        client_size = int(body.get("size") or 0)
-        if not 0 < client_size <= MAX_SET:
-            raise BadAnswers("size out of range", "size")
-        server = psi.server.CreateWithNewKey(True)
-        own: set[str] = set()
-
-        def setup() -> bytes:  # in the background: A encrypts its own set meanwhile
-            ids = own_identifiers(self.engine, self.key)
-            own.update(ids)
-            elements = _elements(ids, padded_size(len(ids)))
-            msg = server.CreateSetupMessage(1e-9, client_size, elements, psi.DataStructure.RAW)
-            return bytes(msg.SerializeToString())
-
-        sid = secrets.token_urlsafe(18)
-        with self.lock:
-            self._expire()
-            if len(self.sessions) >= 4:
-                raise BadAnswers("too many PSI runs at once; try again later", "session")
-            peer, contact = str(body.get("name") or "peer")[:200], str(body.get("contact") or "")[:500]
-            self.sessions[sid] = _Session(peer, contact, server, own, self.pool.submit(setup))
-        return {"session": sid, "name": self.name}
-
-    def request(self, sid: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Re-encrypt one chunk of A's request; the first chunk's answer also carries B's setup."""
-        psi = _psi()
-        session = self.sessions.get(sid)
-        if session is None:
-            raise BadAnswers("unknown or expired PSI session", "session")
-        req = psi.Request()
-        req.ParseFromString(base64.b64decode(body["request"]))
-        setup = session.setup.result(timeout=SESSION_TTL)  # the key object is not shared across threads
-        response = session.server.ProcessRequest(req)
-        out = {"response": base64.b64encode(response.SerializeToString()).decode(), "name": self.name,
-               "contact": self.contact}
-        if int(body.get("chunk") or 0) == 0:
-            out["setup"] = base64.b64encode(setup).decode()
-        return out
-
-    def result(self, sid: str, body: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            session = self.sessions.pop(sid, None)
-        if session is None:
-            raise BadAnswers("unknown or expired PSI session", "session")
-        session.setup.result(timeout=SESSION_TTL)  # the own set is complete once the setup is
-        claimed = [str(i) for i in body.get("shared") or []]
-        shared = sorted({i for i in claimed if i in session.ids})
-        _record(self.engine, self.key, f"{session.peer} (asked us)", session.contact, shared)
-        return {"recorded": len(shared)}
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
 
 
 # -- initiator (A) ------------------------------------------------------------------------------------
 def run(engine: Engine, key: ConsoleKey, peer: str, token: str, name: str, contact: str,
-        timeout: float = 600.0) -> dict[str, Any]:
+        timeout: float = 600.0, pool: psi_work.Pool | None = None) -> dict[str, Any]:
     """Find the identifiers this console and ``peer`` have in common; both sides record them."""
     import httpx
 
-    psi = _psi()
     base = check_peer_url(peer)
     if not token:
         raise BadAnswers(f"Give the token agreed with the peer (--peer-token or {TOKEN_ENV}).", "peer-token")
-    ids = own_identifiers(engine, key)
-    elements = _elements(ids, padded_size(len(ids)))
+    own_pool = pool is None
+    work = pool or psi_work.Pool()
+    try:
+        ids = own_identifiers(engine, key)
+        els = elements(ids, padded_size(len(ids)))
+        secret = psi_work.new_key("client")
+        chunks = psi_work.parts(els)
+        encrypted = [work.submit(psi_work.encrypt, secret, c) for c in chunks]  # starts at once
+        shared, body = _exchange(httpx, base, token, name, contact, timeout, work, secret, els, chunks,
+                                 encrypted)
+    finally:
+        if own_pool:
+            work.close()
+    peer_name, peer_contact = str(body.get("name") or base), str(body.get("contact") or "")
+    record(engine, key, peer_name, peer_contact, shared)
+    return {"peer": base, "peer_name": peer_name, "contact": peer_contact, "our_identifiers": len(ids),
+            "shared": [{"identifier": i, "message": f"{peer_name} also holds a case with this identifier; "
+                        f"contact: {peer_contact or 'not given'}"} for i in shared]}
+
+
+def _exchange(httpx: Any, base: str, token: str, name: str, contact: str, timeout: float,
+              work: psi_work.Pool, secret: bytes, els: list[str], chunks: list[list[str]],
+              encrypted: list[Future[bytes]]) -> tuple[list[str], dict[str, Any]]:
     headers = {"Authorization": f"Bearer {token}"}
-    client = psi.client.CreateWithNewKey(True)
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=timeout, trust_env=False) as http:
-            started = http.post("/psi/v1/start",
-                                json={"size": len(elements), "name": name, "contact": contact})
+            started = http.post("/psi/v1/start", json={"size": len(els), "name": name, "contact": contact})
             if started.status_code in (401, 403):
                 raise HavenError("The peer console refused our token (check the peer token).")
             started.raise_for_status()
             sid = started.json()["session"]
-            request = client.CreateRequest(elements)
-            chunks = _chunks(psi, request, CHUNKS)
 
-            def post(i: int) -> dict[str, Any]:
-                r = http.post(f"/psi/v1/{sid}/request", json={
-                    "request": base64.b64encode(chunks[i].SerializeToString()).decode(), "chunk": i})
+            def post(path: str, payload: dict[str, Any]) -> dict[str, Any]:
+                r = http.post(f"/psi/v1/{sid}/{path}", json=payload)
                 r.raise_for_status()
                 return dict(r.json())
 
-            # pipelined: B re-encrypts chunk i+1 while A intersects chunk i
-            found: list[int] = []
-            offset, setup, body = 0, psi.ServerSetup(), {}
-            with ThreadPoolExecutor(max_workers=1) as sender:
-                pending = sender.submit(post, 0)
-                for i, chunk in enumerate(chunks):
-                    answer = pending.result()
-                    if i + 1 < len(chunks):
-                        pending = sender.submit(post, i + 1)
-                    if i == 0:
-                        body = answer
-                        setup.ParseFromString(base64.b64decode(answer["setup"]))
-                    response = psi.Response()
-                    response.ParseFromString(base64.b64decode(answer["response"]))
-                    found += [offset + j for j in client.GetIntersection(setup, response)]
-                    offset += len(chunk.encrypted_elements)
-            shared = sorted({elements[i][len(PREFIX):] for i in found if elements[i].startswith(PREFIX)})
-            http.post(f"/psi/v1/{sid}/result", json={"shared": shared}).raise_for_status()
+            def send(i: int) -> bytes:
+                answer = post("request", {"request": b64(encrypted[i].result()), "chunk": i,
+                                          "setup_apart": True})
+                return base64.b64decode(answer["response"])
+
+            with ThreadPoolExecutor(max_workers=IN_FLIGHT + 1) as net:
+                got_setup = net.submit(post, "setup", {})
+                answers = [net.submit(send, i) for i in range(len(chunks))]
+                body = got_setup.result()
+                setup = base64.b64decode(body["setup"])
+                found = [work.submit(psi_work.intersect, secret, setup, a.result()) for a in answers]
+                shared: set[str] = set()
+                for chunk, positions in zip(chunks, found, strict=True):
+                    shared.update(chunk[j][len(PREFIX):] for j in positions.result()
+                                  if chunk[j].startswith(PREFIX))
+            out = sorted(shared)
+            post("result", {"shared": out})
     except httpx.HTTPError as exc:
         raise HavenError(f"The peer console could not be reached or answered wrongly: {exc}") from exc
-    peer_name, peer_contact = str(body.get("name") or base), str(body.get("contact") or "")
-    _record(engine, key, peer_name, peer_contact, shared)
-    return {"peer": base, "peer_name": peer_name, "contact": peer_contact, "our_identifiers": len(ids),
-            "shared": [{"identifier": i, "message": f"{peer_name} also holds a case with this identifier; "
-                        f"contact: {peer_contact or 'not given'}"} for i in shared]}
+    return out, body

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from haven.console import audit, psi
+from haven.console import audit, psi, psi_peer
 from haven.console.app import render
 from haven.console.auth import Ctx, need
 from haven.core.errors import HavenError
@@ -19,7 +19,7 @@ MAX_BODY = 512 << 20
 
 
 async def _peer(request: Request, action: str, *args: Any) -> Response:
-    responder: psi.Responder = request.app.state.psi
+    responder: psi_peer.Responder = request.app.state.psi
     if not responder.token:
         return JSONResponse({"error": "this console does not take part in PSI"}, status_code=404)
     if not responder.authorised(request.headers.get("authorization")):
@@ -32,7 +32,7 @@ async def _peer(request: Request, action: str, *args: Any) -> Response:
         body = await request.json()
         method = getattr(responder, action)
         out = await run_in_threadpool(method, *args, body)  # type: ignore[call-arg]
-    except (HavenError, ValueError, KeyError, RuntimeError) as exc:
+    except (HavenError, ValueError, KeyError, RuntimeError, TimeoutError) as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     return JSONResponse(out)
 
@@ -40,6 +40,11 @@ async def _peer(request: Request, action: str, *args: Any) -> Response:
 @router.post("/psi/v1/start")
 async def psi_start(request: Request) -> Response:
     return await _peer(request, "start")
+
+
+@router.post("/psi/v1/{sid}/setup")
+async def psi_setup(request: Request, sid: str) -> Response:
+    return await _peer(request, "setup", sid)
 
 
 @router.post("/psi/v1/{sid}/request")
