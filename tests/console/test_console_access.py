@@ -177,3 +177,36 @@ def test_sign_in_with_password_and_totp_then_lock_out(world):
     actions = [e.action for e in audit.entries(engine)]
     assert actions.count("sign-in-failed") >= MAX_FAILED + 2 and "sign-in" in actions
     assert audit.verify(engine, key) == []
+
+
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/login/totp"), ("POST", "/login/totp")}
+PEER = [("POST", "/psi/v1/start"), ("POST", "/psi/v1/{sid}/setup"), ("POST", "/psi/v1/{sid}/request"),
+        ("POST", "/psi/v1/{sid}/result")]
+
+
+def test_the_route_table_names_every_route():
+    """A route added later cannot miss the checks above: the table, the sign-in pages and the peer
+    endpoint are all the console's routers have."""
+    from haven.console import routes_admin, routes_auth, routes_cases, routes_picture, routes_psi
+
+    served = {(m, r.path) for mod in (routes_admin, routes_auth, routes_cases, routes_picture, routes_psi)
+              for r in mod.router.routes for m in getattr(r, "methods", ()) if m != "HEAD"}
+    listed = {(m, p.split("?")[0].replace("{a}", "{case_id}").replace("month.svg", "{measure}.svg"))
+              for m, p, _roles in ROUTES}
+    assert served == listed | PUBLIC | set(PEER)
+
+
+def test_peer_routes_refuse_sessions_and_missing_tokens(world):
+    """The PSI endpoint takes only the peer token: a signed-in supervisor's cookie is not enough, and a
+    console without a peer token does not serve it at all."""
+    engine, key, _app, _ids, people = world
+    with_token = create_app(Settings(engine, key, name="Test force", peer_token="t" * 32, psi_prepare=False))
+    client, _csrf = signed_in(engine, with_token, "supervisor", people)
+    anon = TestClient(create_app(Settings(engine, key)), base_url="http://127.0.0.1")
+    for method, path in PEER:
+        path = path.format(sid="abc")
+        assert client.request(method, path, json={"size": 10}).status_code == 401, path
+        assert client.request(method, path, json={"size": 10},
+                              headers={"Authorization": "Bearer wrong"}).status_code == 401, path
+        assert anon.request(method, path, json={"size": 10}).status_code == 404, path
+    assert any(e.action == "psi-refused" for e in audit.entries(engine))
