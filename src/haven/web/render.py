@@ -34,6 +34,7 @@ def _env(lang: str) -> jinja2.Environment:
     e.filters["contact_links"] = links.contact_links
     e.filters["site_link"] = links.site_link
     e.filters["flag_label"] = flag_words.flag_label
+    e.filters["flag_explanation"] = flag_words.explanation
     e.filters["kind_label"] = words.kind_label
     e.filters["format_label"] = words.format_label
     e.filters["detail_value"] = words.detail_value
