@@ -85,8 +85,13 @@ def promote_offenders(rows: list[dict[str, Any]], offenders: set[tuple[str, str]
     known = {c for c, _ in offenders}
     for row in rows:
         convs, senders = row["conversations"], row["senders"]
-        if (row["side"] == "offender" and senders and convs and all(c in known for c in convs)
-                and not any((c, s) in offenders for c in convs for s in senders)):
+        if (
+            row["side"] == "offender"
+            and senders
+            and convs
+            and all(c in known for c in convs)
+            and not any((c, s) in offenders for c in convs for s in senders)
+        ):
             # written by someone else in a conversation whose offender is known: not the offender's
             out.append({**row, "side": "participant"})
             continue

@@ -208,8 +208,11 @@ def extract_messages(
         key = (msg.conversation, msg.sender_id, msg.sender)
         if not own and msg.from_me is not True and (msg.sender_id or msg.sender) and key not in senders_seen:
             senders_seen.add(key)
-            side = SIDE_HEADER if any(msg.source_format.lower().startswith(e) for e in _EMAIL_FORMATS) \
+            side = (
+                SIDE_HEADER
+                if any(msg.source_format.lower().startswith(e) for e in _EMAIL_FORMATS)
                 else SIDE_PARTICIPANT
+            )
             for hit, text, field in _sender_hits(msg, region):
                 prov = base.model_copy(update={"field": field})
                 found.append(_stamp(to_indicator(hit, text, prov), msg, side))
@@ -217,7 +220,12 @@ def extract_messages(
         if item.ocr_text:
             prov = Provenance(item_id=item.id, field="ocr")
             for ind in extract(item.ocr_text, region=region, provenance=prov):
-                ind.extra = {**ind.extra, "conversation": f"screenshot {item.filename}",
-                             "timestamp_utc": _item_time(item), "side": SIDE_OFFENDER, "sender": ""}
+                ind.extra = {
+                    **ind.extra,
+                    "conversation": f"screenshot {item.filename}",
+                    "timestamp_utc": _item_time(item),
+                    "side": SIDE_OFFENDER,
+                    "sender": "",
+                }
                 found.append(ind)
     return found

@@ -44,7 +44,7 @@ _WORD = Caseless(
     _NUM_LEADING + r"\s{0,3}(k\s?|mil\s|lakhs?\s)?(" + _SUFFIX + r")",
 )
 # "N50,000" (naira): the capital letter only, on the text itself, so "n 5" in a chat is not money.
-_NAIRA = re.compile(r"(?<![\w$£€])N\s?(\d{1,3}(?:,\d{3})+|\d{3,})(?:\s?(k)\b)?(?![\d,.']?\d)")
+_NAIRA = re.compile(r"N(?<![\w$£€]N)\s?(\d{1,3}(?:,\d{3})+|\d{3,})(?:\s?(k)\b)?(?![\d,.']?\d)")
 _CURRENCY = {
     "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "quid": "GBP",
     "$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD",
@@ -257,11 +257,13 @@ def find(scan: Scan) -> Iterator[Hit]:
         num = _number(m.group(2), m.group(3), cur) if cur else None
         if cur and num:
             spans.append((m.start(), m.end(), cur, num))
+    naira = len(spans)
     for m in (m for ws, we in windows for m in _NAIRA.finditer(text, ws, we)):
         num = _number(m.group(1), m.group(2), "NGN")
         if num:
             spans.append((m.start(), m.end(), "NGN", num))
-    spans.sort()
+    if len(spans) > naira:
+        spans.sort()
     # The spans found so far never overlap, so sorted starts and ends tell by bisection whether a new one
     # overlaps any of them.
     starts = [s for s, _, _, _ in spans]

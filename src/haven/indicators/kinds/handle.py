@@ -91,15 +91,34 @@ _RESERVED = frozenset(
     ]
 )
 # Prose: a platform word, then separators/filler, then the username. Group 1 = platform word, 2 = name.
+# The filler words are English and those of the other languages offenders write in ("mein snap ist …",
+# "mi insta es …", "mon snap c'est …", "meu insta é …", "sa fb ko …"); only the English "is/id/name/handle"
+# make a plain word a username, the rest need a username-shaped one (a digit, "_" or "."), a ":" or an "@".
+_PLATFORM_WORD = (
+    r"snapchat|snap|sc|instagram|insta|ig|skype|telegram|tg|kik|discord|tiktok|tik\s?tok|twitter|facebook|"
+    r"fb|messenger"
+)
+_FILLER = (
+    r"id|username|user\s?name|user|name|handle|acc(?:oun)?t?|is|it's|it’s|its|=|:|-|–|->|=>|me|at|add|as|"
+    r"na|ay|ko|mo|sa|ako|yung|ist|lautet|heißt|mich|auf|unter|benutzername|c'est|c’est|est|moi|sur|pseudo|"
+    r"nom|es|soy|en|usuario|nombre|como|é|e|o|no|sou|usuário|nome|do|da"
+)
 _PROSE = Caseless(
-    r"(?<![\w@.])(snapchat|snap|sc|instagram|insta|ig|skype|telegram|tg|kik|discord|tiktok|tik\s?tok|"
-    r"twitter|facebook|fb)(?![\w@./])"
-    r"(?:\s*(?:(?:id|username|user\s?name|user|name|handle|acc(?:oun)?t?|is|it's|it’s|its|=|:|-|–|->|=>|me|"
-    r"at|add)\b\.?|[?!]+))*"
+    r"(?<![\w@.])(" + _PLATFORM_WORD + r")(?![\w@./])"
+    r"(?:\s*(?:(?:" + _FILLER + r")(?![\w'’])\.?|[?!]+))*"
     r"\s*[:=\-–(\[]?\s*@?"
     r"((?:live:)?[A-Za-z0-9_.][A-Za-z0-9_.\-]{1,38}[A-Za-z0-9_](?:#\d{4})?)",
 )
-_ANCHOR = re.compile(r"snap|sc\b|insta|ig\b|skype|telegram|tg\b|kik|discord|tik|twitter|facebook|fb\b", re.I)
+_BEFORE_QUICK = re.compile(r"\s(?:on|en|no|na|sur|auf|sa|in|op)\s+(?:" + _PLATFORM_WORD + r")(?![\w@])")
+"""What every username-before-platform phrase holds; the full regex runs only in windows with one."""
+# The username before the platform: "add jenny_k22 on snap", "I'm @ryan.b on insta", "ich bin lena.m04
+# auf snap". Group 1 = name, 2 = platform word.
+_BEFORE = Caseless(
+    r"(?:(?<![\w@.])@|\b(?:add|follow|find|search|i'?m|i am|ich bin|je suis|soy|sou|c'est|ajoute(?:-moi)?|"
+    r"agrégame|adiciona|adde)\s+@?)"
+    r"([A-Za-z0-9_.][A-Za-z0-9_.\-]{1,38}[A-Za-z0-9_])\s+(?:on|en|no|na|sur|auf|sa|in|op)\s+"
+    r"(" + _PLATFORM_WORD + r")(?![\w@])",
+)
 _WORD_PLATFORM = {
     "snapchat": "snapchat",
     "snap": "snapchat",
@@ -116,6 +135,7 @@ _WORD_PLATFORM = {
     "twitter": "twitter",
     "facebook": "facebook",
     "fb": "facebook",
+    "messenger": "facebook",
 }
 # A time, an ordinal, a plain number with a unit or a year is never a username ("snap me at 9pm").
 _NOT_USERNAME = re.compile(r"\d{1,4}(?:[:.]\d\d)?(?:am|pm|st|nd|rd|th|s|k|h|hrs?|mins?)?", re.I)
@@ -165,6 +185,28 @@ def handle_hit(
         Example("my fb is down again, is yours ok"),
         Example("snap me at 9pm, kik at 10:30 or tiktok at 2nd break"),
         Example("instagram.com/p/Cx12abc is a post, not a profile"),
+        # handles named in prose for every platform, in the languages offenders write in
+        Example("mein snap ist lena.k2009, schreib mir", ("snapchat:lena.k2009",)),
+        Example("mein snap ist kaputt, schreib auf insta"),
+        Example("mi insta es sofi_ruiz.07 escríbeme", ("instagram:sofi_ruiz.07",)),
+        Example("mon snap c'est julie_lpx93", ("snapchat:julie_lpx93",)),
+        Example("meu insta é bruna.mor4es me segue", ("instagram:bruna.mor4es",)),
+        Example("add mo ako sa fb ko jhay.dlcruz", ("facebook:jhay.dlcruz",)),
+        Example("my telegram username na kingpin_77", ("telegram:kingpin_77",)),
+        Example("message me on discord: shadowfox#4521", ("discord:shadowfox#4521",)),
+        Example("my tiktok is @dancer.girl03", ("tiktok:dancer.girl03",)),
+        Example("find me on twitter as @real_mike88", ("twitter:real_mike88",)),
+        Example("his skype id is mark.reeves44", ("skype:mark.reeves44",)),
+        Example("kik me: luv_angel2001", ("kik:luv_angel2001",)),
+        Example("my messenger is tom.b.1990", ("facebook:tom.b.1990",)),
+        Example("add jenny_k22 on snap she's cool", ("snapchat:jenny_k22",)),
+        Example("ich bin lena.m04 auf insta", ("instagram:lena.m04",)),
+        Example("I'm @ryan.b on tiktok", ("tiktok:ryan.b",)),
+        Example("mi snap es muy aburrido hoy"),
+        Example("meu insta é privado agora"),
+        Example("mon snap est bloqué depuis hier"),
+        Example("add me on insta later ok"),
+        Example("see you on discord at 9pm"),
     ],
     triggers=[
         (
@@ -174,8 +216,9 @@ def handle_hit(
             80,
         ),
         (
-            r"(?i)snap|insta|skype|telegram|kik|discord|tik\s?tok|twitter|facebook|\big\b|\bsc\b|\btg\b|\bfb\b",
-            3,
+            r"(?i)snap|insta|skype|telegram|kik|discord|tik\s?tok|twitter|facebook|messenger|\big\b|\bsc\b|"
+            r"\btg\b|\bfb\b",
+            45,
             90,
         ),
     ],
@@ -211,7 +254,9 @@ def find(scan: Scan) -> Iterator[Hit]:
         if _NOT_USERNAME.fullmatch(name):
             continue
         named = re.search(r"\b(?:is|id|name|handle)\b", between, re.I)
-        if word in _SHORT and not marked and not (named and re.search(r"[\d_.]", name)):
+        filler = between.strip() != ""
+        shaped = re.search(r"[\d_.]", name) is not None and re.search(r"[a-z]", name, re.I) is not None
+        if word in _SHORT and not marked and not ((named or filler) and shaped):
             continue  # "FB is lucas.harlow.92" counts; "see you in sc tomorrow" does not
         if (
             not marked
@@ -222,3 +267,16 @@ def find(scan: Scan) -> Iterator[Hit]:
         if platform == "skype" and name.lower().startswith("live:"):
             name = "live:" + name[5:]
         yield handle_hit(platform, name, m.start(), m.end(), text[m.start() : m.end()], 0.8, "prose")
+    low = scan.lower
+    before = [(ws, we) for ws, we in spans if _BEFORE_QUICK.search(low, ws, we)]
+    for m in (m for ws, we in before for m in _BEFORE.finditer(scan, ws, we)):
+        name = text[m.start(1) : m.end(1)]
+        at = text[m.start() : m.start(1)].endswith("@")
+        if name.lower() in stop or _NOT_USERNAME.fullmatch(name) or name.isdigit():
+            continue
+        if not at and not re.search(r"[\d_.]", name):
+            continue
+        platform = _WORD_PLATFORM[re.sub(r"\s", "", m.group(2).lower())]
+        yield handle_hit(
+            platform, name, m.start(1) - at, m.end(), text[m.start(1) - at : m.end()], 0.8, "prose"
+        )

@@ -11,7 +11,10 @@ from haven.indicators.base import Example, Hit, Scan, register
 
 _BRAND = re.compile(r"money\s?gram|\bmgi?\b")
 _REF_WORDS = re.compile(
-    r"(?:reference|ref|money\s?gram|mg|number|no|code|#)\W{0,6}(?:number|no|num|#|is)?\W{0,4}$"
+    r"(?:reference|ref|money\s?gram|mg|number|no|code|#|referencia|referência|referencia|référence|"
+    r"referenz\w*|referenznummer|n[uú]mero|numéro|nummer|c[oó]digo)\W{0,6}"
+    r"(?:(?:de|da|do|der|ist|es|est|é)\s+(?:la\s+|referencia|referência|référence|referenz)?\W{0,3})?"
+    r"(?:referencia|referência|référence|referenz|number|no|num|#|is|es|est|é|ist)?\W{0,4}$"
 )
 _CODE = re.compile(r"(?<![\d-])(\d{2,4})[- ]?(\d{2,4})(?:[- ]?(\d{2,4}))?(?![\d-])")
 
@@ -24,6 +27,12 @@ _CODE = re.compile(r"(?<![\d-])(\d{2,4})[- ]?(\d{2,4})(?:[- ]?(\d{2,4}))?(?![\d-
         Example("moneygram ref #12345678 pick up in Lagos", ("12345678",)),
         Example("my order reference 12345678 from Argos"),
         Example("moneygram is fine, I have 12345678 followers"),
+        Example("te mandé por MoneyGram, número de referencia: 4471 9023", ("44719023",)),
+        Example("enviei pela MoneyGram, número de referência 3381-2270", ("33812270",)),
+        Example("envoyé par MoneyGram, numéro de référence 55019842", ("55019842",)),
+        Example("per MoneyGram geschickt, Referenznummer: 6120 4478", ("61204478",)),
+        Example("MoneyGram: código 90817263", ("90817263",)),
+        Example("MoneyGram abre a las 9, mi pedido 12345678 llega mañana"),
     ],
     triggers=[(r"(?i)money\s?gram|\bmgi?\b", 270, 270)],
 )

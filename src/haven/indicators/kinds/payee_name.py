@@ -16,10 +16,29 @@ _LABEL = re.compile(
     r"in\s+the\s+name\s+of|name))\s*[:=\-–]?\s*"
     r"((?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?[A-Z][A-Za-z'’-]{0,20}\.?(?:\s+[A-Z][A-Za-z'’-]{0,20}\.?){0,3})"
 )
-_BANK = re.compile(r"sort\s*-?code|s/c|\biban\b|account\s*(?:no|number|num|#)|\ba/c\b|\bacc(?:ount)?\b|"
-                   r"\bbank\b|\bbic\b|\bswift\b|routing")
-_STOP = frozenset(["Sort", "Account", "Acc", "Iban", "IBAN", "Bank", "Ref", "Reference", "Is", "The", "And",
-                   "Please", "Code", "No", "Number"])
+_BANK = re.compile(
+    r"sort\s*-?code|s/c|\biban\b|account\s*(?:no|number|num|#)|\ba/c\b|\bacc(?:ount)?\b|"
+    r"\bbank\b|\bbic\b|\bswift\b|routing"
+)
+_STOP = frozenset(
+    [
+        "Sort",
+        "Account",
+        "Acc",
+        "Iban",
+        "IBAN",
+        "Bank",
+        "Ref",
+        "Reference",
+        "Is",
+        "The",
+        "And",
+        "Please",
+        "Code",
+        "No",
+        "Number",
+    ]
+)
 
 
 @register(
@@ -44,8 +63,11 @@ def find(scan: Scan) -> Iterator[Hit]:
             if not words or words[0] in _STOP:
                 continue
             label = m.group(0)[: m.start(1) - m.start()].strip(" :=-–").lower()
-            if label == "name" and not re.search(r"[:=\-–]", m.group(0)[: m.start(1) - m.start()]) and not \
-                    scan.near(m.start(), m.end(), re.compile(r"s/c|a/c|sort|iban"), 60, 10):
+            if (
+                label == "name"
+                and not re.search(r"[:=\-–]", m.group(0)[: m.start(1) - m.start()])
+                and not scan.near(m.start(), m.end(), re.compile(r"s/c|a/c|sort|iban"), 60, 10)
+            ):
                 continue
             if not scan.near(m.start(), m.end(), _BANK, 120, 80):
                 continue
@@ -53,7 +75,17 @@ def find(scan: Scan) -> Iterator[Hit]:
                 continue
             value = " ".join(words)
             end = m.start(1) + len(m.group(1).rstrip())
-            while text[m.start(1):end].split() != words and end > m.start(1):
+            while text[m.start(1) : end].split() != words and end > m.start(1):
                 end -= 1
-            yield Hit("payee-name", m.start(1), end, text[m.start(1):end], value.lower(), True, 0.7,
-                      {"label": label}, 45, exclusive=False)
+            yield Hit(
+                "payee-name",
+                m.start(1),
+                end,
+                text[m.start(1) : end],
+                value.lower(),
+                True,
+                0.7,
+                {"label": label},
+                45,
+                exclusive=False,
+            )

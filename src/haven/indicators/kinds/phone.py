@@ -35,14 +35,27 @@ _CAND = re.compile(
     r"(?![\w-]|[.,]\d)"
 )
 _PHONE_WORDS = re.compile(
-    r"\b(?:phone|mobile|mob|cell|tel|telephone|call|ring|text|txt|sms|whats\s?app|wa|viber|signal|"
-    r"telegram|number|no|num|contact|reach)\b[^\n\d]{0,25}$"
+    r"\b(?:phone|mobile|mob|cell|tel|telephone|call|ring|text|txt|sms|whats\s?app|wa|wsp|viber|signal|"
+    r"telegram|number|no|num|contact|reach|"
+    r"n[uú]mero|numéro|nummer|handy\w*|telefon\w*|teléfono|tél|m[oó]vil|celular|cel|zap|portable|"
+    r"appelle\w*|llam\w*|liga\w*|ligue|ruf\w*|anruf\w*|contacto|contato|joindre)\b[^\n\d]{0,25}$"
 )
+# Words that make a number something else (an order, a card, a parcel): never a phone number.
 _NOT_PHONE = re.compile(
-    r"(?:order|tracking|track|invoice|ref|reference|acc|account|a/c|iban|mtcn|transfer|control|moneygram|"
-    r"sort\s*code|code|card|pin|voucher|serial|id|#)\b\W{0,4}(?:(?:no\.?|number|num|#)\W{0,3})?"
+    r"(?:order|tracking|track|invoice|acc|account|a/c|iban|mtcn|transfer|control|moneygram|"
+    r"sort\s*code|code|card|pin|voucher|serial|id|#|commande|pedido|encomenda|bestell\w*|sendung\w*|"
+    r"colis|paquete|rastreio|suivi|seguimiento)\b\W{0,4}(?:(?:no\.?|number|num|#)\W{0,3})?"
     r"(?:is|was)?\W{0,3}$"
 )
+# A "reference" may be a phone number all the same (offenders give a number as the payment reference):
+# taken only when it is written the way phone numbers are (international, or the region's trunk prefix).
+_REFERENCE = re.compile(
+    r"(?:ref|reference|référence|referencia|referência|referenz|verwendungszweck)\b\W{0,4}"
+    r"(?:(?:no\.?|number|num|#)\W{0,3})?(?:is|was|es|est|é|ist)?\W{0,3}$"
+)
+_NOT_DIGITS = str.maketrans("", "", "+ \t().-/")
+_CONTINUES = re.compile(r"[ \t./-]?\d")
+"""After a candidate: the digits go on (a 20-digit tracking number in groups is not a phone number)."""
 
 
 RESERVED_NOTE = "reserved for films and TV: not a real phone line"
@@ -89,6 +102,15 @@ def _trunk(region: str) -> str:
         Example("order #40219 was 2024-01-15, total 1,299.00, tracking 7700900123"),
         Example("my western union card got here, the dhl tracking number was 4829103756"),
         Example("ref 20240115 and 12345678"),
+        Example("mi número es 612 34 56 78, escríbeme", ("+34612345678",), region="ES"),
+        Example("mein Handy: 0151 23456789", ("+4915123456789",), region="DE"),
+        Example("meu número é (11) 96123-4567", ("+5511961234567",), region="BR"),
+        Example("put 07911 123456 as the payment reference", ("+447911123456",)),
+        Example("payment reference: 07911 123456", ("+447911123456",)),
+        Example("DHL tracking 0034 0434 1610 9404 2557 arrives monday", region="ES"),
+        Example("your parcel 3S 0034 0434 1610 9404 2557 is on the way"),
+        Example("numéro de commande 0612345678 expédié", region="FR"),
+        Example("payment reference 20240115 for the invoice"),
     ],
     # Seven digits with spaces, dots, dashes or brackets between them (as many as a candidate can hold).
     # Numbers grouped with slashes ("0803/123/4567") have a trigger of their own, so dates (05/11/2026)
@@ -100,19 +122,20 @@ def find(scan: Scan) -> Iterator[Hit]:
     trunk = _trunk(scan.region)
     for m in (m for ws, we in scan.windows("phone") for m in _CAND.finditer(text, ws, we)):
         raw = m.group().rstrip(" \t(-/")
-        digits = sum(c.isdigit() for c in raw)
+        digits = len(raw.translate(_NOT_DIGITS))
         if not 7 <= digits <= 15 or raw.count(".") > 2:
             continue
         international = raw.startswith(("+", "00"))
         before = scan.lower[max(0, m.start() - 40) : m.start()]
-        if _NOT_PHONE.search(before):
-            continue
         if not international:
-            first = raw.lstrip("(")
-            if not (
-                (trunk and first.startswith(trunk)) or raw.startswith("(") or _PHONE_WORDS.search(before)
-            ):
+            written = (trunk and raw.lstrip("(").startswith(trunk)) or raw.startswith("(")
+            # cheapest test first: most candidates (dates, times, counts) have neither form nor words
+            if not written and not _PHONE_WORDS.search(before):
                 continue
+            if not written and _REFERENCE.search(before):
+                continue  # a reference is a phone number only when it is written as one
+        if _NOT_PHONE.search(before) or _CONTINUES.match(text, m.start() + len(raw)):
+            continue
         found = _lookup(raw, scan.region)
         if found is None:
             continue
@@ -140,6 +163,7 @@ def _lookup(raw: str, region: str) -> tuple[str, str | None, str, str | None] | 
         return None
     ntype = _TYPES.get(phonenumbers.number_type(num), "other")
     return e164, country or (reserved[0] if reserved else None), ntype, reserved[1] if reserved else None
+
 
 _TYPES = {
     phonenumbers.PhoneNumberType.MOBILE: "mobile",
