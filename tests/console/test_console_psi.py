@@ -24,13 +24,14 @@ def _wallets(prefix: str, n: int) -> list[str]:
 
 
 @pytest.fixture
-def two_forces(tmp_path, packages):
-    """Force A and force B, each with one real package (sharing a wallet) and generated identifiers:
-    50 in common, 150 only A's, 120 only B's."""
+def two_forces(tmp_path, packages, database):
+    """Force A (SQLite) and force B (SQLite, or PostgreSQL for a force), each with one real package
+    (sharing a wallet) and generated identifiers: 50 in common, 150 only A's, 120 only B's."""
     common = _wallets("both", 50)
     made = {}
     for force, own, package in (("a", _wallets("onlya", 150), "a"), ("b", _wallets("onlyb", 120), "b")):
-        db, key_file = str(tmp_path / f"{force}.sqlite"), tmp_path / f"{force}.key"
+        db = database if force == "b" else str(tmp_path / f"{force}.sqlite")
+        key_file = tmp_path / f"{force}.key"
         engine = make_engine(db)
         key = open_key(engine, key_file)
         store.ingest(engine, key, packages[package], actor="t")
