@@ -432,14 +432,22 @@ class HammingIndex:
         order = np.lexsort((rows, dist))
         return list(zip(self._ids[rows[order]].tolist(), dist[order].tolist(), strict=True))
 
+    def search_arrays(
+        self, queries: np.ndarray, radius: int = MAX_RADIUS
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every match of a batch as three int64 arrays (query index, id, distance), ordered by query,
+        then distance, then row (what :meth:`search_many` lists; no Python objects per hit)."""
+        queries = np.asarray(queries, dtype=np.uint64).reshape(-1, WORDS)
+        rows, qidx, dist = self._search_rows(queries, radius)
+        order = np.lexsort((rows, dist, qidx))
+        return qidx[order], self._ids[rows[order]], dist[order]
+
     def search_many(self, queries: np.ndarray, radius: int = MAX_RADIUS) -> list[list[tuple[int, int]]]:
         """:meth:`search` for a batch of queries (n, 4), vectorised across the batch."""
         queries = np.asarray(queries, dtype=np.uint64).reshape(-1, WORDS)
-        rows, qidx, dist = self._search_rows(queries, radius)
+        qidx, ids, dist = self.search_arrays(queries, radius)
         out: list[list[tuple[int, int]]] = [[] for _ in range(len(queries))]
-        order = np.lexsort((rows, dist, qidx))
-        ids = self._ids[rows[order]].tolist()
-        for i, q, d in zip(ids, qidx[order].tolist(), dist[order].tolist(), strict=True):
+        for i, q, d in zip(ids.tolist(), qidx.tolist(), dist.tolist(), strict=True):
             out[q].append((i, d))
         return out
 
