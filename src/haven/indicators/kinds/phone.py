@@ -44,7 +44,11 @@ _PHONE_WORDS = re.compile(
 _NOT_PHONE = re.compile(
     r"(?:order|tracking|track|invoice|acc|account|a/c|iban|mtcn|transfer|control|moneygram|"
     r"sort\s*code|code|card|pin|voucher|serial|id|#|commande|pedido|encomenda|bestell\w*|sendung\w*|"
-    r"colis|paquete|rastreio|suivi|seguimiento)\b\W{0,4}(?:(?:no\.?|number|num|#)\W{0,3})?"
+    r"colis|paquete|rastreio|rastreamento|rastreo|suivi|seguimiento|guía|guia|awb|waybill|consignment|"
+    r"parcel|shipment|booking|reservation|pnr|receipt|recibo|factura|fatura|facture|rechnung|"
+    r"transaction|txn|utr|cpf|cnpj|bvn|nin|aadhaa?r|pan|dni|nie|ssn|imei|policy|kundennummer|customer|"
+    r"client|cliente|kunden\w*|auftrag\w*|nota fiscal|boleto|comprobante|folio)\b"
+    r"\W{0,4}(?:(?:no\.?|number|num|#)\W{0,3})?"
     r"(?:is|was)?\W{0,3}$"
 )
 # A "reference" may be a phone number all the same (offenders give a number as the payment reference):
@@ -111,6 +115,10 @@ def _trunk(region: str) -> str:
         Example("your parcel 3S 0034 0434 1610 9404 2557 is on the way"),
         Example("numéro de commande 0612345678 expédié", region="FR"),
         Example("payment reference 20240115 for the invoice"),
+        Example("Sendungsnummer: 0151 23456789 wird zugestellt", region="DE"),
+        Example("numéro de suivi : 06 12 34 56 78", region="FR"),
+        Example("meu CPF 119.876.543-21 e o boleto", region="BR"),
+        Example("my BVN 08031234567 for the bank", region="NG"),
     ],
     # Seven digits with spaces, dots, dashes or brackets between them (as many as a candidate can hold).
     # Numbers grouped with slashes ("0803/123/4567") have a trigger of their own, so dates (05/11/2026)
