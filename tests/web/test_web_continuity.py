@@ -33,4 +33,5 @@ def test_timeline_states_how_times_were_read(client, tmp_path):
                     files={"files": ("WhatsApp Chat with Jess.txt", chat.encode(), "text/plain")})
     assert r.status_code in (200, 303)
     page = client.get("/evidence/timeline").text
-    assert "Read as local time in" in page and "The day and month could be the other way round." in page
+    assert "Time zone: " in page and "local time in" not in page
+    assert "The day and month could be the other way round." in page

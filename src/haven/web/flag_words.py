@@ -18,7 +18,7 @@ FLAG_LABELS: dict[str, str] = {
     "recording-claim": N_("Said they recorded you"),
     "threat-to-share": N_("Threat to share"),
     "contact-list": N_("Knows your friends"),
-    "payment-demand": N_("Asked for money"),
+    "payment-demand": N_("Payment demand"),
     "deadline": N_("Time limit"),
     "repeat-demand": N_("Asked for more"),
     "self-harm-risk": N_("You may be at risk"),
