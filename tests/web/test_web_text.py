@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -120,6 +121,19 @@ def _pages(tmp_path_factory) -> dict[str, str]:
         "/report",
     ):
         out[path + " (open)"] = c.get(path).text
+    chat = (
+        Path(__file__).resolve().parents[2]
+        / "src"
+        / "haven"
+        / "importers"
+        / "examples"
+        / "whatsapp"
+        / "WhatsApp Chat with Sam.txt"
+    )
+    out["/evidence/added (a chat)"] = c.post(
+        "/evidence/add", data={"csrf": csrf}, files={"files": (chat.name, chat.read_bytes())}
+    ).text
+    out["/help/check"] = c.get("/help/check").text
     out["forbidden.html"] = env().get_template("forbidden.html").render()
     out["expired.html"] = c.post("/help/restart", data={"csrf": "old"}).text
     out["/nope (404)"] = c.get("/nope").text
