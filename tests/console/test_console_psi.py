@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from haven.console import psi, store
+from haven.console import audit, psi, store
 from haven.console.bulk import bulk_load
 from haven.console.crypto import open_key
 from haven.console.db import make_engine
@@ -74,6 +74,11 @@ def test_each_side_learns_exactly_the_intersection(two_forces):
     assert {r["identifier"] for r in psi.results(a_engine, a_key)} == expected
     # what each side learned of the other: nothing outside the intersection
     assert not (learned_by_a - b_ids) and not (learned_by_b - a_ids)
+    # B's audit log has the run: its announced (padded) size and what was found; the log verifies
+    b_log = audit.entries(b_engine)
+    assert any(e.action == "psi-start" and e.params["size"] == psi.padded_size(len(a_ids)) for e in b_log)
+    assert any(e.action == "psi" and e.params["shared"] == len(expected) for e in b_log)
+    assert audit.verify(b_engine, b_key) == [] and audit.verify(a_engine, a_key) == []
 
 
 def test_peer_endpoint_off_without_token_and_https_required(tmp_path):

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from haven.console import psi_work
+from haven.console import audit, psi_work
 from haven.console.crypto import ConsoleKey
 from haven.console.psi import (
     MAX_SET,
@@ -159,6 +159,7 @@ class Responder:
         session = _Session(peer, contact, self._take_setup(), client_size)
         with self.lock:
             self.sessions[sid] = session
+        audit.record(self.engine, self.key, "peer", "psi-start", peer, size=client_size)
         return {"session": sid, "name": self.name}
 
     def setup(self, sid: str, body: dict[str, Any]) -> dict[str, Any]:
