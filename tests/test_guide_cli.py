@@ -298,3 +298,16 @@ def test_installed_command_exit_codes(tmp_path):
         timeout=120,
     )
     assert r.returncode == 2 and r.stdout == "" and "mood" in r.stderr
+
+
+def test_letter_in_welsh(run, answers_file):
+    f = answers_file({"age": 16, "region": "wales"})
+    args = ["letter", "--answers", f, "--force", "Heddlu Dyfed-Powys", "--reference", "DP/1"]
+    args += ["--date", "2026-11-23"]
+    r = run(*args, "--lang", "cy")
+    assert r.exit_code == 0, r.output
+    assert "Llythyr Cymorth a Gwybodaeth" in r.stdout and "23 Tachwedd 2026" in r.stdout
+    assert "Support and Information" not in r.stdout
+    english = run(*args)
+    assert "Support and Information" in english.stdout
+    assert run(*args, "--lang", "fr").exit_code == 2

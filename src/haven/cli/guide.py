@@ -33,6 +33,11 @@ class LetterFormat(StrEnum):
     html = "html"
 
 
+class LetterLanguage(StrEnum):
+    en = "en"
+    cy = "cy"
+
+
 STOP_WORDS = {"done", "stop", "quit", "q"}
 
 
@@ -153,10 +158,15 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         date: str | None = typer.Option(None, "--date", help="Letter date, YYYY-MM-DD (default: today)."),
         fmt: LetterFormat = typer.Option(LetterFormat.markdown, "--format", help="markdown or html."),
         output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+        lang: LetterLanguage = typer.Option(
+            LetterLanguage.en, "--lang", help="Language of the letter: en (English) or cy (Cymraeg, Welsh)."
+        ),
     ) -> None:
         """The police Support and Information letter, with the right help for the person's age and area."""
         given = read_answers(answers) if answers is not None else Answers()
-        text = render_letter(given, force, reference, officer=officer, date=date, fmt=str(fmt))
+        text = render_letter(
+            given, force, reference, officer=officer, date=date, fmt=str(fmt), lang=str(lang)
+        )
         if output is not None:
             output.write_text(text, encoding="utf-8")
             err_console.print(f"Letter written to {output}", highlight=False)
