@@ -77,6 +77,39 @@ def test_sharded_equals_single(cluster, tmp_path: Path) -> None:
     sharded.close()
 
 
+def test_concurrent_callers_share_fan_outs(cluster) -> None:
+    """Threads asking at once (as server workers do) get their own answers, equal to the single index."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(8)
+    words = rng.integers(0, 2**63, size=(2000, 4), dtype=np.uint64)
+    ids = np.arange(1, 2001, dtype=np.int64)
+    single = HammingIndex()
+    single.bulk_load(words, ids)
+    sharded = ShardedIndex(2)
+    sharded.bulk_load(words, ids, "B")
+    queries = np.vstack([flip(words[:60], rng, 12), rng.integers(0, 2**63, (20, 4), dtype=np.uint64)])
+    radii = [31 if i % 2 else 0 for i in range(len(queries))]  # two radii in one shared batch
+
+    def ask(i: int) -> list[tuple[int, int, str]]:
+        return sharded.search_many(queries[i : i + 1], radii[i])[0]
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(ask, range(len(queries))))
+    want = [
+        [
+            (sid, d, "B")
+            for sid, d in sorted(
+                single.search_many(queries[i : i + 1], radii[i])[0], key=lambda h: (h[1], h[0])
+            )
+        ]
+        for i in range(len(queries))
+    ]
+    assert got == want
+    assert sum(map(len, got)) == 30  # the odd near copies at radius 31; radius 0 finds no flipped copy
+    sharded.close()
+
+
 def test_shards_rebuild_from_database(cluster, tmp_path: Path) -> None:
     db = str(tmp_path / "bank.sqlite")
     engine = make_engine(db)
