@@ -10,10 +10,15 @@
    generated rows, encrypted and blind-indexed as an ingest stores them): target <= 100 ms (median of 50
    new cases; p95 printed too).
 3. PSI between two consoles of 100,000 identifiers each (force B a real ``haven console serve`` on
-   loopback, force A the initiator in this process; 10,000 in common): target <= 30 s.
+   loopback, force A the initiator in this process; 10,000 in common): target <= 30 s. Three runs:
+   cold (at once after B started: B's whole setup is computed in the run), prepared (B made its setup in
+   the background after the last run), after a new case (B stored one more case since it prepared).
 
-Wall and CPU seconds for each (PSI CPU includes the peer process). The LAST line is
-``ratio (ours / target): …``, the worst of the three.
+    python benchmarks/bench_console.py --only psi --psi-size 20000   # modest sizes: --messages,
+                                                                      # --cases, --identifiers too
+
+Wall and CPU seconds for each (PSI CPU: both consoles, A's and B's worker processes included). The LAST
+line is ``ratio (ours / target): …``, the worst of all.
 """
 
 from __future__ import annotations
