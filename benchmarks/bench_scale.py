@@ -70,6 +70,18 @@ WORDS = [
     "thanks",
     "great",
     "cool",
+    "honestly",
+    "whatever",
+    "seriously",
+    "weekend",
+    "birthday",
+    "tomorrow's",
+    "probably",
+    "actually",
+    "remember",
+    "picture",
+    "message",
+    "everyone",
 ]
 DETAILS = [
     "pay 200 to paypal.me/samj0nes{n} or everyone sees this",
@@ -94,7 +106,9 @@ def generate(path: Path, messages: int, seed: int = 14) -> None:
                 who, text = "Sam Jones", rnd.choice(DETAILS).format(n=i % 97)
             else:
                 who = "Alex" if rnd.random() < 0.5 else "Sam Jones"
-                text = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(4, 16)))
+                text = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(4, 20)))
+                if i % 50 == 11:  # now and then a message of several lines, as people write them
+                    text += "\n" + " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(6, 30)))
             out.write(f"{t:%d/%m/%Y, %H:%M} - {who}: {text}\n")
 
 

@@ -148,6 +148,62 @@ def test_cancel_leaves_a_case_that_verifies_and_a_second_job_is_refused(vault: V
     assert again.state == "done" and vault.message_count() == 400 * len(files) and vault.verify() == []
 
 
+def _helpers_alive() -> list[int]:
+    """Helper processes (``haven.vault.derive_work``) this test process started and has not ended."""
+    import os
+
+    alive = []
+    for proc in Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            cmd = (proc / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if int(stat[1]) == os.getpid() and b"derive_work" in cmd and stat[0] != "Z":
+            alive.append(int(proc.name))
+    return alive
+
+
+def _derived_rows(v: Vault):
+    details = [(r["kind"], r["normalized"], r["count"]) for r in v.details_page(0, 1000).rows]
+    flags = [(f.message_id, f.flag) for f, _m in v.flags_page(0, 1000).rows]
+    return details, flags, v.derived_state()["summary"]["who_sent_what"]
+
+
+def test_helper_processes_give_the_same_derived_data_and_stop_with_a_cancel(tmp_path: Path, monkeypatch):
+    from haven.vault import derived
+
+    monkeypatch.setattr(sink, "BATCH", 25)
+    monkeypatch.setenv("HAVEN_DERIVE_WORKERS", "2")
+    files = [_chat(tmp_path / f"WhatsApp Chat with P{i}.txt", 160, i) for i in range(2)]
+    results = []
+    for helpers_from in (10**9, 1):  # in this process, then in two helper processes
+        monkeypatch.setattr(derived, "HELPERS_FROM", helpers_from)
+        monkeypatch.setattr(derived, "PARALLEL_FROM", min(helpers_from, 50))
+        with Vault.create(tmp_path / f"case-{helpers_from}", PASS, kdf=FAST_KDF) as v:
+            assert v.import_paths(files).ok
+            assert not v.derived_state()["stale"] and v.derived_state()["failed"] is None
+            results.append(_derived_rows(v))
+            assert v.verify() == []
+        assert _helpers_alive() == []
+    assert results[0] == results[1]
+
+    class Stop(BaseException):
+        pass
+
+    def stop_midway(p):
+        if p.messages >= 120:
+            assert _helpers_alive()  # they are working
+            raise Stop()
+
+    with Vault.create(tmp_path / "case-stopped", PASS, kdf=FAST_KDF) as v:
+        with pytest.raises(Stop):
+            v.import_paths(files, events=stop_midway)
+        assert _helpers_alive() == []
+        assert v.verify() == [] and v.message_count() == 0
+        assert v.import_paths(files).ok and v.message_count() == 320 and v.verify() == []
+
+
 MEMORY_SCRIPT = textwrap.dedent("""
     import json, resource, sys
     from pathlib import Path

@@ -8,6 +8,8 @@ never over the whole case by a page view:
   conversation); the batch is read for red flags together with the conversation's most recent earlier
   key messages (so a threat from an earlier batch still gives a demand its meaning), and the messages that
   carry a flag or a payment become ``flag_candidates``; per-sender counts go to ``derived_senders``.
+  A long input's batches are read by helper processes (``derive_work``) while the import goes on; only
+  this process writes, in batch order.
 * **When the file is done** (``Deriver.finish``): the details are aggregated into ``derived_details``
   (one row per value, in the order the views show), and the red flags are read once over the key
   messages of every conversation (few, however long the chat) into ``derived_flags``. The summary is kept
@@ -32,7 +34,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from haven import __version__
-from haven.core.models import Flag, Indicator, Item, Message, MessageKind, is_own_sender
+from haven.core.models import Flag, Indicator, Item, Message
+from haven.vault.derive_work import (
+    BatchResult,
+    Handle,
+    InProcess,
+    Runner,
+    batch_work,
+    final_flags,
+    helpers,
+    own,
+)
 from haven.vault.txn import WriteTxn, dumps
 
 if TYPE_CHECKING:
@@ -40,7 +52,14 @@ if TYPE_CHECKING:
 
 CONTEXT_MESSAGES = 60
 """Earlier key messages of a conversation read again with each new batch (context for the flags)."""
+TAIL = 40
+"""Last messages of a batch still in flight read with the next batch (its key messages are not known yet)."""
 META_KEY = "derived"
+HELPERS_FROM = 10_000
+"""After this many new messages in one transaction, helper processes are started (they load the engines
+while the import goes on) ..."""
+PARALLEL_FROM = 20_000
+"""... and from this many on, batches are read by them (a count, so the result never depends on timing)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS derived_indicators (
@@ -83,10 +102,6 @@ def engine_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _is_media(msg: Message) -> bool:
-    return msg.kind == MessageKind.MEDIA or bool(msg.attachments)
-
-
 def _sender_name(msg: Message) -> str:
     return msg.sender or msg.sender_id or "unknown"
 
@@ -112,7 +127,13 @@ def is_stale(state: dict[str, Any] | None, wanted: dict[str, Any]) -> bool:
 
 
 class Deriver:
-    """Keeps one case's derived data up to date inside one write transaction (see the module docstring)."""
+    """Keeps one case's derived data up to date inside one write transaction (see the module docstring).
+
+    Each batch's work (``derive_work.batch_work``) runs in this process, or, once ``PARALLEL_FROM`` new
+    messages have come, in helper processes while the import goes on; results are written here in batch
+    order. The context a batch is read with is the conversation's key messages from the batches already
+    written, plus the last ``TAIL`` messages of a batch still in flight: fixed by the input alone, so the
+    result does not depend on timing. ``close()`` must follow (the pipeline does, on every way out)."""
 
     def __init__(self, vault: Vault, txn: WriteTxn) -> None:
         self.txn = txn
@@ -124,24 +145,85 @@ class Deriver:
         self.stale = is_stale(state, self.wanted) and has_messages
         self.changed = False
         self.error: str | None = None
-        self._recent: dict[str, deque[Message]] = {}
+        self._given = 0
+        self._runner: Runner = InProcess()
+        self._helpers: Runner | None = None
+        self._recent: dict[str, deque[str]] = {}
+        self._inflight: deque[tuple[Handle, dict[str, str], dict[str, list[str]]]] = deque()
+
+    def _own(self, msg: Message) -> Message:
+        return own(msg, self.me)
+
+    @property
+    def runner(self) -> Runner:
+        """In this process for a short input; the helpers from ``PARALLEL_FROM`` messages on."""
+        if self._helpers is None and self._given >= HELPERS_FROM:
+            self._helpers = helpers()
+        if self._helpers is not None and self._given >= PARALLEL_FROM and self._runner is not self._helpers:
+            self.drain()
+            self._runner = self._helpers
+        return self._runner
+
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the helper processes (``kill``: at once, the import is being abandoned)."""
+        self._inflight.clear()
+        if self._helpers is not None:
+            self._helpers.close(kill=kill)
+        self._helpers, self._runner = None, InProcess()
 
     # -- per batch ----------------------------------------------------------------------------------
-    def _own(self, msg: Message) -> Message:
-        if self.me and msg.from_me is None:
-            msg = msg.model_copy(update={"from_me": is_own_sender(self.me, msg.sender, msg.sender_id)})
-        return msg
-
-    def add_messages(self, messages: list[Message]) -> None:
+    def add_messages(self, messages: list[Message], data: list[str] | None = None) -> None:
+        """Hand a batch of new messages (and their stored JSON, when the caller has it) to the work."""
         if self.stale or self.error or not messages:
             return
-        batch = [self._own(m) for m in messages]
-        try:
-            self._details(batch)
-            self._candidates(batch)
-        except Exception as exc:  # an engine's bug must not lose the import: the data is marked stale
-            self.error = f"{type(exc).__name__}: {exc}"
+        data = data if data is not None else [m.model_dump_json() for m in messages]
+        runner = self.runner
+        self._given += len(messages)
+        while len(self._inflight) >= runner.depth:
+            self._apply_next()
+        by_conv: dict[str, list[str]] = {}
+        by_id: dict[str, str] = {}
+        for m, d in zip(messages, data, strict=True):
+            by_conv.setdefault(m.conversation, []).append(d)
+            by_id[m.id] = d
+        context: dict[str, list[str]] = {}
+        for conv in by_conv:
+            ctx = list(self._context(conv))
+            for _h, _ids, pending in self._inflight:
+                ctx += pending.get(conv, [])[-TAIL:]
+            context[conv] = ctx
+        handle = runner.submit(batch_work, data, context, self.me, self.region)
+        self._inflight.append((handle, by_id, by_conv))
         self.changed = True
+
+    def drain(self) -> None:
+        """Write every batch still in flight."""
+        while self._inflight:
+            self._apply_next()
+
+    def _apply_next(self) -> None:
+        handle, by_id, _by_conv = self._inflight.popleft()
+        try:
+            result: BatchResult = handle.get()
+        except Exception as exc:  # a worker that died: the import stands, the data is marked failed
+            result = BatchResult(error=f"{type(exc).__name__}: {exc}")
+        if self.error is not None:
+            return
+        if result.error is not None:
+            self.error = result.error
+            return
+        self._write(result)
+        convs: dict[str, list[str]] = {}
+        rows = []
+        for mid in result.key_ids:
+            msg = Message.model_validate_json(by_id[mid])
+            convs.setdefault(msg.conversation, []).append(by_id[mid])
+            rows.append((mid, msg.conversation, _ts(msg)))
+        for conv, fresh in convs.items():
+            self._context(conv).extend(fresh)
+        self.txn.executemany(
+            "INSERT OR IGNORE INTO flag_candidates (message_id, conversation, ts) VALUES (?, ?, ?)", rows
+        )
 
     def add_item(self, item: Item) -> None:
         if self.stale or self.error or not item.ocr_text:
@@ -159,35 +241,10 @@ class Deriver:
         )
         self.changed = True
 
-    def _details(self, batch: list[Message]) -> None:
-        from haven.indicators import extract_messages
-
-        batch = sorted(batch, key=lambda m: (m.timestamp_utc is None, _ts(m) or ""))  # the case's order
-        found = extract_messages(batch, (), region=self.region)
-        by_id = {m.id: m for m in batch}
-        counts: dict[tuple[str, str, str], list[Any]] = {}
-        for m in batch:
-            if m.kind == MessageKind.SYSTEM:
-                continue
-            key = (m.conversation, _sender_name(m), m.sender_id or "")
-            entry = counts.setdefault(key, [0, 0, None])
-            entry[0] += 1
-            entry[1] += int(_is_media(m))
-            if m.timestamp_utc is not None and entry[2] is None:
-                entry[2] = m.timestamp_utc.isoformat()
-        rows = []
-        senders: dict[str, list[tuple[Any, ...]]] = {}
-        for ind in found:
-            msg = by_id.get(ind.provenance.message_id or "")
-            if ind.provenance.field in ("sender", "sender_id") and msg is not None:
-                # a sender's own details are kept once per conversation, from their earliest message
-                skey = dumps([msg.conversation, msg.sender_id, msg.sender])
-                senders.setdefault(skey, []).append(
-                    (ind.provenance.message_id, skey, _ts(msg), ind.model_dump_json())
-                )
-                continue
-            rows.append((ind.provenance.message_id, None, None, ind.model_dump_json()))
-        for skey, hits in senders.items():
+    def _write(self, result: BatchResult) -> None:
+        rows: list[tuple[Any, ...]] = [(mid, None, None, data) for mid, data in result.indicators]
+        for skey, hits in result.senders.items():
+            # a sender's own details are kept once per conversation, from their earliest message
             old = self.txn.execute(
                 "SELECT ts FROM derived_indicators WHERE sender_key = ? LIMIT 1", (skey,)
             ).fetchone()
@@ -207,10 +264,10 @@ class Deriver:
             "messages = messages + excluded.messages, media = media + excluded.media, "
             "first_ts = CASE WHEN first_ts IS NULL OR excluded.first_ts < first_ts THEN excluded.first_ts "
             "ELSE first_ts END",
-            [(*key, v[0], v[1], v[2]) for key, v in counts.items()],
+            result.counts,
         )
 
-    def _context(self, conversation: str) -> deque[Message]:
+    def _context(self, conversation: str) -> deque[str]:
         recent = self._recent.get(conversation)
         if recent is None:
             rows = self.txn.execute(
@@ -218,34 +275,13 @@ class Deriver:
                 "WHERE c.conversation = ? ORDER BY c.ts DESC LIMIT ?",
                 (conversation, CONTEXT_MESSAGES),
             ).fetchall()
-            recent = deque(
-                (self._own(Message.model_validate_json(r[0])) for r in reversed(rows)),
-                maxlen=CONTEXT_MESSAGES,
-            )
+            recent = deque((r[0] for r in reversed(rows)), maxlen=CONTEXT_MESSAGES)
             self._recent[conversation] = recent
         return recent
 
-    def _candidates(self, batch: list[Message]) -> None:
-        from haven.flags import detect
-
-        by_conv: dict[str, list[Message]] = {}
-        for m in batch:
-            by_conv.setdefault(m.conversation, []).append(m)
-        rows = []
-        for conv, msgs in by_conv.items():
-            recent = self._context(conv)
-            report = detect([*recent, *msgs])
-            key_ids = {f.message_id for f in report.flags}
-            key_ids |= {p.get("message_id") for p in report.summary.get("payments", [])}
-            fresh = [m for m in msgs if m.id in key_ids]
-            recent.extend(fresh)
-            rows += [(m.id, m.conversation, _ts(m)) for m in fresh]
-        self.txn.executemany(
-            "INSERT OR IGNORE INTO flag_candidates (message_id, conversation, ts) VALUES (?, ?, ?)", rows
-        )
-
     # -- when the file is done ----------------------------------------------------------------------
     def finish(self) -> None:
+        self.drain()
         if self.stale:
             rebuild_in(self.txn, self, reason="engine or case settings changed")
             return
@@ -291,22 +327,20 @@ class Deriver:
         return len(rows)
 
     def _flags(self) -> tuple[int, dict[str, Any]]:
-        from haven.flags import detect
-
         rows = self.txn.execute(
             "SELECT m.data FROM flag_candidates c JOIN messages m ON m.id = c.message_id "
             "ORDER BY c.ts IS NULL, c.ts, m.rowid"
         ).fetchall()
-        key_messages = [self._own(Message.model_validate_json(r[0])) for r in rows]
-        report = detect(key_messages)
-        order = {m.id: i for i, m in enumerate(report.messages)}
-        flags = sorted(report.flags, key=lambda f: (order.get(f.message_id, 0), f.flag))
+        found, summary, ids = self.runner.submit(final_flags, [r[0] for r in rows], self.me).get()
+        order = {mid: i for i, mid in enumerate(ids)}
+        flags = sorted((Flag.model_validate_json(f) for f in found),
+                       key=lambda f: (order.get(f.message_id, 0), f.flag))
         self.txn.execute("DELETE FROM derived_flags")
         self.txn.executemany(
             "INSERT INTO derived_flags (rank, message_id, flag, data) VALUES (?, ?, ?, ?)",
             [(i, f.message_id, f.flag, f.model_dump_json()) for i, f in enumerate(flags)],
         )
-        return len(flags), self._whole_case_summary(report.summary)
+        return len(flags), self._whole_case_summary(summary)
 
     def _whole_case_summary(self, summary: dict[str, Any]) -> dict[str, Any]:
         """The flags were read over the key messages only: counts and first contact come from the case."""
@@ -378,6 +412,7 @@ def rebuild_in(txn: WriteTxn, deriver: Deriver, *, reason: str, progress: Any = 
     ):
         txn.execute(f"DELETE FROM {table}")
     deriver.stale, deriver.error, deriver._recent = False, None, {}
+    deriver.drain()
     total = txn.execute("SELECT count(*) FROM messages").fetchone()[0]
     done = 0
     cur = txn.execute("SELECT data FROM messages ORDER BY ts IS NULL, ts, rowid")
@@ -385,10 +420,12 @@ def rebuild_in(txn: WriteTxn, deriver: Deriver, *, reason: str, progress: Any = 
         rows = cur.fetchmany(BATCH)
         if not rows:
             break
-        deriver.add_messages([Message.model_validate_json(r[0]) for r in rows])
+        data = [r[0] for r in rows]
+        deriver.add_messages([Message.model_validate_json(d) for d in data], data)
         done += len(rows)
         if progress is not None:
             progress(done, total)
+    deriver.drain()
     for (data,) in txn.execute('SELECT data FROM items WHERE data LIKE \'%"ocr_text":"%\'').fetchall():
         deriver.add_item(Item.model_validate_json(data))
     deriver.changed = True
@@ -400,7 +437,12 @@ def rebuild(vault: Vault, *, reason: str = "asked", progress: Any = None) -> Non
     """``haven case derive``: recompute the derived data in a write transaction of its own."""
     with vault.write() as txn:
         deriver = Deriver(vault, txn)
-        rebuild_in(txn, deriver, reason=reason, progress=progress)
+        try:
+            rebuild_in(txn, deriver, reason=reason, progress=progress)
+        except BaseException:
+            deriver.close(kill=True)
+            raise
+        deriver.close()
 
 
 def load_flag(data: str) -> Flag:

@@ -218,6 +218,7 @@ def import_one(
     sink: VaultSink | None = None
     work = tracker.work if tracker is not None else None
     batched = (lambda s: tracker.messages(s.messages, s.new_messages)) if tracker is not None else None
+    deriver: Deriver | None = None
     try:
         before = _stat_key(path)
         with vault.write() as txn:
@@ -255,6 +256,7 @@ def import_one(
             if tracker is not None:
                 tracker.stage("details")
             deriver.finish()
+            deriver.close()
             txn.finish_import(
                 {
                     "path": summary.path,
@@ -276,6 +278,8 @@ def import_one(
             _discard_blobs(vault, sink)
         raise
     except Exception as exc:  # contain every per-file failure: one bad file is one summary line
+        if deriver is not None:
+            deriver.close(kill=True)
         if sink is not None:
             _discard_blobs(vault, sink)
         failed = FileSummary(
@@ -286,6 +290,8 @@ def import_one(
             _store_plain(vault, path, failed, intimate, options, path_alias)
         return failed
     except BaseException:  # Ctrl-C, a cancelled job: nothing of this file stays
+        if deriver is not None:
+            deriver.close(kill=True)
         if sink is not None:
             _discard_blobs(vault, sink)
         raise

@@ -245,6 +245,7 @@ class VaultSink:
         new_ids = self.txn.new_message_ids([m.id for m in batch])
         rows: list[MessageRow] = []
         fresh: list[Message] = []
+        fresh_data: list[str] = []
         for msg in batch:
             if msg.id not in new_ids:
                 continue
@@ -253,11 +254,12 @@ class VaultSink:
             rows.append(MessageRow(msg.id, msg.conversation, ts_key(msg), data))
             self._msg_hash.update(message_digest_line(msg.id, data))
             fresh.append(msg)
+            fresh_data.append(data)
         if rows:
             self.txn.add_messages(rows)
             self.summary.new_messages += len(rows)
             if self._deriver is not None:
-                self._deriver.add_messages(fresh)
+                self._deriver.add_messages(fresh, fresh_data)
         if self._on_batch is not None:
             self._on_batch(self.summary)
 

@@ -32,6 +32,8 @@ FAULT_HOOK: Callable[[str], None] | None = None
 """Tests only: called at crash-relevant points (see the module docstring)."""
 
 PENDING_IMPORT = -1
+UPDATE_SLICE = 5000
+"""Messages given their import's ledger entry per statement (bounded statement journal)."""
 """``messages.import_seq`` while the file's import entry is not yet written."""
 
 MINOR_DROP_WARNING = (
@@ -216,10 +218,16 @@ class WriteTxn:
     def finish_import(self, params: dict[str, Any], sha256: str | None) -> LedgerEntry:
         """The file's ``import`` entry; the messages written since become this import's."""
         entry = self.log("import", params, sha256)
-        self._conn.execute(
-            "UPDATE messages SET import_seq = ? WHERE import_seq = ?", (entry.seq, PENDING_IMPORT)
-        )
-        return entry
+        # In slices: one UPDATE over half a million rows would keep a statement journal (in memory,
+        # ``temp_store = MEMORY``) of every page it touches, i.e. about the size of the messages.
+        while True:
+            cur = self._conn.execute(
+                "UPDATE messages SET import_seq = ? WHERE rowid IN "
+                "(SELECT rowid FROM messages WHERE import_seq = ? LIMIT ?)",
+                (entry.seq, PENDING_IMPORT, UPDATE_SLICE),
+            )
+            if cur.rowcount < UPDATE_SLICE:
+                return entry
 
     # -- after the commit ---------------------------------------------------------------------------
     def after_commit(self, root: Path, head_key: bytes) -> None:
