@@ -228,3 +228,19 @@ def test_drama_range_number_is_reported_invalid_with_a_note():
     # a working number right next to it stays valid and carries no note
     real = [i for i in extract("+44 7700 900123 or +44 7911 123456") if i.normalized == "+447911123456"]
     assert real[0].valid is True and "reserved" not in real[0].extra
+
+
+def test_whatsapp_sender_named_by_number_is_a_phone_not_a_name():
+    msg = Message(
+        id="w1",
+        source_format="whatsapp",
+        source_item_id="exp1",
+        conversation="+44 7911 123456",
+        sender="\u202a+44 7911 123456\u202c",
+        timestamp_utc=datetime(2026, 3, 1, 20, 0, tzinfo=UTC),
+        text="pay now",
+    )
+    keys = {(i.kind, i.normalized) for i in extract_messages([msg], region="GB")}
+    assert ("phone", "+447911123456") in keys
+    assert ("handle", "whatsapp:+447911123456") in keys
+    assert not any(kind == "name" for kind, _ in keys)

@@ -17,6 +17,7 @@ offender's by mistake:
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -30,6 +31,9 @@ from haven.indicators.extract import extract, to_indicator
 from haven.indicators.kinds.handle import PLATFORMS, handle_hit
 from haven.indicators.kinds.name import name_hit
 
+# A sender shown only by their number (WhatsApp wraps it in direction marks U+202A/U+202C).
+_PHONE_LIKE = re.compile(r"\+?\d[\d \u00a0().-]{6,24}")
+_DIRECTION_MARKS = str.maketrans("", "", "\u202a\u202c\u200e\u200f")
 # Headers that name the people behind an email (not the relays in Received:).
 HEADERS = ("from", "reply-to", "return-path", "sender", "to", "cc", "subject", "x-sender", "x-original-from")
 _EMAIL_FORMATS = ("email", "eml", "mbox", "msg", "outlook", "mail")
@@ -109,6 +113,11 @@ def _sender_hits(msg: Message, region: str) -> list[tuple[Hit, str, str]]:
     """Hits for the sender of ``msg``: (hit, the text it spans, field)."""
     out: list[tuple[Hit, str, str]] = []
     sid = (msg.sender_id or "").strip()
+    name = (msg.sender or "").strip()
+    bare = name.translate(_DIRECTION_MARKS).strip()
+    if not sid and _PHONE_LIKE.fullmatch(bare):
+        # WhatsApp names a sender who is not in the contacts by their number: that is a phone, not a name
+        sid = bare
     fmt = msg.source_format.lower()
     platform = platform_for(fmt)
     if sid:
@@ -169,8 +178,7 @@ def _sender_hits(msg: Message, region: str) -> list[tuple[Hit, str, str]]:
                     )
         elif platform:
             out.append((handle_hit(platform, sid, 0, len(sid), sid, 1.0, "sender"), sid, "sender_id"))
-    name = (msg.sender or "").strip()
-    if name and name != sid:
+    if name and bare != sid:
         out.append((name_hit(name, 0, len(name), 0.9, "sender"), name, "sender"))
     return out
 
