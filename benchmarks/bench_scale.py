@@ -7,7 +7,8 @@ numbers, PayPal.me links, Bitcoin addresses, IBANs) and threats. Then, in the sa
 * the anchor: ``whatstk`` parsing the same file into a pandas DataFrame (``df_from_whatsapp``, header
   format given so it does no guessing), in a subprocess, wall and CPU seconds;
 * Haven: ``haven case import`` of the file (parse, hash, encrypt, store, log, offender details and red
-  flags), in a subprocess, wall and CPU seconds and peak RSS;
+  flags), in a subprocess, wall and CPU seconds (its helper processes' included) and peak RSS (of the
+  importing process, and of the largest helper process apart);
 * the first page of the timeline, of offender details and of red flags (``Vault.*_page``), seconds each;
 * the PDF report and the package (``haven.report``), in subprocesses, seconds and peak RSS;
 * ``--media-gb N``: a WhatsApp zip holding N GB of (incompressible) media imported, to show flat memory.
@@ -121,8 +122,11 @@ def run_measured(code: str, *args: str) -> dict:
         out = {}
         exec(compile(sys.argv[1], "bench", "exec"))
         out["wall"] = time.perf_counter() - t0
-        out["cpu"] = time.process_time() - c0
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # helper processes, once they have ended
+        out["cpu_self"] = time.process_time() - c0
+        out["cpu"] = out["cpu_self"] + kids.ru_utime + kids.ru_stime
         out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out["child_rss_mb"] = kids.ru_maxrss / 1024
         print(json.dumps(out))
         """
     )
@@ -217,9 +221,11 @@ def main() -> None:
         case = root / "case"
         ours = run_measured(IMPORT, str(case), str(chat), PASSPHRASE)
         print(
-            f"haven import:  wall {ours['wall']:.1f} s, cpu {ours['cpu']:.1f} s, "
-            f"messages {ours['messages']:,}, "
-            f"peak RSS {ours['rss_mb']:.0f} MB, details {ours['details']}, red flags {ours['flags']}"
+            f"haven import:  wall {ours['wall']:.1f} s, cpu {ours['cpu']:.1f} s "
+            f"({ours['cpu_self']:.1f} s in the importing process), "
+            f"messages {ours['messages']:,}, peak RSS {ours['rss_mb']:.0f} MB "
+            f"(largest helper process {ours['child_rss_mb']:.0f} MB), "
+            f"details {ours['details']}, red flags {ours['flags']}"
             + (f", derived FAILED: {ours['failed']}" if ours.get("failed") else "")
         )
         pages = run_measured(PAGES, str(case), PASSPHRASE)
