@@ -69,6 +69,19 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.MULTILINE)
 
 
+_OPEN_QUOTE = "[\"'«‹“„‘‚]"
+_CLOSE_QUOTE = "[\"'»›”“’‘]"
+
+
+def quoted_password(pattern: str) -> str:
+    """A password pattern that also takes the password inside quote marks with spaces inside them
+    (``« Soleil2020 »``, ``" hunter2 "``, ``„ Sonne “``): an opening quote and space may come before the
+    ``pw`` group and a space and closing quote after it."""
+    return pattern.replace(
+        "(?P<pw>\\S+)", f"(?:{_OPEN_QUOTE} ?)?(?P<pw>\\S+)(?: {_CLOSE_QUOTE})?"
+    )
+
+
 def _load(text: str) -> Lexicon:
     data = tomllib.loads(text)
     cues = {cue: [compile_pattern(p) for p in data.get("cues", {}).get(cue, [])] for cue in CUES}
@@ -78,7 +91,7 @@ def _load(text: str) -> Lexicon:
         language=data["language"],
         name=data.get("name", data["language"]),
         cues=cues,
-        password=[compile_pattern(p) for p in extract.get("password", [])],
+        password=[compile_pattern(quoted_password(p)) for p in extract.get("password", [])],
         password_stopwords=frozenset(extract.get("password_stopwords", [])),
         numbers={k: int(v) for k, v in deadline.get("numbers", {}).items()},
         units={k: int(v) for k, v in deadline.get("units", {}).items()},
