@@ -76,4 +76,12 @@ def test_bulk_pages_postgres(pg_url: str):
     matcher = Matcher(engine)
     matcher.load()
     assert len(matcher.match("pdq", a)) == 1 and matcher.match("pdq", b) == []
+    # the feed pages them in order through PostgreSQL's cursor too; a withdrawal names no value
+    from haven.bank.feed import page
+
+    first = page(engine, 0, 2)
+    assert first["more"] and [c[1] for c in first["changes"]] == ["add", "add"]
+    rest = page(engine, first["next"])
+    ops = [(c[1], c[5]) for c in first["changes"] + rest["changes"] if c[3] == "PGX"]
+    assert ops == [("add", a), ("add", b), ("remove", None), ("add", c)] and not rest["more"]
     engine.dispose()

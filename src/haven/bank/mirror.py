@@ -69,54 +69,65 @@ def _holder(conn: Any, bank: str, holders: dict[str, int]) -> int:
 
 
 def apply_page(engine: Engine, data: dict[str, Any], holders: dict[str, int]) -> tuple[int, int]:
-    """Write one verified page and its checkpoint in one transaction; returns (added, removed)."""
+    """Write one verified page and its checkpoint in one transaction; returns (added, removed).
+
+    Rows are built as plain tuples in one pass and written with the driver's ``executemany`` on SQLite
+    (~5x faster than Core's per-row binding); the events keep the page's order."""
     now = datetime.now(UTC)
-    adds: list[dict[str, Any]] = []
+    adds: list[tuple[Any, ...]] = []  # (id, case id, bank, signal type, value)
     removes: list[int] = []
-    new_events: list[dict[str, Any]] = []
+    ops: list[tuple[int, str]] = []
     with engine.begin() as conn:
         for _seq, op, sid, bank, stype, value in data["changes"]:
             if op == "add":
-                adds.append(
-                    {
-                        "id": sid,
-                        "case_id": _holder(conn, bank, holders),
-                        "bank": bank,
-                        "signal_type": stype,
-                        "value": value,
-                        "active": True,
-                        "created_at": now,
-                    }
-                )
+                holder = holders.get(bank)
+                if holder is None:
+                    holder = _holder(conn, bank, holders)
+                adds.append((sid, holder, bank, stype, value))
+                ops.append((sid, "add"))
             else:
                 removes.append(sid)
-            new_events.append({"signal_id": sid, "op": "add" if op == "add" else "remove", "created_at": now})
-        if conn.dialect.name == "sqlite":  # the driver's executemany: ~5x faster than Core's per-row binding
+                ops.append((sid, "remove"))
+        if conn.dialect.name == "sqlite":
             stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DateTime format
             cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             cur.executemany(
                 "INSERT INTO signals (id, case_id, bank, signal_type, value, active, created_at) "
-                "VALUES (?, ?, ?, ?, ?, 1, ?)",
-                [(a["id"], a["case_id"], a["bank"], a["signal_type"], a["value"], stamp) for a in adds],
+                f"VALUES (?, ?, ?, ?, ?, 1, '{stamp}')",
+                adds,
             )
             cur.executemany(
-                "UPDATE signals SET active = 0, withdrawn_at = ? WHERE id = ?", [(stamp, r) for r in removes]
+                f"UPDATE signals SET active = 0, withdrawn_at = '{stamp}' WHERE id = ?",
+                [(r,) for r in removes],
             )
-            cur.executemany(
-                "INSERT INTO events (signal_id, op, created_at) VALUES (?, ?, ?)",
-                [(e["signal_id"], e["op"], stamp) for e in new_events],
-            )
+            cur.executemany(f"INSERT INTO events (signal_id, op, created_at) VALUES (?, ?, '{stamp}')", ops)
             cur.close()
         else:
             if adds:
-                conn.execute(insert(signals), adds)
+                conn.execute(
+                    insert(signals),
+                    [
+                        {
+                            "id": a[0],
+                            "case_id": a[1],
+                            "bank": a[2],
+                            "signal_type": a[3],
+                            "value": a[4],
+                            "active": True,
+                            "created_at": now,
+                        }
+                        for a in adds
+                    ],
+                )
             for i in range(0, len(removes), 500):
                 chunk = removes[i : i + 500]
                 conn.execute(
                     update(signals).where(signals.c.id.in_(chunk)).values(active=False, withdrawn_at=now)
                 )
-            if new_events:
-                conn.execute(insert(events), new_events)
+            if ops:
+                conn.execute(
+                    insert(events), [{"signal_id": sid, "op": op, "created_at": now} for sid, op in ops]
+                )
         _set_meta(conn, "mirror_checkpoint", str(int(data["next"])))
     return len(adds), len(removes)
 
