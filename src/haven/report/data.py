@@ -253,9 +253,14 @@ def _contexts(messages: Iterator[Message], moments: list[KeyMoment]) -> None:
 
 
 def collect(source: CaseSource, progress: Progress | None = None,
-            transcript_limit: int = TRANSCRIPT_LIMIT) -> ReportData:
+            transcript_limit: int = TRANSCRIPT_LIMIT,
+            consume: Callable[[Iterator[Message], Callable[[str | None], str]], object] | None = None,
+            ) -> ReportData:
     """Gather the report from ``source``: the vault's stored offender details and red flags when they are
-    current (else they are worked out here), and two streaming passes over the messages."""
+    current (else they are worked out here), and two streaming passes over the messages. ``consume`` (the
+    package's transcript writer) reads the first pass's stream itself (with the exhibit reference of an
+    item id), so the messages are read once for both; it is not called when the engines had to read
+    that stream (no stored derived data)."""
     from haven.indicators import extract_messages
     from haven.indicators.aggregate import aggregate, promote_offenders
 
@@ -317,8 +322,11 @@ def collect(source: CaseSource, progress: Progress | None = None,
     indicators: list[Indicator] = []
     if stored is not None:
         rows, flags, flagged, flag_summary = stored
-        for _ in stream():
-            pass
+        if consume is not None:
+            consume(stream(), lambda item_id: exhibits.get(item_id or "", ""))
+        else:
+            for _ in stream():
+                pass
     else:
         indicators = extract_messages(stream(), items, region=case.phone_region, me=case.me)
         rows, flags, flag_summary = aggregate(indicators), [], {}

@@ -318,46 +318,54 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
     items = vault.items()
     vault.log("export", {"out": str(out), "include_intimate": include_intimate, "items": len(items),
                          "tlp": tlp})
-    data = collect(vault, progress=progress)  # after logging, so the package's ledger includes this export
-    data.tlp = tlp
-    ledger = data.ledger
-    integrity = Integrity(items_root(items), ledger[-1].entry_hash if ledger else "", len(ledger),
-                          public_key_hex(key))
-    withheld_by_id = {i.id: withheld_reason(i, minor=minor, include_intimate=include_intimate) for i in items}
-
     out.parent.mkdir(parents=True, exist_ok=True)
     included = withheld = 0
     item_rows: list[dict[str, Any]] = []
     with _unnamed_file(out) as (fh, publish):
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             w = _Writer(zf)
+            # One pass over the messages, the report's own (``collect``), also writes the transcript pages
+            # and CSV (each added whole) and keeps messages.jsonl deflated in memory (about a fifth of its
+            # size): a zip member must be finished before the next starts, so the JSONL member is written
+            # from that buffer after.
+            total = vault.message_count() if hasattr(vault, "message_count") else 0
+            jsonl = _DeflatedBuffer()
+            written = False
+
+            def counted(messages: Iterator[Any]) -> Iterator[Any]:
+                chunk: list[str] = []
+                for n, m in enumerate(messages, start=1):
+                    chunk.append(m.model_dump_json())
+                    if n % 2000 == 0:
+                        jsonl.write(("\n".join(chunk) + "\n").encode())
+                        chunk.clear()
+                    yield m
+                if chunk:
+                    jsonl.write(("\n".join(chunk) + "\n").encode())
+
+            def transcript(messages: Iterator[Any], exhibit: Callable[[str | None], str]) -> None:
+                nonlocal written
+                write_transcript(counted(messages), exhibit,
+                                 lambda name, body: w.add_bytes(name, body, fast=True),
+                                 case.reference or case.id, total=total)
+                written = True
+
+            # after logging, so the package's ledger includes this export
+            data = collect(vault, progress=progress, consume=transcript)
+            data.tlp = tlp
+            ledger = data.ledger
+            integrity = Integrity(items_root(items), ledger[-1].entry_hash if ledger else "", len(ledger),
+                                  public_key_hex(key))
+            withheld_by_id = {i.id: withheld_reason(i, minor=minor, include_intimate=include_intimate)
+                              for i in items}
+            if not written:  # the engines read the report's pass: the transcript needs its own
+                tick("writing the transcript", 0, data.message_count)
+                transcript(iter(vault.messages()), data.exhibit)
             tick("writing the PDF")
             pdf = io.BytesIO()
             render_pdf(data, integrity, pdf)
             w.add_bytes("report.pdf", pdf.getvalue())
             w.add_bytes("ledger.jsonl", "".join(e.model_dump_json() + "\n" for e in ledger).encode())
-            # One pass over the messages writes the transcript pages and CSV (each added whole) and
-            # keeps messages.jsonl deflated in memory (about a fifth of its size): a zip member must be
-            # finished before the next starts, so the JSONL member is written from that buffer after.
-            total = data.message_count
-            tick("writing the transcript", 0, total)
-            jsonl = _DeflatedBuffer()
-
-            def counted() -> Iterator[Any]:
-                chunk: list[str] = []
-                for n, m in enumerate(vault.messages(), start=1):
-                    chunk.append(m.model_dump_json())
-                    if n % 2000 == 0:
-                        jsonl.write(("\n".join(chunk) + "\n").encode())
-                        chunk.clear()
-                        if n % 10000 == 0:
-                            tick("writing the transcript", n, total)
-                    yield m
-                if chunk:
-                    jsonl.write(("\n".join(chunk) + "\n").encode())
-
-            write_transcript(counted(), data.exhibit, lambda name, body: w.add_bytes(name, body, fast=True),
-                             case.reference or case.id, total=total)
             tick("writing messages.jsonl", 0, 0)
             with w.open("messages.jsonl") as write_jsonl:
                 for block in jsonl.blocks():
