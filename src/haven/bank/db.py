@@ -149,6 +149,25 @@ bank_content = Table(
 )
 
 
+# Exchanges configured per bank (haven.bank.exchanges.configs): which python-threatexchange API, its
+# settings and credentials, how often to fetch. Checkpoints live in bank_meta, written with each page.
+exchange_configs = Table(
+    "exchange_configs",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("api", String(40), nullable=False),
+    Column("bank", String(100), nullable=False),
+    Column("config", JSON, nullable=False),
+    Column("credentials", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("every_seconds", Float, nullable=False),
+    Column("last_fetch_at", Float, nullable=False, default=0.0),
+    Column("last_error", Text),
+    Column("feedback_cursor", BigInteger, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
 def normalise_url(url: str) -> str:
     """A database URL or a bare file path (SQLite). ``postgresql://`` uses psycopg 3."""
     if "://" not in url:

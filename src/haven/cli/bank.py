@@ -180,6 +180,166 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         finally:
             engine.dispose()
 
+    _register_exchanges(bank)
+
+
+def _register_exchanges(bank: typer.Typer) -> None:
+    """``haven bank exchange add|list|fetch|run|remove``: python-threatexchange exchanges per bank."""
+    ex_app = typer.Typer(
+        help="Fetch hashes from StopNCII, NCMEC, ThreatExchange, files, URLs or another Haven bank.",
+        no_args_is_help=True,
+    )
+    bank.add_typer(ex_app, name="exchange")
+    fmt_opt = typer.Option(OutputFormat.text, "--format", help="json or text.")
+
+    def _json_arg(text: str, what: str) -> dict[str, Any]:
+        try:
+            value = json.loads(text) if text else {}
+        except ValueError:
+            raise BadAnswers(f'{what} should be a JSON object, like \'{{"url": "http://..."}}\'.') from None
+        if not isinstance(value, dict):
+            raise BadAnswers(f"{what} should be a JSON object.")
+        return value
+
+    @ex_app.command("add")
+    @handle_errors
+    def ex_add(
+        name: str = typer.Argument(..., help="A name for the exchange (also its bank's, by default)."),
+        api: str = typer.Option(
+            ..., "--api", help="stop_ncii, ncmec, fb_threatexchange, file, url or haven_feed."
+        ),
+        config: str = typer.Option("", "--config", help='Settings as JSON, e.g. \'{"url": "http://..."}\'.'),
+        credentials: str = typer.Option(
+            "", "--credentials", envvar="HAVEN_EXCHANGE_CREDENTIALS", help="Credentials as JSON (or env)."
+        ),
+        bank_name: str | None = typer.Option(None, "--bank", help="The bank to fill (default: NAME)."),
+        every: float = typer.Option(3600.0, "--every", min=0.0, help="Seconds between scheduled fetches."),
+        database: str = typer.Option("haven-bank.sqlite", "--database", help=DB_HELP),
+        fmt: OutputFormat = fmt_opt,
+    ) -> None:
+        """Configure an exchange for a bank (stored in the bank database)."""
+        from haven.bank.db import make_engine
+        from haven.bank.exchanges import configs
+
+        engine = make_engine(database)
+        try:
+            made = configs.add(
+                engine,
+                name,
+                api,
+                _json_arg(config, "--config"),
+                _json_arg(credentials, "--credentials"),
+                bank_name,
+                every,
+            )
+        except (configs.ExchangeError, KeyError, ValueError, TypeError) as exc:
+            raise BadAnswers(str(exc)) from None
+        finally:
+            engine.dispose()
+        if fmt == OutputFormat.json:
+            print_json(made.public())
+        else:
+            console.print(f"Exchange {made.name} ({made.api}) fills bank {made.bank}.", highlight=False)
+
+    @ex_app.command("list")
+    @handle_errors
+    def ex_list(
+        database: str = typer.Option("haven-bank.sqlite", "--database", help=DB_HELP),
+        fmt: OutputFormat = fmt_opt,
+    ) -> None:
+        """The configured exchanges (credentials are not shown)."""
+        from haven.bank.db import make_engine
+        from haven.bank.exchanges import configs
+
+        engine = make_engine(database)
+        try:
+            found = [x.public() for x in configs.all_exchanges(engine)]
+        finally:
+            engine.dispose()
+        if fmt == OutputFormat.json:
+            print_json(found)
+            return
+        for x in found:
+            line = f"{x['name']}: {x['api']} into bank {x['bank']}, every {x['every_seconds']:g} s"
+            console.print(
+                line + (f" (last error: {x['last_error']})" if x["last_error"] else ""), highlight=False
+            )
+
+    @ex_app.command("fetch")
+    @handle_errors
+    def ex_fetch(
+        names: list[str] = typer.Argument(None, help="Exchanges to fetch (default: every enabled one)."),
+        database: str = typer.Option("haven-bank.sqlite", "--database", help=DB_HELP),
+        max_pages: int | None = typer.Option(None, "--max-pages", min=1, help="Stop after this many pages."),
+        fmt: OutputFormat = fmt_opt,
+    ) -> None:
+        """Fetch now, from each exchange's stored checkpoint, then push feedback back."""
+        from haven.bank.db import make_engine
+        from haven.bank.exchanges import configs, runner
+
+        engine = make_engine(database)
+        results = []
+        try:
+            chosen = names or [x.name for x in configs.all_exchanges(engine) if x.enabled]
+            for name in chosen:
+                try:
+                    res = runner.fetch(engine, name, max_pages=max_pages)
+                    pushed = runner.push_feedback(engine, name)
+                except runner.FetchError as exc:
+                    raise BadAnswers(str(exc)) from None
+                results.append({**res.__dict__, "feedback_sent": pushed})
+        finally:
+            engine.dispose()
+        if fmt == OutputFormat.json:
+            print_json(results)
+            return
+        for r in results:
+            console.print(
+                f"{r['name']}: {r['added']} added, {r['withdrawn']} withdrawn ({r['pages']} pages"
+                f"{', complete' if r['complete'] else ', to be continued'}); "
+                f"{r['feedback_sent']} feedback sent.",
+                highlight=False,
+            )
+
+    @ex_app.command("run")
+    @handle_errors
+    def ex_run(
+        database: str = typer.Option("haven-bank.sqlite", "--database", help=DB_HELP),
+        tick: float = typer.Option(5.0, "--tick", min=0.1, help="Seconds between looks at the schedule."),
+    ) -> None:
+        """Keep fetching each exchange on its schedule (until stopped with Ctrl-C)."""
+        import threading
+
+        from haven.bank.db import make_engine
+        from haven.bank.exchanges import runner
+
+        engine = make_engine(database)
+        stop = threading.Event()
+        try:
+            runner.scheduler(engine, stop, tick)
+        except KeyboardInterrupt:
+            stop.set()
+        finally:
+            engine.dispose()
+
+    @ex_app.command("remove")
+    @handle_errors
+    def ex_remove(
+        name: str = typer.Argument(...),
+        database: str = typer.Option("haven-bank.sqlite", "--database", help=DB_HELP),
+    ) -> None:
+        """Forget an exchange's configuration (its bank and hashes stay; withdraw them with the bank)."""
+        from haven.bank.db import make_engine
+        from haven.bank.exchanges import configs
+
+        engine = make_engine(database)
+        try:
+            if not configs.remove(engine, name):
+                raise BadAnswers(f"No exchange is named {name}.")
+        finally:
+            engine.dispose()
+        console.print(f"Exchange {name} removed.", highlight=False)
+
 
 def _server_options() -> dict[str, Any]:
     """Fastest uvicorn parts that are installed (httptools parser, uvloop event loop)."""
