@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +43,19 @@ def two_forces(tmp_path, packages, database):
         engine.dispose()
 
 
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
 def _run_psi(db, key_file, peer, token) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*haven_cmd(), "console", "psi", "--database", db, "--key-file", str(key_file), "--peer", peer,
@@ -61,8 +75,14 @@ def test_each_side_learns_exactly_the_intersection(two_forces):
         assert wrong.returncode != 0 and "refused our token" in wrong.stderr
         assert psi.results(b_engine, b_key) == []
         done = _run_psi(a_db, a_key_file, server.url, TOKEN)
+        workers = _children(server.proc.pid)
     finally:
         server.stop()
+    assert workers  # B's curve work ran in worker processes ...
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.2)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()]  # ... that end with the console
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     learned_by_a = {s["identifier"] for s in out["shared"]}

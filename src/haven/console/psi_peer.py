@@ -94,7 +94,7 @@ class Responder:
     def close(self) -> None:
         self.background.shutdown(wait=False, cancel_futures=True)
         if self._pool is not None:
-            self._pool.close(wait=False)
+            self._pool.close()
 
     def authorised(self, header: str | None) -> bool:
         if not self.token or not header or not header.startswith("Bearer "):

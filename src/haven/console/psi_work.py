@@ -43,6 +43,20 @@ def _get(role: str, key: bytes) -> Any:
 
 
 # -- tasks (run in a worker) ---------------------------------------------------------------------------
+def _watch(parent: int) -> None:
+    """In each worker: end when the console that started it has gone (even if it was killed), so no
+    worker — and no key — outlives its console."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="psi-parent-watch", daemon=True).start()
+
+
 def ready() -> bool:
     _psi()
     return True
@@ -103,7 +117,8 @@ class Pool:
 
     def __init__(self, workers: int | None = None) -> None:
         n = workers or max(1, min(4, os.cpu_count() or 1))
-        self.executor = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))
+        self.executor = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_watch, initargs=(os.getpid(),))
         self.warm = [self.executor.submit(ready) for _ in range(n)]
 
     def submit(self, fn: Any, *args: Any) -> Future[Any]:
