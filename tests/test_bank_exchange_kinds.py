@@ -6,6 +6,9 @@ stops matching), and platforms' feedback pushed back where the exchange takes it
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -197,3 +200,43 @@ def test_bad_configurations_are_refused_plainly(engine) -> None:  # type: ignore
     with pytest.raises(runner.FetchError, match="OFFLINE stopped after 0 pages"):
         runner.fetch(engine, "OFFLINE")
     assert configs.get(engine, "OFFLINE").last_error  # type: ignore[union-attr]
+
+
+def test_haven_feed_configured_by_command_between_two_real_banks(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from test_bank_support import haven_cmd, make_key, running
+
+    source = str(tmp_path / "source.sqlite")
+    intake, reader = make_key(source, "submitter", "intake"), make_key(source, "matcher", "bank-b")
+    target = str(engine.url.database)
+    with running(source) as a, a.client(intake) as s:
+        made = [
+            s.post("/v1/cases", json={"signals": [{"signal_type": "pdq", "signal": h}]}).json()
+            for h in PDQS[:3]
+        ]
+        add = subprocess.run(
+            [
+                *haven_cmd(),
+                "bank",
+                "exchange",
+                "add",
+                "FROM_A",
+                "--api",
+                "haven_feed",
+                "--database",
+                target,
+                "--config",
+                json.dumps({"url": a.url, "page_size": 2}),
+                "--format",
+                "json",
+            ],
+            env={**os.environ, "HAVEN_EXCHANGE_CREDENTIALS": json.dumps({"key": reader})},
+            capture_output=True,
+            text=True,
+        )
+        assert add.returncode == 0, add.stdout + add.stderr
+        assert json.loads(add.stdout)["credentials"] == ["key"] and reader not in add.stdout
+        first = runner.fetch(engine, "FROM_A")
+        assert (first.pages, first.added) == (2, 3) and live(engine, "FROM_A") == set(PDQS[:3])
+        s.post(f"/v1/cases/{made[0]['case_number']}/withdraw", json={"pin": made[0]["pin"]})
+        again = runner.fetch(engine, "FROM_A")  # the withdrawal names a signal id: its hash goes
+        assert (again.added, again.withdrawn) == (0, 1) and live(engine, "FROM_A") == set(PDQS[1:3])
