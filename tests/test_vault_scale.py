@@ -4,6 +4,7 @@ second one, and an import's memory stays flat (RSS measured in a subprocess)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -114,6 +115,22 @@ def test_progress_is_monotonic_and_reaches_100_only_at_the_end(vault: Vault, tmp
     assert {"reading", "details"} <= {e["stage"] for e in events}
     middle = [f for f in fractions if 0.05 < f < 0.95]
     assert len(set(middle)) >= 6  # it moves pass by pass through every file, not in one jump at the end
+
+
+def test_zip_progress_moves_by_bytes_through_the_media(vault: Vault, tmp_path: Path):
+    big = tmp_path / "WhatsApp Chat - Media.zip"
+    with zipfile.ZipFile(big, "w", compression=zipfile.ZIP_STORED) as zf:
+        zf.write(_chat(tmp_path / "_chat.txt", 300, 4), "_chat.txt")
+        for n in range(3):
+            zf.writestr(f"VID-{n:04d}.mp4", bytes([n]) * (6 << 20))
+    events: list[float] = []
+    assert vault.import_paths([big], events=lambda p: events.append(p.fraction)).ok
+    assert events == sorted(events) and events[-1] == 1.0
+    before_end = [f for f in events if f < 1.0]
+    assert max(before_end) > 0.9  # the media's reading and encrypting moved the bar, not the end
+    steps = [b - a for a, b in itertools.pairwise(before_end)]
+    assert max(steps) < 0.1, steps  # no jump: it advances by bytes
+    assert 1.0 - max(before_end) < 0.1
 
 
 def test_cancel_leaves_a_case_that_verifies_and_a_second_job_is_refused(vault: Vault, tmp_path: Path):

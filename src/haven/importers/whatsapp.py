@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, ClassVar
+from typing import IO, Any, BinaryIO, ClassVar, cast
 
 from haven.core.errors import ImportFileError
 from haven.core.models import Attachment, Item, Message
@@ -51,19 +51,31 @@ def conversation_name(filename: str, fallback: str = "WhatsApp chat") -> str:
 
 
 class _Counted:
-    """A read-only byte stream that reports how much has been read, every 256 KiB."""
+    """A read-only byte stream that reports how much has been read, every 256 KiB, times ``scale``."""
 
-    def __init__(self, fh: IO[bytes], report: Callable[[int], None] | None) -> None:
-        self._fh, self._report, self._pending = fh, report, 0
+    def __init__(self, fh: IO[bytes], report: Callable[[int], None] | None, scale: float = 1.0) -> None:
+        self._fh, self._report, self._pending, self._scale = fh, report, 0, scale
 
     def read(self, n: int = -1) -> bytes:
         data = self._fh.read(n)
         if self._report is not None:
             self._pending += len(data)
             if self._pending >= 1 << 18 or not data:
-                self._report(self._pending)
+                self._report(int(self._pending * self._scale))
                 self._pending = 0
         return data
+
+    def readinto(self, buf: Any) -> int:
+        n = self._fh.readinto(buf)  # type: ignore[attr-defined]
+        if self._report is not None:
+            self._pending += n
+            if self._pending >= 1 << 18 or not n:
+                self._report(int(self._pending * self._scale))
+                self._pending = 0
+        return int(n)
+
+    def readable(self) -> bool:
+        return True
 
     def __enter__(self) -> _Counted:
         return self
@@ -94,6 +106,18 @@ def _first_order(
     if order is None:
         raise ImportFileError(f"{label}: no date fits day/month/year in any order; nothing imported")
     return order, ambiguous, resolver.seen
+
+
+# A zip's work, in units of its own bytes (``vault.progress`` counts three per byte): hashing the zip
+# itself is one; each media member is read once and encrypted (two, by its compressed size); the chat is
+# read three times (date order and hashing half each, the messages one).
+MEDIA_WEIGHT, CHAT_QUICK_WEIGHT, CHAT_WEIGHT = 2.0, 0.5, 1.0
+
+
+def _member(zf: SafeZip, member: zipfile.ZipInfo, sink: ImportSink, weight: float) -> _Counted:
+    """A member's stream that moves the import's progress by its share of the zip's bytes."""
+    scale = weight * member.compress_size / max(1, member.file_size)
+    return _Counted(zf.open(member), getattr(sink, "read_progress", None), scale)  # type: ignore[arg-type]
 
 
 def _head(zf: zipfile.ZipFile, name: str) -> str:
@@ -170,11 +194,13 @@ class WhatsAppImporter(Importer):
                 raise ImportFileError(f"{path.name} has no chat text file (_chat.txt) inside")
             chat = chats[0]
             label = f"{path.name}!{chat.filename}"
-            order, ambiguous, _ = _first_order(lambda: zf.open(chat), label, prefer, region_date_order(sink))
+            order, ambiguous, _ = _first_order(
+                lambda: _member(zf, chat, sink, CHAT_QUICK_WEIGHT), label, prefer, region_date_order(sink)
+            )
             source = add_source_item(sink, path, "application/zip")
-            with zf.open(chat) as fh:
+            with _member(zf, chat, sink, CHAT_QUICK_WEIGHT) as fh:
                 chat_item = sink.add_item(
-                    fh,
+                    cast(BinaryIO, fh),
                     filename=chat.filename,
                     source_path=f"{path}!{chat.filename}",
                     media_type="text/plain",
@@ -184,9 +210,9 @@ class WhatsAppImporter(Importer):
             for member in members:
                 if member is chat:
                     continue
-                with zf.open(member) as fh:
+                with _member(zf, member, sink, MEDIA_WEIGHT) as fh:
                     item = sink.add_item(
-                        fh,
+                        cast(BinaryIO, fh),
                         filename=member.filename,
                         source_path=f"{path}!{member.filename}",
                         media_type=guess_media_type(member.filename),
@@ -195,7 +221,7 @@ class WhatsAppImporter(Importer):
                     )
                 media[PurePosixPath(member.filename).name] = item
             name = conversation_name(chat.filename, conversation_name(path.name, path.stem))
-            with zf.open(chat) as fh:
+            with _member(zf, chat, sink, CHAT_WEIGHT) as fh:
                 self._emit(fh, label, name, chat_item, media, order, ambiguous, sink)
 
     def _emit(
