@@ -1,5 +1,9 @@
 """Benchmark and evaluation of ``haven check-email`` (haven.mail.check_email).
 
+Also the labelled corpus (benchmarks/data/email_corpus, template families in ten varieties): its blind
+split, never used to train or tune, with the hybrid verdict (rules + shipped model) beside the rule layer
+alone; the last line is the ratio of their exact-verdict shares.
+
 Runs the hand-written evaluation set (benchmarks/data/email_eval/cases.toml: scams in six languages with
 obfuscations, targeted threats, hard negatives) plus the real mailing-list emails from ../shared when present,
 and prints precision / recall per verdict, the scam-bluff vs not-sextortion figures, and speed in emails/s.
@@ -24,8 +28,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "data" / "email_eval"))
+sys.path.insert(0, str(ROOT / "data" / "email_corpus"))
 
 from build import CASES, EvalEmail, build_all  # noqa: E402
+from load import email_bytes, rows  # noqa: E402
 
 from haven.importers.emailparse import parse_email  # noqa: E402
 from haven.mail import NOT, SCAM, TARGETED, VERDICTS, check_email  # noqa: E402
@@ -125,13 +131,16 @@ def main() -> None:
 
     holdout = build_all(CASES.with_name("cases_holdout.toml"))
     held = [(e.label, check_email(e.data, e.id, ocr=not args.no_ocr).verdict, e) for e in holdout]
-    print(f"\nheld-out set (written after tuning, never tuned on): {len(held)} emails")
-    for label in VERDICTS:
-        p3, r3, n3 = prf([(g, q) for g, q, _ in held], label)
-        print(f"{label:<16}{p3:>10.3f}{r3:>8.3f}{n3:>5}")
+    held_rule = [
+        (e.label, check_email(e.data, e.id, ocr=not args.no_ocr, use_model=False).verdict) for e in holdout
+    ]
+    table("held-out set (written after tuning, never tuned on), hybrid", [(g, q) for g, q, _ in held])
+    table("held-out set, rule layer alone", held_rule)
     for gold, got, item in held:
         if gold != got:
             print(f"  MISS {item.id}: gold {gold}, got {got} {item.obfuscations}")
+
+    ratio = corpus_blind(not args.no_ocr)
 
     base_pairs = [(e.label if e.label != TARGETED else SCAM, base_preds[e.id]) for e in emails]
     bp, br, _ = prf(base_pairs, SCAM)
@@ -141,7 +150,42 @@ def main() -> None:
         f"keyword baseline {base_rate:.1f} emails/s"
     )
     _ = parse_email  # the baseline uses the same parser through load_email
-    print(f"ratio haven/keyword-baseline (emails/s): {haven_rate / base_rate:.4f}")
+    print(f"speed ratio haven/keyword-baseline (emails/s): {haven_rate / base_rate:.4f}")
+    print(f"ratio hybrid/rule-only exact verdict on the corpus's blind split: {ratio:.3f}")
+
+
+def table(title: str, pairs: list[tuple[str, str]]) -> float:
+    """Per-verdict precision/recall, sextortion-vs-not and exact verdict; returns the exact share."""
+    print(f"\n{title}: {len(pairs)} emails")
+    print(f"{'verdict':<16}{'precision':>10}{'recall':>8}{'n':>5}")
+    for label in VERDICTS:
+        p, r, n = prf(pairs, label)
+        print(f"{label:<16}{p:>10.3f}{r:>8.3f}{n:>5}")
+    any_pairs = [("sextortion" if g != NOT else NOT, "sextortion" if q != NOT else NOT) for g, q in pairs]
+    p2, r2, _ = prf(any_pairs, "sextortion")
+    exact = sum(1 for g, q in pairs if g == q) / max(1, len(pairs))
+    print(f"sextortion vs not: precision {p2:.3f}, recall {r2:.3f}; exact verdict {exact:.3f}")
+    return exact
+
+
+def corpus_blind(ocr: bool) -> float:
+    """The labelled corpus's blind families (never used to train or tune): hybrid and rule-only verdicts,
+    overall and per variety. Returns the ratio of exact-verdict shares hybrid/rule-only."""
+    blind = rows("blind")
+    hybrid, rule = [], []
+    for r in blind:
+        data = email_bytes(r)
+        hybrid.append((r["label"], check_email(data, r["id"], ocr=ocr).verdict))
+        rule.append((r["label"], check_email(data, r["id"], ocr=ocr, use_model=False).verdict))
+    families = len({r["family"] for r in blind})
+    h = table(f"corpus BLIND split, hybrid (rules + shipped model), {families} families", hybrid)
+    o = table("corpus BLIND split, rule layer alone (today's lexicon-only verdict)", rule)
+    for variety in sorted({r["variety"] for r in blind}):
+        idx = [i for i, r in enumerate(blind) if r["variety"] == variety]
+        hv = sum(hybrid[i][0] == hybrid[i][1] for i in idx)
+        rv = sum(rule[i][0] == rule[i][1] for i in idx)
+        print(f"  {variety}: hybrid {hv}/{len(idx)}, rule-only {rv}/{len(idx)}")
+    return h / o if o else float("inf")
 
 
 if __name__ == "__main__":

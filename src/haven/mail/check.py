@@ -77,9 +77,27 @@ def _decode_text(data: bytes) -> str:
     return data.decode("latin-1")
 
 
-_STANDARD_HEADERS = frozenset({"from", "to", "cc", "subject", "date", "received", "return-path", "message-id",
-                               "mime-version", "delivered-to", "reply-to", "content-type", "sender",
-                               "authentication-results", "dkim-signature", "list-id", "x-original-to"})
+_STANDARD_HEADERS = frozenset(
+    {
+        "from",
+        "to",
+        "cc",
+        "subject",
+        "date",
+        "received",
+        "return-path",
+        "message-id",
+        "mime-version",
+        "delivered-to",
+        "reply-to",
+        "content-type",
+        "sender",
+        "authentication-results",
+        "dkim-signature",
+        "list-id",
+        "x-original-to",
+    }
+)
 
 
 def _has_standard_header(data: bytes) -> bool:
@@ -136,10 +154,12 @@ def check_email(
     known_addresses: KnownAddresses | None = None,
     pwned: PwnedPasswords | None = None,
     ocr: bool = True,
+    use_model: bool = True,
 ) -> EmailVerdict:
-    """Check one email (bytes of .eml / .msg / pasted text). Raises ImportFileError when unreadable."""
+    """Check one email (bytes of .eml / .msg / pasted text). Raises ImportFileError when unreadable.
+    ``use_model=False`` gives the rule layer's verdict alone (the benchmark compares the two)."""
     parsed = load_email(data, filename)
-    return check_parsed(parsed, known_addresses=known_addresses, pwned=pwned, ocr=ocr)
+    return check_parsed(parsed, known_addresses=known_addresses, pwned=pwned, ocr=ocr, use_model=use_model)
 
 
 def _crypto_kinds() -> frozenset[str]:
@@ -209,6 +229,7 @@ def check_parsed(
     known_addresses: KnownAddresses | None = None,
     pwned: PwnedPasswords | None = None,
     ocr: bool = True,
+    use_model: bool = True,
 ) -> EmailVerdict:
     """Check an already parsed email."""
     warnings = list(parsed.warnings)
@@ -272,8 +293,9 @@ def check_parsed(
         video_attached=video,
         address_in_image=in_image,
         language=lang,
+        text=norm.clean,
     )
-    verdict, confidence, signals = decide(evidence)
+    verdict, confidence, signals = decide(evidence, use_model)
     if quoted and verdict != NOT and pwned is not None:
         evidence.pwned = pwned.check(quoted.value)
     pw_result = evidence.pwned or PwnedResult(

@@ -77,9 +77,7 @@ def quoted_password(pattern: str) -> str:
     """A password pattern that also takes the password inside quote marks with spaces inside them
     (``« Soleil2020 »``, ``" hunter2 "``, ``„ Sonne “``): an opening quote and space may come before the
     ``pw`` group and a space and closing quote after it."""
-    return pattern.replace(
-        "(?P<pw>\\S+)", f"(?:{_OPEN_QUOTE} ?)?(?P<pw>\\S+)(?: {_CLOSE_QUOTE})?"
-    )
+    return pattern.replace("(?P<pw>\\S+)", f"(?:{_OPEN_QUOTE} ?)?(?P<pw>\\S+)(?: {_CLOSE_QUOTE})?")
 
 
 def _load(text: str) -> Lexicon:

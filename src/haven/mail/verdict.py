@@ -16,6 +16,7 @@ from typing import Any
 
 from haven.mail.details import Amount, Deadline
 from haven.mail.lexicon import CueHit
+from haven.mail.model import feature_vector, knows_person, shipped_model
 from haven.mail.pwned import PwnedResult
 from haven.mail.sender import SenderCheck
 
@@ -84,6 +85,10 @@ class Evidence:
     video_attached: bool
     address_in_image: bool
     language: str | None
+    text: str = ""
+    """The cleaned text (for the model's signs that the sender knows the person)."""
+    knows: dict[str, str] = field(default_factory=dict)
+    """Those signs, with the words that show them (filled in by :func:`decide`)."""
 
 
 @dataclass
@@ -130,8 +135,54 @@ def _logistic(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def decide(ev: Evidence) -> tuple[str, float, dict[str, Any]]:
-    """Weigh the evidence: ``(verdict, confidence, signals)``."""
+def decide(ev: Evidence, use_model: bool = True) -> tuple[str, float, dict[str, Any]]:
+    """Weigh the evidence: ``(verdict, confidence, signals)``. The rules weigh first; the shipped model
+    (``haven.mail.model``) then decides from the same evidence, the rules' score and verdict and the signs
+    that the sender knows the person. ``use_model=False`` (or no shipped weights) keeps the rules' verdict."""
+    verdict, confidence, signals = rule_decide(ev)
+    ev.knows = knows_person(ev.text)
+    values = model_values(ev, verdict, signals)
+    signals["rule_verdict"] = verdict
+    signals["features"] = values
+    model = shipped_model() if use_model else None
+    if model is None:
+        return verdict, confidence, signals
+    probs = model.probabilities(feature_vector(values))
+    best = max(probs, key=lambda c: probs[c])
+    signals["model"] = {c: round(p, 3) for c, p in probs.items()}
+    return best, min(0.99, max(0.5, probs[best])), signals
+
+
+def model_values(ev: Evidence, rule_verdict: str, signals: dict[str, Any]) -> dict[str, float]:
+    """The model's inputs: which cues the rules found, the rules' own score and verdict, the other
+    evidence, and the signs that the sender knows the person."""
+    present = {cue for cue, hits in ev.cues.items() if hits}
+    values: dict[str, float] = {f"cue:{cue}": 1.0 for cue in present}
+    values.update(
+        valid_crypto=float(any(a.valid for a in ev.addresses)),
+        known_address=float(any(a.known for a in ev.addresses)),
+        amount=float(ev.amount is not None),
+        deadline=float(ev.deadline is not None),
+        password=float(ev.password is not None),
+        names=float(bool(ev.names)),
+        photo=float(ev.photo_attached),
+        video=float(ev.video_attached),
+        from_equals_to=float(ev.sender.from_equals_to),
+        auth_failed=float(bool(ev.sender.failed_checks)),
+        reply_to_differs=float(bool(ev.sender.reply_to_differs)),
+        advisory=min(3.0, signals["advisory_penalty"] / 2.0) / 3.0,
+        net=max(-1.0, min(2.0, signals["net"] / 10.0)),
+        targeted_score=min(1.0, signals["targeted_score"] / 10.0),
+        core=float(signals.get("core", False)),
+        rule_scam=float(rule_verdict == SCAM),
+        rule_targeted=float(rule_verdict == TARGETED),
+    )
+    values.update({f"knows:{k}": 1.0 for k in ev.knows})
+    return values
+
+
+def rule_decide(ev: Evidence) -> tuple[str, float, dict[str, Any]]:
+    """The rule layer's weighing alone: ``(verdict, confidence, signals)``."""
     conf = scoring()
     weights: dict[str, float] = conf["weights"]
     present = {cue for cue, hits in ev.cues.items() if hits}
@@ -168,6 +219,7 @@ def decide(ev: Evidence) -> tuple[str, float, dict[str, Any]]:
         "cues": sorted(present),
         "targeted_score": targeted_score,
         "targeted_evidence": sorted(k for k, on in targeted.items() if on),
+        "core": core,
     }
     if core and net >= threshold:
         if targeted_score >= conf["targeted_threshold"]:
@@ -194,6 +246,22 @@ def reasons_for(verdict: str, ev: Evidence) -> list[tuple[str, str]]:
             add("no_threat")
         return out
     if verdict == TARGETED:
+        if ev.knows:
+            signs = [
+                ev.knows[k]
+                for k in (
+                    "greeting_name",
+                    "school",
+                    "friend_named",
+                    "family",
+                    "lives",
+                    "call_or_chat",
+                    "app_named",
+                    "sent_me",
+                )
+                if k in ev.knows
+            ]
+            add("knows_you", signs="; ".join(f"“{w}”" for w in signs[:4]))
         if ev.photo_attached or ev.video_attached:
             add("real_picture")
         if "sent_material" in present:
