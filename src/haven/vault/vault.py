@@ -21,19 +21,20 @@ import sqlcipher3
 
 from haven.core.errors import BadAnswers, HavenError, NotAVault
 from haven.core.hashing import sha256_bytes
-from haven.core.models import Case, Item, LedgerEntry, Message, is_own_sender
+from haven.core.models import Case, Item, LedgerEntry, Message
 from haven.vault import ledger, views
 from haven.vault.blobs import BlobStore
 from haven.vault.db import DB_NAME, connect, create_schema, ensure_derived_schema
-from haven.vault.errors import ItemNotFound, VaultBusy, VaultExists
+from haven.vault.errors import VaultBusy, VaultExists
 from haven.vault.fsutil import clear_interrupted_create, sweep_stale_tmp
 from haven.vault.keys import HEADER_NAME, Header, KdfParams, VaultKeys, new_header, unlock, write_header
+from haven.vault.reads import CaseReads
 from haven.vault.sink import FileSummary, ImportSummary
 from haven.vault.txn import WriteTxn
 from haven.vault.views import Page
 
 
-class Vault:
+class Vault(CaseReads):
     """An open case. Use ``Vault.create`` or ``Vault.open``; close it (or use ``with``) when done."""
 
     def __init__(self, root: Path, header: Header, keys: VaultKeys, conn: sqlcipher3.Connection) -> None:
@@ -227,42 +228,7 @@ class Vault:
             txn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"secret:{name}", value.hex()))
             txn.log("create-secret", {"name": name})
 
-    # -- items --------------------------------------------------------------------------------------
-    def items(self) -> list[Item]:
-        with self._lock:
-            rows = self._conn.execute("SELECT data FROM items ORDER BY rowid").fetchall()
-        return [Item.model_validate_json(r[0]) for r in rows]
-
-    def get_item(self, item_id: str) -> Item:
-        with self._lock:
-            row = self._conn.execute("SELECT data FROM items WHERE id = ?", (item_id,)).fetchone()
-        if row is None:
-            raise ItemNotFound(f"There is no item {item_id!r} in this case.")
-        return Item.model_validate_json(row[0])
-
-    def item_locations(self, item_id: str) -> list[dict[str, Any]]:
-        """Every place this content was found (path, file name, container item, when)."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT source_path, filename, parent_id, seen_utc FROM item_locations WHERE item_id = ? "
-                "ORDER BY rowid",
-                (item_id,),
-            ).fetchall()
-        return [dict(zip(("source_path", "filename", "parent_id", "seen_utc"), r, strict=True)) for r in rows]
-
-    def open_item(self, item_id: str) -> BinaryIO:
-        """A streaming, decrypting reader over the stored copy (checked against its SHA-256 at the end)."""
-        item = self.get_item(item_id)
-        if not item.stored:
-            raise HavenError(
-                f"Item {item_id} was recorded by hash and location only; there is no copy in the vault."
-            )
-        return self.blobs.open(item.sha256, item.size)
-
-    def read_item(self, item_id: str) -> bytes:
-        with self.open_item(item_id) as fh:
-            return fh.read()
-
+    # -- items and messages: reading in ``haven.vault.reads`` ------------------------------------
     def mark_intimate(self, item_id: str, *, force: bool = False) -> Item:
         """Mark an item as an intimate image (never shown, never exported without consent). In a case for
         a person under 18 its stored copy, and the copies of any zip or email it came in, are overwritten
@@ -272,48 +238,6 @@ class Vault:
             if item.intimate and not force:
                 return item
             return txn.set_intimate(item, reason="marked by the person")
-
-    # -- messages -----------------------------------------------------------------------------------
-    def messages(self, conversation: str | None = None) -> Iterator[Message]:
-        """Messages in time order (messages without a time last), optionally of one conversation.
-
-        Where the export did not say which side sent a message and the case names the person (``Case.me``),
-        ``from_me`` is filled in from the sender, so no capability mistakes the person for the offender."""
-        me = self.case.me
-        sql = "SELECT data FROM messages"
-        args: tuple[Any, ...] = ()
-        if conversation is not None:
-            sql += " WHERE conversation = ?"
-            args = (conversation,)
-        sql = (
-            sql.replace("messages", "messages INDEXED BY messages_in_order", 1)
-            if conversation is None
-            else sql
-        )
-        sql += " ORDER BY ts IS NULL, ts, rowid"
-        with self._lock:
-            cursor = self._conn.execute(sql, args)
-        while True:
-            with self._lock:
-                rows = cursor.fetchmany(500)
-            if not rows:
-                return
-            for (data,) in rows:
-                msg = Message.model_validate_json(data)
-                if me and msg.from_me is None:
-                    msg.from_me = is_own_sender(me, msg.sender, msg.sender_id)
-                yield msg
-
-    def conversations(self) -> list[str]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT conversation FROM messages GROUP BY conversation ORDER BY MIN(ts), conversation"
-            ).fetchall()
-        return [r[0] for r in rows]
-
-    def message_count(self) -> int:
-        with self._lock:
-            return int(self._conn.execute("SELECT count(*) FROM messages").fetchone()[0])
 
     # -- paged views and derived data (see ``haven.vault.views`` and ``haven.vault.derived``) -------
     def messages_page(self, offset: int = 0, limit: int = 200, **where: Any) -> Page[Message]:
