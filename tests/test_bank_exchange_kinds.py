@@ -240,3 +240,23 @@ def test_haven_feed_configured_by_command_between_two_real_banks(engine, tmp_pat
         s.post(f"/v1/cases/{made[0]['case_number']}/withdraw", json={"pin": made[0]["pin"]})
         again = runner.fetch(engine, "FROM_A")  # the withdrawal names a signal id: its hash goes
         assert (again.added, again.withdrawn) == (0, 1) and live(engine, "FROM_A") == set(PDQS[1:3])
+
+
+def test_serve_fetches_exchanges_on_their_schedule(tmp_path: Path) -> None:
+    from test_bank_support import make_key, running
+
+    database = str(tmp_path / "served.sqlite")
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"pdq {PDQS[0]}\n")
+    setup = make_engine(database)
+    configs.add(setup, "LISTED", "file", {"filename": str(listing)}, {}, every_seconds=0.5)
+    setup.dispose()
+    platform = make_key(database, "matcher", "pf")
+    with running(database, "--fetch-exchanges") as bank, bank.client(platform) as p:
+
+        def found(h: str) -> bool:
+            return p.get("/m/lookup", params={"signal_type": "pdq", "signal": h}).json() != {}
+
+        srv.wait_for(lambda: found(PDQS[0]), 30)
+        listing.write_text(f"pdq {PDQS[1]}\n")  # the list changes: the next scheduled fetch follows it
+        srv.wait_for(lambda: found(PDQS[1]) and not found(PDQS[0]), 30)

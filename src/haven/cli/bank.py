@@ -38,14 +38,28 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         shards: int = typer.Option(
             0, "--shards", min=0, max=256, help="Hold the PDQ index in N Ray actors (local Ray cluster)."
         ),
+        fetch_exchanges: bool = typer.Option(
+            False, "--fetch-exchanges", help="Also fetch the configured exchanges on their schedule."
+        ),
     ) -> None:
         """Run the match service (FastAPI + uvicorn)."""
+        import threading
+
         import uvicorn
 
         from haven.bank.api import create_app
         from haven.bank.db import make_engine
 
         make_engine(database).dispose()  # schema made once, before workers start
+        if fetch_exchanges:  # one scheduler in this (parent) process, however many workers serve
+            from haven.bank.exchanges import runner
+
+            threading.Thread(
+                target=runner.scheduler,
+                args=(make_engine(database), threading.Event(), 1.0),
+                daemon=True,
+                name="haven-exchanges",
+            ).start()
         opts = _server_options()
         if shards and workers != 1:
             raise BadAnswers("--shards runs with one server process (--workers 1): the shards do the work.")

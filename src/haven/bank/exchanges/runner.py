@@ -250,5 +250,8 @@ def run_due(engine: Engine, now: float | None = None) -> dict[str, FetchResult |
 def scheduler(engine: Engine, stop: threading.Event, tick: float = 5.0) -> None:
     """Run ``run_due`` every ``tick`` seconds until ``stop`` is set."""
     while not stop.is_set():
-        run_due(engine)
+        try:
+            run_due(engine)
+        except Exception:  # a broken configuration or a database hiccup must not stop the schedule
+            log.exception("exchange schedule")
         stop.wait(tick)
