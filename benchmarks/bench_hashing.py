@@ -117,20 +117,23 @@ def bench_images(label: str, files: list[Path], workers: int) -> float:
     c0, t0 = time.process_time(), time.perf_counter()
     list(hash_paths(files, fast=True, workers=1))
     t_one, cpu_one = time.perf_counter() - t0, time.process_time() - c0
-    t0 = time.perf_counter()
+    c0, t0 = _cpu(), time.perf_counter()
     ours = {r.path: r.pdq for r in hash_paths(files, fast=True, workers=workers)}
-    t_ours = time.perf_counter() - t0
+    t_ours, cpu_ours = time.perf_counter() - t0, _cpu() - c0  # the workers are reaped: counted
     dists = [pdq_distance(ours[k], v) for k, v in ref.items()]
     n = len(files)
     ref_rate, our_rate = n / t_ref, n / t_ours
     print(f"{label}: {n} JPEGs")
     print(f"  reference (Pillow full decode + pdqhash.compute, 1 process): {ref_rate:8.2f} images/s")
     print(f"  haven fast path, 1 process:                                  {n / t_one:8.2f} images/s")
-    print(f"  haven fast path, {workers} processes (incl. pool start):          {our_rate:8.2f} images/s")
+    print(f"  haven fast path, {workers} processes (incl. pool start):          {our_rate:8.2f} images/s "
+          f"({t_ours:.2f} s wall, {cpu_ours:.2f} CPU-s; 1 process: {t_one:.2f} s wall, {cpu_one:.2f} CPU-s; "
+          f"reference: {t_ref:.2f} s wall, {cpu_ref:.2f} CPU-s)")  # fmt: skip
     print(f"  CPU per image: reference {cpu_ref / n * 1000:.0f} ms, haven {cpu_one / n * 1000:.0f} ms "
           f"({cpu_ref / cpu_one:.1f}x less)")  # fmt: skip
     print(f"  distance haven vs reference: mean {statistics.mean(dists):.2f}, max {max(dists)}, "
           f"over 10 bits: {sum(d > 10 for d in dists)} of {len(dists)}")  # fmt: skip
+    print(f"  ratio {label} per core (reference CPU-s / haven CPU-s, 1 process): {cpu_ref / cpu_one:.2f}")
     print(f"  ratio {label}: {our_rate / ref_rate:.2f}")
     return our_rate / ref_rate
 

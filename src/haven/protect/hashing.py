@@ -194,8 +194,18 @@ def hash_paths(
         return
     ctx = _pool_context()
     chunk = max(1, min(16, len(jobs) // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
         yield from _report(pool.map(_worker, jobs, chunksize=chunk), progress)
+
+
+def _init_worker() -> None:
+    """Each worker uses one core: native thread pools (BLAS, OpenMP) held to one thread, so N workers
+    on N cores do not oversubscribe them."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"  # for libraries loaded from now on
+    from haven.protect.pdq_jpeg import pin_blas_to_one_thread
+
+    pin_blas_to_one_thread()  # and those already loaded (fork)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:

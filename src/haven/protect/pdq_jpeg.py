@@ -20,6 +20,7 @@ smooth synthetic pictures (the hard case: few strong DCT values).
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 
 import numpy as np
@@ -134,6 +135,27 @@ def _dct(b64: np.ndarray) -> np.ndarray:
     return (_DCT @ b64.astype(np.float64) @ _DCT.T).ravel()[::-1]
 
 
+_BLAS_PINNED = False  # set in worker processes that hold BLAS to one thread for good
+
+
+def pin_blas_to_one_thread() -> None:
+    """For a worker process: BLAS on one thread from now on (the other cores run other workers), so
+    ``pdq_from_scaled`` need not set and restore the limit for every picture."""
+    global _BLAS_PINNED
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)  # not as a context: kept for the life of the process
+    _BLAS_PINNED = True
+
+
+def one_blas_thread() -> AbstractContextManager[object]:
+    if _BLAS_PINNED:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
 def pdq_from_scaled(
     luma: np.ndarray, full_size: tuple[int, int], scale: int, orientation: int
 ) -> tuple[np.ndarray, int, bool]:
@@ -141,14 +163,12 @@ def pdq_from_scaled(
 
     ``luma`` is the decode as stored (before EXIF orientation), ``full_size`` the stored (width, height).
     """
-    from threadpoolctl import threadpool_limits
-
     shown = orient(luma, orientation)
     axes = _ORIENT.get(orientation, _ORIENT[1])
     stored = (full_size[1], full_size[0])  # (rows, cols) before orientation
     (ra, rf), (ca, cf) = axes
     data = np.ascontiguousarray(shown, dtype=np.float32)
-    with threadpool_limits(1, user_api="blas"):  # small products: threads only cost CPU here
+    with one_blas_thread():  # small products: threads only cost CPU here
         rows_flat, rows_lin = _block_operators(stored[ra], shown.shape[0], scale, rf)
         cols_flat, cols_lin = _block_operators(stored[ca], shown.shape[1], scale, cf)
         b64 = rows_flat @ data @ cols_flat.T
