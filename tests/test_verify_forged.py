@@ -150,8 +150,8 @@ import sys, time
 import haven.report.package as p
 from haven.vault import Vault
 original = p._Writer.add_bytes
-def slow(self, name, data):
-    digest = original(self, name, data)
+def slow(self, name, data, **kwargs):
+    digest = original(self, name, data, **kwargs)
     if name == "report.pdf":
         print("writing", flush=True)
         time.sleep(120)
