@@ -218,7 +218,7 @@ def handle_hit(
         (
             r"(?i)snap|insta|skype|telegram|kik|discord|tik\s?tok|twitter|facebook|messenger|\big\b|\bsc\b|"
             r"\btg\b|\bfb\b",
-            45,
+            3,
             90,
         ),
     ],
