@@ -58,6 +58,8 @@ _CURRENCY = {
     "chf": "CHF", "franc": "CHF", "francs": "CHF",
     "xof": "XOF", "fcfa": "XOF", "cfa": "XOF",
 }  # fmt: skip
+_PLAIN = {k: v for k, v in _CURRENCY.items() if k != "n" and not k.startswith(("franc", "cfa"))}
+"""Currency words that mean the same money wherever they are written (the fast path)."""
 _PESO = {"PH": "PHP", "MX": "MXN", "AR": "ARS", "CO": "COP", "CL": "CLP", "UY": "UYU", "DO": "DOP"}
 _CRYPTO = frozenset({"BTC", "ETH", "USDT"})
 _DEMAND = re.compile(
@@ -117,6 +119,7 @@ def _everyday(low: str, s: int, e: int, window: str) -> bool:
     return _BUYING.search(low, a, b) is not None and _GIFT.search(window) is None
 
 
+_SPACES = str.maketrans("\u00a0\u202f", "  ")
 _THOUSANDS = {
     ",": re.compile(r"\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})+,\d{3}"),  # 1,500,000 and lakh 1,50,000
     ".": re.compile(r"\d{1,3}(?:\.\d{3})+"),
@@ -129,7 +132,9 @@ def parse_number(raw: str, crypto: bool = False) -> Decimal | None:
     ``1.500,50`` / ``1,500.50`` = 1500.5, ``1,50,000`` = 150000, ``0,05`` / ``0.05`` = 0.05. A lone dot
     or comma before exactly three digits groups thousands (``€1.000``), except in crypto amounts
     (``0.005 BTC``) or after a leading zero. None when the separators make no sense (``1.2.3``)."""
-    s = re.sub(_SPACE, " ", raw)
+    if raw.isdigit():  # the common case, no separators
+        return Decimal(raw)
+    s = raw.translate(_SPACES)
     frac = ""
     if " " in s:
         m = re.fullmatch(r"(\d{1,3}(?: \d{3})+)(?:[.,](\d{1,2}))?", s)
@@ -171,7 +176,11 @@ def _number(raw: str, mult: str | None, cur: str) -> str | None:
 
 
 def _currency(word: str, region: str) -> str | None:
-    word = re.sub(r"\s+", " ", word.lower())
+    word = word.lower()
+    plain = _PLAIN.get(word)
+    if plain:
+        return plain
+    word = " ".join(word.split())
     if word.startswith(("f cfa", "fcfa", "cfa")) or word.endswith("cfa"):
         return "XOF"
     if word.startswith("peso"):
