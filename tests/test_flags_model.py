@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -66,14 +67,53 @@ def test_no_family_or_conversation_on_two_sides() -> None:
     assert {next(iter(s)) for s in splits_of_family.values()} == {"train", "dev", "blind"}
 
 
+BLIND_SHA256 = "daf6604773cbc29a3e5170d079f4f898b34342734bd1542089bced47ad335b82"
+"""The blind split's rows as first built (before the second round of banks and scripts): growing the
+train and dev splits must leave it byte for byte as it was, so before/after figures compare."""
+
+
+def test_blind_split_is_unchanged_by_later_rounds() -> None:
+    with (CORPUS_DIR / "corpus.jsonl").open(encoding="utf-8") as fh:
+        blind = "".join(line for line in fh if json.loads(line)["split"] == "blind")
+    assert hashlib.sha256(blind.encode()).hexdigest() == BLIND_SHA256
+
+
+def test_second_round_families_never_reach_blind() -> None:
+    for r in _rows():
+        if r["split"] == "blind":
+            assert not any("/x" in fam for fam in r["families"]), r["families"]
+
+
 def test_shipped_weights_reproduce() -> None:
     import train_flags
 
     rebuilt = train_flags.train()
     shipped = load_from(train_flags.SHIPPED)
-    np.testing.assert_allclose(rebuilt.coef, shipped.coef, atol=1e-5)
-    np.testing.assert_allclose(rebuilt.intercept, shipped.intercept, atol=1e-5)
+    assert rebuilt.vocabulary == shipped.vocabulary
+    for name in ("w1", "c1", "b1", "w2"):
+        np.testing.assert_allclose(getattr(rebuilt, name), getattr(shipped, name), atol=1e-3)
     np.testing.assert_allclose(rebuilt.threshold, shipped.threshold, atol=1e-6)
+
+
+def test_model_reads_other_languages_and_respellings() -> None:
+    """The model adds flags the English rules cannot see (words never shown to it as such)."""
+    msgs = _chat(
+        [
+            ("Them", "j'ai enregistré ton appel vidéo"),
+            ("Them", "si tu paies pas 500 € je l'envoie à toute ta famille"),
+            ("Me", "s'il te plaît non"),
+        ]
+    )
+    found = {(f.message_id, f.flag) for f in detect(msgs).flags}
+    assert ("m0", "recording-claim") in found
+    assert ("m1", "threat-to-share") in found or ("m1", "payment-demand") in found
+
+
+def test_self_harm_respelled_is_caught_by_the_rules() -> None:
+    msgs = _chat([("Them", "pay or i post it"), ("Me", "t-h-i-s is the end for me"), ("Me", "k1ll mys3lf")])
+    flags = [f for f in detect(msgs, mode="lexicon").flags if f.flag == "self-harm-risk"]
+    assert {f.message_id for f in flags} == {"m1", "m2"}
+    assert all(f.evidence for f in flags)
 
 
 def _chat(lines: list[tuple[str, str]]) -> list[Message]:

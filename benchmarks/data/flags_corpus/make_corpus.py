@@ -16,11 +16,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import banks_extra_fr_es  # noqa: E402, F401  (registers its families in banks_extra_en.X)
+import banks_extra_pt_de_cy  # noqa: E402, F401
+import rounds  # noqa: E402
 from banks import B  # noqa: E402
+from banks_extra_en import X  # noqa: E402
 
 SEED = 16
 SPLITS = ("train", "dev", "blind")
 N_CONV = {"train": 240, "dev": 50, "blind": 70}
+N_CONV2 = {"train": 900, "dev": 160}
+"""Second-round conversations (``rounds.py``, with the extra banks) added to train and dev."""
+_EXTRA_PATTERN = ("train", "train", "dev", "train", "train")
 _PATTERN = ("train", "blind", "dev", "train", "train", "blind", "train", "dev", "train", "train")
 LANGS = {
     "en-gb": "en",
@@ -65,11 +72,22 @@ def family_split(flag: str, lang: str, index: int) -> str:
     return _PATTERN[index % len(_PATTERN)]
 
 
-def families(flag: str, lang: str, split: str) -> list[tuple[str, str]]:
-    """(family id, template) of one bank in one split; English families when the language has none."""
+def extra_split(flag: str, lang: str, index: int) -> str:
+    """Second-round families (``banks_extra_*``) go to train or dev, never to blind."""
+    return _EXTRA_PATTERN[index % len(_EXTRA_PATTERN)]
+
+
+def families(flag: str, lang: str, split: str, extra: bool = False) -> list[tuple[str, str]]:
+    """(family id, template) of one bank in one split; English families when the language has none.
+    ``extra``: the second-round families of the split too (train and dev conversations of round 2)."""
     for code in (lang, "en"):
         bank = B.get((flag, code), [])
         out = [(f"{flag}/{code}/{i}", t) for i, t in enumerate(bank) if family_split(flag, code, i) == split]
+        if extra:
+            more = X.get((flag, code), [])
+            out += [
+                (f"{flag}/{code}/x{i}", t) for i, t in enumerate(more) if extra_split(flag, code, i) == split
+            ]
         if out:
             return out
     return []
@@ -116,13 +134,13 @@ def noise(text: str, rng: random.Random) -> tuple[str, list[str]]:
 
 
 class Builder:
-    def __init__(self, split: str, rng: random.Random) -> None:
-        self.split, self.rng = split, rng
+    def __init__(self, split: str, rng: random.Random, extra: bool = False) -> None:
+        self.split, self.rng, self.extra = split, rng, extra
 
     def pick(self, flag: str, lang: str) -> tuple[str, str] | None:
         if lang != "en" and self.rng.random() < 0.15:  # code-switching: an English line in the chat
             lang = "en"
-        fams = families(flag, lang, self.split)
+        fams = families(flag, lang, self.split, self.extra)
         return self.rng.choice(fams) if fams else None
 
     def fill(self, template: str, lang: str) -> str:
@@ -146,7 +164,7 @@ class Builder:
                 return None
             fams.append(got[0])
             parts.append(self.fill(got[1], lang))
-        text, kinds = noise(joiner.join(parts), self.rng)
+        text, kinds = (rounds.noise2 if self.extra else noise)(joiner.join(parts), self.rng)
         labels = sorted(f for f in flags if not f.startswith(("none", "hard")))
         return {"speaker": speaker, "text": text, "labels": labels, "families": fams, "noise": kinds}
 
@@ -251,6 +269,51 @@ def build() -> list[dict]:
                         "author": "engineer C (Haven team), synthetic from banks.py",
                     }
                 )
+    for split, count in N_CONV2.items():
+        rows.extend(_round2(split, count))
+    return rows
+
+
+def _round2(split: str, count: int) -> list[dict]:
+    """Second-round train/dev conversations (``rounds.py``; families of banks.py and banks_extra_*)."""
+    rng = random.Random(f"{SEED}-{split}-round2")
+    b = Builder(split, rng, extra=True)
+    rows = []
+    for n in range(count):
+        variety = rng.choice(list(LANGS))
+        lang = LANGS[variety]
+        kind = "ordinary" if rng.random() < 0.3 else "sextortion"
+        msgs: list[dict] = []
+
+        def say(
+            speaker: str, *flags: str, joiner: str = ", ", msgs: list[dict] = msgs, lang: str = lang
+        ) -> None:
+            got = b.line(speaker, list(flags), lang, joiner)
+            if got:
+                msgs.append(got)
+
+        def paid(msgs: list[dict] = msgs, lang: str = lang) -> None:
+            text = rng.choice(PAID.get(lang, PAID["en"]))
+            row = {"speaker": "me", "text": text, "labels": [], "families": ["paid/fixed"], "noise": []}
+            msgs.append(row)
+
+        if kind == "ordinary":
+            rounds.ordinary2(say, rng)
+        else:
+            rounds.sextortion2(say, paid, rng)
+        conv = f"{split}-r2-{n:04d}"
+        for i, m in enumerate(msgs):
+            rows.append(
+                {
+                    "conversation": conv,
+                    "split": split,
+                    "kind": kind,
+                    "language": variety,
+                    "index": i,
+                    **m,
+                    "author": "engineer C (Haven team), synthetic round 2 from banks.py and banks_extra_*.py",
+                }
+            )
     return rows
 
 

@@ -25,11 +25,13 @@ from datetime import datetime
 from typing import Any
 
 from haven.core.models import Flag, Message, MessageKind
+from haven.flags.features import normalise as respell
 from haven.flags.lexicon import FLAG_NAMES, Lexicon, Rule, fold, load_lexicon, normalise
 from haven.flags.roles import Roles, given_roles, infer_roles, sender_key
 from haven.flags.summary import build_summary
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
+_WHOLE = re.compile(r"(?s)\s*(.+?)\s*$")
 MAX_EVIDENCE = 300
 """Evidence is the sentence around the match ("pay" reads as "Then pay."), or the match alone when the
 sentence is longer than this."""
@@ -243,6 +245,8 @@ class _Detector:
             for name, spec in lexicon.flags.items():
                 if name in found and set(spec.suppressed_by) & set(found):
                     del found[name]
+        if "self-harm-risk" not in found:
+            self._self_harm_respelled(msg, low, side, found)
         self._payments(msg, text, low, side, found)
         if "payment-demand" in found and self.unanswered_payment:
             # the first demand after a payment is a new demand: paying did not make it stop
@@ -268,6 +272,20 @@ class _Detector:
             )
         if side != "me":
             self.context.update(found)
+
+    def _self_harm_respelled(self, msg: Message, low: str | None, side: str, found: dict) -> None:
+        """Self-harm cues written to dodge or typed in a hurry ("k1ll mys3lf", "t-h-i-s is the end",
+        "woooorth living") are read again in the model's normalised spelling (recall first). The
+        evidence is then the whole message (the offsets of the respelled text are not the message's)."""
+        spec = self.lexicons[0].flags.get("self-harm-risk")
+        if spec is None or not _applies(spec.side, side, self.roles, recall_first=True):
+            return
+        respelled = respell(msg.text)
+        if respelled == low or not respelled.strip():
+            return
+        hit = self._best(spec.direct_rules, respelled, respelled)
+        if hit:
+            found["self-harm-risk"] = (hit[0], _WHOLE.match(msg.text), spec.explanation)
 
     def flags_by_message(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}

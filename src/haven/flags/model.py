@@ -1,193 +1,203 @@
-"""The trained half of the hybrid red-flag detector: a linear model over word and character n-grams with
-conversation context, whose weights ship in ``haven/flags/data/flags_model.npz``.
+"""The trained half of the hybrid red-flag detector: two linear layers whose weights ship in
+``haven/flags/data/flags_model.npz`` (no pickles; ``allow_pickle=False``).
 
-Features of one message (all hashed or counted; nothing is fetched, nothing is pickled):
+1. **The message** (:mod:`haven.flags.features`): words, word pairs and character 3–5-grams of the
+   normalised text, plus which flags the lexicon raised on it and who is speaking. One logistic
+   regression per flag gives a first score ``z1``.
+2. **The message in its conversation**: a second logistic regression per flag reads the message's own
+   ``z1`` with the previous and the next message's, the stage the conversation has reached (the highest
+   first-layer probability and the lexicon flags of the other side's earlier messages), the lexicon
+   flags of the neighbours, the speaker and the position in the chat. So "i want 300 euros" next to
+   "or everyone sees your video" is read together. Self-harm reads its own message only (the words, the
+   lexicon and who speaks): it must not learn "a victim's line after a threat is a self-harm cue".
 
-* its own text: word 1–2-grams and character 2–4-grams (within word boundaries) of the lower-cased
-  text, hashed into ``N_TEXT`` columns (:class:`sklearn.feature_extraction.text.HashingVectorizer`);
-* context: which flags the lexicon raised on this message, on the previous and on the next message; who
-  is speaking (the victim or the other side); the stage the conversation has reached (the flags the other
-  side's messages raised so far, by lexicon or model) and the relative position in the chat.
-
-One logistic regression per flag (``scripts/train_flags.py`` builds them with a fixed seed from the
-train split of ``benchmarks/data/flags_corpus``; thresholds are chosen on the dev split). The weights are
-stored as float32 arrays in a compressed ``.npz`` (loaded with ``allow_pickle=False``).
+``scripts/train_flags.py`` builds both layers with a fixed seed from the train split of
+``benchmarks/data/flags_corpus`` (the second layer on out-of-fold first-layer scores) and picks each
+flag's threshold on the dev split. Scoring a batch is one sparse product and a few dense ones.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import numpy as np
 
+from haven.flags.features import Vocabulary
 from haven.flags.lexicon import FLAG_NAMES
 
-N_TEXT = 2**16
 N_FLAGS = len(FLAG_NAMES)
-CONTEXT_NAMES = (
-    [f"lex:{f}" for f in FLAG_NAMES]
-    + [f"prev:{f}" for f in FLAG_NAMES]
-    + [f"next:{f}" for f in FLAG_NAMES]
-    + [f"stage:{f}" for f in FLAG_NAMES]
-    + ["speaker:them", "speaker:me", "position"]
+SELF_HARM = FLAG_NAMES.index("self-harm-risk")
+CTX1_NAMES = [f"lex:{f}" for f in FLAG_NAMES] + ["speaker:them", "speaker:me"]
+CTX2_NAMES = (
+    [f"z1:{f}" for f in FLAG_NAMES]
+    + [f"z1-prev:{f}" for f in FLAG_NAMES]
+    + [f"z1-next:{f}" for f in FLAG_NAMES]
+    + [f"stage-p1:{f}" for f in FLAG_NAMES]
+    + [f"lex:{f}" for f in FLAG_NAMES]
+    + [f"lex-prev:{f}" for f in FLAG_NAMES]
+    + [f"lex-next:{f}" for f in FLAG_NAMES]
+    + [f"lex-stage:{f}" for f in FLAG_NAMES]
+    + ["speaker:them", "speaker:me", "position", "bias"]
 )
-N_CONTEXT = len(CONTEXT_NAMES)
+SELF_HARM_CTX2 = [f"z1:{FLAG_NAMES[SELF_HARM]}", f"lex:{FLAG_NAMES[SELF_HARM]}", "speaker:them", "speaker:me"]
+"""The second-layer inputs self-harm may read (its own message only)."""
 MODEL_FILE = "flags_model.npz"
+_INDEX = {f: i for i, f in enumerate(FLAG_NAMES)}
+_WORDS = re.compile(r"\w+")
 
 
-@cache
-def vectorizers() -> tuple[Any, Any]:
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    word = HashingVectorizer(
-        n_features=N_TEXT,
-        ngram_range=(1, 2),
-        alternate_sign=False,
-        norm=None,
-        lowercase=True,
-        token_pattern=r"(?u)\b\w+\b",
-        dtype=np.float32,
-    )
-    char = HashingVectorizer(
-        n_features=N_TEXT,
-        analyzer="char_wb",
-        ngram_range=(2, 4),
-        alternate_sign=False,
-        norm=None,
-        lowercase=True,
-        dtype=np.float32,
-    )
-    return word, char
-
-
-def text_features(texts: list[str]) -> Any:
-    """Hashed n-gram counts of each text, log-scaled and L2-normalised (a sparse CSR matrix)."""
-    from sklearn.preprocessing import normalize
-
-    word, char = vectorizers()
-    x = word.transform(texts) + char.transform(texts) * 0.5
-    x.data = np.log1p(x.data)
-    return normalize(x, copy=False)
-
-
-def context_features(lexicon_flags: list[set[str]], speakers: list[str], stage: list[set[str]]) -> np.ndarray:
-    """The dense context block (see module doc) for the messages of one conversation, in order."""
-    n = len(lexicon_flags)
-    out = np.zeros((n, N_CONTEXT), dtype=np.float32)
-    index = {f: i for i, f in enumerate(FLAG_NAMES)}
-    for i in range(n):
-        for f in lexicon_flags[i]:
-            out[i, index[f]] = 1.0
-        if i > 0:
-            for f in lexicon_flags[i - 1]:
-                out[i, N_FLAGS + index[f]] = 1.0
-        if i + 1 < n:
-            for f in lexicon_flags[i + 1]:
-                out[i, 2 * N_FLAGS + index[f]] = 1.0
-        for f in stage[i]:
-            out[i, 3 * N_FLAGS + index[f]] = 1.0
-        out[i, 4 * N_FLAGS] = speakers[i] != "me"
-        out[i, 4 * N_FLAGS + 1] = speakers[i] == "me"
-        out[i, 4 * N_FLAGS + 2] = i / max(n - 1, 1)
+def lexicon_matrix(lexicon_flags: list[set[str]]) -> np.ndarray:
+    out = np.zeros((len(lexicon_flags), N_FLAGS), dtype=np.float32)
+    for i, flags in enumerate(lexicon_flags):
+        for f in flags:
+            out[i, _INDEX[f]] = 1.0
     return out
 
 
-def stages(lexicon_flags: list[set[str]], speakers: list[str]) -> list[set[str]]:
-    """Per message, the flags the other side raised before it (the stage the conversation is at)."""
-    seen: set[str] = set()
-    out = []
-    for flags, speaker in zip(lexicon_flags, speakers, strict=True):
-        out.append(set(seen))
-        if speaker != "me":
-            seen |= flags
+def ctx1(lex: np.ndarray, speakers: list[str]) -> np.ndarray:
+    me = np.array([s == "me" for s in speakers], dtype=np.float32)[:, None]
+    return np.hstack([lex, 1.0 - me, me])
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def _shift(a: np.ndarray, k: int) -> np.ndarray:
+    """Rows moved down (k=1: each row gets the previous one) or up (k=-1), zero-filled."""
+    out = np.zeros_like(a)
+    if len(a) > 1:
+        if k == 1:
+            out[1:] = a[:-1]
+        else:
+            out[:-1] = a[1:]
     return out
 
 
-def features(texts: list[str], lexicon_flags: list[set[str]], speakers: list[str]) -> Any:
-    from scipy.sparse import csr_matrix, hstack
+def _stage(a: np.ndarray, them: np.ndarray) -> np.ndarray:
+    """Per row, the highest value of the other side's earlier rows (exclusive running maximum)."""
+    q = np.where(them[:, None], a, 0.0)
+    return _shift(np.maximum.accumulate(q, axis=0), 1) if len(a) else q
 
-    ctx = context_features(lexicon_flags, speakers, stages(lexicon_flags, speakers))
-    return hstack([text_features(texts), csr_matrix(ctx)], format="csr")
+
+def ctx2(z1: np.ndarray, lex: np.ndarray, speakers: list[str]) -> np.ndarray:
+    """Second-layer inputs of one conversation (rows in order; see ``CTX2_NAMES``)."""
+    n = len(speakers)
+    me = np.array([s == "me" for s in speakers], dtype=bool)
+    pos = (np.arange(n, dtype=np.float32) / max(n - 1, 1))[:, None]
+    return np.hstack(
+        [
+            z1,
+            _shift(z1, 1),
+            _shift(z1, -1),
+            _stage(_sigmoid(z1), ~me),
+            lex,
+            _shift(lex, 1),
+            _shift(lex, -1),
+            _stage(lex, ~me),
+            (~me)[:, None].astype(np.float32),
+            me[:, None].astype(np.float32),
+            pos,
+            np.ones((n, 1), dtype=np.float32),
+        ]
+    ).astype(np.float32)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Model:
-    coef: np.ndarray  # (N_FLAGS, N_TEXT + N_CONTEXT)
-    intercept: np.ndarray  # (N_FLAGS,)
+    vocabulary: list[str]
+    w1: np.ndarray  # (len(vocabulary), N_FLAGS) text weights of the first layer
+    c1: np.ndarray  # (len(CTX1_NAMES), N_FLAGS)
+    b1: np.ndarray  # (N_FLAGS,)
+    w2: np.ndarray  # (len(CTX2_NAMES), N_FLAGS); bias included as the last input
     threshold: np.ndarray  # (N_FLAGS,) probability at which the model alone raises the flag
+    vocab: Vocabulary = field(init=False, repr=False, compare=False)
+    _scores: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def probabilities(
-        self, texts: list[str], lexicon_flags: list[set[str]], speakers: list[str]
-    ) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, N_FLAGS), dtype=np.float32)
-        x = features(texts, lexicon_flags, speakers)
-        z = np.asarray(x @ self.coef.T) + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+    def __post_init__(self) -> None:
+        self.vocab = Vocabulary(self.vocabulary)
+        self.w1 = np.ascontiguousarray(self.w1, dtype=np.float32)
+
+    def first_layer(self, texts: list[str], lex: np.ndarray, speakers: list[str]) -> np.ndarray:
+        unique: dict[str, int] = {}
+        rows = [unique.setdefault(t, len(unique)) for t in texts]  # chats repeat "ok", "lol": read once
+        z_text = self.vocab.scores(list(unique), self.w1)
+        return z_text[rows] + ctx1(lex, speakers) @ self.c1 + self.b1
 
     def probabilities_many(
         self, texts: list[str], lexicon_flags: list[list[set[str]]], speakers: list[list[str]]
     ) -> np.ndarray:
-        """Like :meth:`probabilities` for several conversations at once (texts concatenated in order;
-        context per conversation)."""
+        """Probabilities (messages x flags) of several conversations at once: texts concatenated in
+        order, lexicon flags and speakers per conversation."""
         if not texts:
             return np.zeros((0, N_FLAGS), dtype=np.float32)
-        ctx = np.vstack(
-            [context_features(lx, sp, stages(lx, sp)) for lx, sp in zip(lexicon_flags, speakers, strict=True)]
-        )
-        unique: dict[str, int] = {}
-        rows = [unique.setdefault(t, len(unique)) for t in texts]  # chats repeat "ok", "lol": read once
-        z_text = np.asarray(text_features(list(unique)) @ self.coef[:, :N_TEXT].T)
-        z = z_text[rows] + ctx @ self.coef[:, N_TEXT:].T
-        return 1.0 / (1.0 + np.exp(-(z + self.intercept)))
+        flat_speakers = [s for conv in speakers for s in conv]
+        lex = lexicon_matrix([f for conv in lexicon_flags for f in conv])
+        z1 = self.first_layer(texts, lex, flat_speakers)
+        parts, start = [], 0
+        for conv in speakers:
+            end = start + len(conv)
+            parts.append(ctx2(z1[start:end], lex[start:end], conv))
+            start = end
+        return _sigmoid(np.vstack(parts) @ self.w2)
+
+    def probabilities(
+        self, texts: list[str], lexicon_flags: list[set[str]], speakers: list[str]
+    ) -> np.ndarray:
+        return self.probabilities_many(texts, [lexicon_flags], [speakers])
+
+    def word_score(self, word: str) -> np.ndarray:
+        """First-layer weight of one word of the original text, per flag (cached)."""
+        got = self._scores.get(word)
+        if got is None:
+            got = self.vocab.scores([word], self.w1)[0]
+            if len(self._scores) > 200_000:
+                self._scores.clear()
+            self._scores[word] = got
+        return got
 
     def top_words(self, text: str, flag: str, k: int = 3) -> list[str]:
-        """The words of ``text`` that weighed most towards ``flag`` (the model's reason, quoted). Word
-        scores are cached per model (one vectoriser call per message for the words not seen yet)."""
-        import re
-
+        """The words of ``text`` (as written there) that weighed most towards ``flag``: the model's
+        reason, quoted."""
         j = FLAG_NAMES.index(flag)
-        words = sorted(set(re.findall(r"\w+", text)), key=len)
-        if not words:
+        ws = sorted(set(_WORDS.findall(text)), key=len)
+        if not ws:
             return []
-        cache = _word_scores(self)
-        new = [w for w in words if w not in cache]
-        if new:
-            if len(cache) > 200_000:
-                cache.clear()
-            scores = np.asarray(text_features(new) @ self.coef[:, :N_TEXT].T)
-            cache.update(zip(new, scores, strict=True))
-        score = np.array([cache[w][j] for w in words])
+        score = np.array([self.word_score(w)[j] for w in ws])
         order = np.argsort(-score, kind="stable")
-        return [words[i] for i in order[:k] if score[i] > 0]
+        return [ws[i] for i in order[:k] if score[i] > 0]
 
     def save(self, path: Any) -> None:
         np.savez_compressed(
             path,
-            coef=self.coef.astype(np.float32),
-            intercept=self.intercept.astype(np.float32),
+            vocabulary=np.array(self.vocabulary),
+            w1=self.w1.astype(np.float16),
+            c1=self.c1.astype(np.float32),
+            b1=self.b1.astype(np.float32),
+            w2=self.w2.astype(np.float32),
             threshold=self.threshold.astype(np.float32),
             flags=np.array(FLAG_NAMES),
         )
 
 
-_WORD_SCORES: dict[int, dict[str, np.ndarray]] = {}
-
-
-def _word_scores(model: Model) -> dict[str, np.ndarray]:
-    return _WORD_SCORES.setdefault(id(model), {})
-
-
 def load_from(path: Any) -> Model:
     with np.load(path, allow_pickle=False) as data:
-        if list(data["flags"]) != FLAG_NAMES:
+        if list(data["flags"]) != FLAG_NAMES or "w2" not in data:
             raise ValueError(
-                "flags model was built for other flag names; rebuild with scripts/train_flags.py"
+                "flags model was built for other flags or features; rebuild with scripts/train_flags.py"
             )
-        return Model(coef=data["coef"], intercept=data["intercept"], threshold=data["threshold"])
+        return Model(
+            vocabulary=[str(v) for v in data["vocabulary"]],
+            w1=data["w1"].astype(np.float32),
+            c1=data["c1"],
+            b1=data["b1"],
+            w2=data["w2"],
+            threshold=data["threshold"],
+        )
 
 
 @cache
