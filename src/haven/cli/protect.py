@@ -49,6 +49,12 @@ def _get_pin(env_var: str | None) -> str:
     return typer.prompt("Case PIN", hide_input=True)
 
 
+def _open_case(case_ref: str, store: Path | None, pin_env: str | None) -> tuple[ProtectCase, str]:
+    """The case, opened with the PIN (from the environment variable or asked on the terminal)."""
+    pin = _get_pin(pin_env)
+    return ProtectCase.load(case_ref, store=store, pin=pin), pin
+
+
 def _hash_table(results: list[HashResult]) -> Table:
     table = Table(title="Hashes (made on this computer)")
     for col in ("file", "media", "PDQ / vPDQ", "quality", "MD5"):
@@ -218,8 +224,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         pin_env: str | None = _PIN_ENV,
     ) -> None:
         """Withdraw a case (needs the PIN). Its hashes are no longer exported."""
-        pin = _get_pin(pin_env)
-        case = ProtectCase.load(case_ref, store=store, pin=pin)
+        case, pin = _open_case(case_ref, store, pin_env)
         case.withdraw(pin)
         console.print(f"Case {case.case_number} is now Withdrawn.")
         _tell_banks(case, pin)
@@ -232,8 +237,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         pin_env: str | None = _PIN_ENV,
     ) -> None:
         """Delete a case's hashes and file paths (needs the PIN). Your files are not touched."""
-        pin = _get_pin(pin_env)
-        case = ProtectCase.load(case_ref, store=store, pin=pin)
+        case, pin = _open_case(case_ref, store, pin_env)
         case.delete(pin)
         console.print(f"Case {case.case_number} is now Deleted. Your own files were not touched.")
         _tell_banks(case, pin)
@@ -257,8 +261,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         from haven.protect import bank_link
 
         _check_format(fmt)
-        pin = _get_pin(pin_env)
-        case = ProtectCase.load(case_ref, store=store, pin=pin)
+        case, pin = _open_case(case_ref, store, pin_env)
         res = bank_link.submit(case, pin, bank_url, key, bank_name)
         if fmt == OutputFormat.json:
             print_json({"case_number": case.case_number, **res.to_dict()})
@@ -287,8 +290,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         from haven.protect import bank_link
 
         _check_format(fmt)
-        pin = _get_pin(pin_env)
-        case = ProtectCase.load(case_ref, store=store, pin=pin)
+        case, pin = _open_case(case_ref, store, pin_env)
         banks = bank_link.status(case, pin) if case.links else []
         if fmt == OutputFormat.json:
             print_json(
@@ -337,8 +339,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         pin_env: str | None = _PIN_ENV,
     ) -> None:
         """Send what is waiting for the banks (a withdrawal made while offline, a submission)."""
-        pin = _get_pin(pin_env)
-        case = ProtectCase.load(case_ref, store=store, pin=pin)
+        case, pin = _open_case(case_ref, store, pin_env)
         _tell_banks(case, pin)
         if not case.outbox:
             console.print("Nothing is waiting to be sent.")
