@@ -59,7 +59,9 @@ HELPERS_FROM = 10_000
 """After this many new messages in one transaction, helper processes are started (they load the engines
 while the import goes on) ..."""
 PARALLEL_FROM = 20_000
-"""... and from this many on, batches are read by them (a count, so the result never depends on timing)."""
+"""... and from this many on, batches are read by them (a count, so the result never depends on timing).
+An input file of ``PARALLEL_BYTES`` or more uses them from its first batch."""
+PARALLEL_BYTES = 2 << 20
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS derived_indicators (
@@ -129,13 +131,14 @@ def is_stale(state: dict[str, Any] | None, wanted: dict[str, Any]) -> bool:
 class Deriver:
     """Keeps one case's derived data up to date inside one write transaction (see the module docstring).
 
-    Each batch's work (``derive_work.batch_work``) runs in this process, or, once ``PARALLEL_FROM`` new
-    messages have come, in helper processes while the import goes on; results are written here in batch
-    order. The context a batch is read with is the conversation's key messages from the batches already
-    written, plus the last ``TAIL`` messages of a batch still in flight: fixed by the input alone, so the
-    result does not depend on timing. ``close()`` must follow (the pipeline does, on every way out)."""
+    Each batch's work (``derive_work.batch_work``) runs in this process, or, for an input file of
+    ``PARALLEL_BYTES`` or once ``PARALLEL_FROM`` new messages have come, in helper processes while the
+    import goes on; results are written here in batch order. The context a batch is read with is the
+    conversation's key messages from the batches already written, plus the last ``TAIL`` messages of a
+    batch still in flight: fixed by the input alone, so the result does not depend on timing.
+    ``close()`` must follow (the pipeline does, on every way out)."""
 
-    def __init__(self, vault: Vault, txn: WriteTxn) -> None:
+    def __init__(self, vault: Vault, txn: WriteTxn, *, size_hint: int = 0) -> None:
         self.txn = txn
         self.wanted = wanted_state(vault)
         self.me = list(vault.case.me)
@@ -146,6 +149,7 @@ class Deriver:
         self.changed = False
         self.error: str | None = None
         self._given = 0
+        self._from_start = size_hint >= PARALLEL_BYTES  # the engines never load in this process
         self._runner: Runner = InProcess()
         self._helpers: Runner | None = None
         self._recent: dict[str, deque[str]] = {}
@@ -157,9 +161,10 @@ class Deriver:
     @property
     def runner(self) -> Runner:
         """In this process for a short input; the helpers from ``PARALLEL_FROM`` messages on."""
-        if self._helpers is None and self._given >= HELPERS_FROM:
+        if self._helpers is None and (self._from_start or self._given >= HELPERS_FROM):
             self._helpers = helpers()
-        if self._helpers is not None and self._given >= PARALLEL_FROM and self._runner is not self._helpers:
+        use = self._from_start or self._given >= PARALLEL_FROM
+        if self._helpers is not None and use and self._runner is not self._helpers:
             self.drain()
             self._runner = self._helpers
         return self._runner

@@ -222,7 +222,7 @@ def import_one(
     try:
         before = _stat_key(path)
         with vault.write() as txn:
-            deriver = Deriver(vault, txn)
+            deriver = Deriver(vault, txn, size_hint=before[0])
             sink = VaultSink(
                 txn,
                 summary,
