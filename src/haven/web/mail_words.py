@@ -33,6 +33,7 @@ REASONS: dict[str, str] = {
     "real_picture": N_("A picture or video is attached. Treat this as a real threat."),
     "platform_conversation": N_("It talks about a real chat or contact on an app."),
     "sent_material": N_("It talks about real photos, a video or a call you had."),
+    "knows_you": N_("It shows the sender knows things about you or has talked with you ({signs}). Treat this as a real threat."),
     "names_contacts": N_("It names people who may be close to you ({names})."),
     "advisory": N_("It warns about scam emails rather than making a threat."),
     "no_threat": N_("It does not threaten to share pictures or videos of you."),
