@@ -36,7 +36,8 @@ KNOWS: dict[str, re.Pattern[str]] = {
         r"(?:is\s+|est\s+|es\s+|ist\s+|é\s+)?[A-ZÀ-Ý][a-zà-ÿ]+"
     ),
     "greeting_name": re.compile(
-        r"(?m)^\s*(?:(?:hi|hello|hey|dear|ol[áa]|oi|hola|salut|bonjour|hallo|liebe[rs]?)\s+)?"
+        # [ \t]*, not \s*: at every line start \s* ran over all the blank lines after it (quadratic)
+        r"(?m)^[ \t]*(?:(?:hi|hello|hey|dear|ol[áa]|oi|hola|salut|bonjour|hallo|liebe[rs]?)[ \t]+)?"
         r"[A-ZÀ-Ý][a-zà-ÿ]{2,},"
     ),
     "family": re.compile(
