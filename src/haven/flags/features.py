@@ -23,6 +23,13 @@ import numpy as np
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _LEET_WORD = re.compile(r"[@$]?\w*[a-z]\w*[0-9@$]\w*|[@$]?\w*[0-9@$]\w*[a-z]\w*")
+_LEET_TOKEN = re.compile(r"[\w@$]+")
+
+
+def _leet(token: str) -> str:
+    return token if len(token) > 64 else _LEET_WORD.sub(lambda m: m.group().translate(_LEET), token)
+
+
 _SPACED = re.compile(r"(?<!\w)(?:[^\W\d_][ .*\-]){2,}[^\W\d_](?!\w)")
 _STRETCH = re.compile(r"(\w)\1{2,}")
 _WORD = re.compile(r"\w+")
@@ -56,7 +63,9 @@ def normalise(text: str) -> str:
     if not _ODD.search(t):
         return t
     t = t.replace("'", "").replace("\u2019", "")
-    t = _LEET_WORD.sub(lambda m: m.group().translate(_LEET), t)
+    # token by token, and not on very long tokens: on a long run of digits _LEET_WORD backtracked at every
+    # start (quadratic); its matches never leave a [\w@$]+ token, so this reads ordinary words the same
+    t = _LEET_TOKEN.sub(lambda m: _leet(m.group()), t)
     t = _SPACED.sub(lambda m: _SEPARATORS.sub("", m.group()), t)
     return _STRETCH.sub(r"\1\1", t)
 
