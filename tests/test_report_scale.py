@@ -1,0 +1,190 @@
+"""A report at size (issue 14, item 4): the PDF cuts its transcript at the limit and says plainly where the
+rest is; the package's paged HTML, CSV and JSONL hold every message, in the order the vault's pages give;
+progress is honest; the report builder's memory does not grow with the number of messages.
+
+One generated WhatsApp case of 2,600 messages is imported once per module (a few seconds).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+import textwrap
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from haven.report.data import TRANSCRIPT_LIMIT
+from haven.report.package import export_package
+from haven.report.pdf import build_pdf
+from haven.vault import Vault
+
+PASS = "correct horse battery staple"
+N = 2600
+WORDS = ["hey", "what", "are", "you", "doing", "tonight", "I", "miss", "you", "ok", "see", "you", "later",
+         "haha", "sure", "why", "not"]
+
+
+def _chat(path: Path, n: int) -> None:
+    t = datetime(2019, 1, 13, 8, 0)
+    lines = []
+    for i in range(n):
+        t += timedelta(minutes=1 + i % 7)
+        who = "Jess" if i % 2 else "Me"
+        text = " ".join(WORDS[(i * 7 + k) % len(WORDS)] for k in range(3 + i % 9)) + f" #{i}"
+        if i == 1301:
+            text = "pay £500 now or I send the video to everyone, revolut.me/jessxo22"
+        lines.append(f"{t:%d/%m/%Y, %H:%M} - {who}: {text}\n")
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def case(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("scale")
+    chat = root / "WhatsApp Chat with Jess.txt"
+    _chat(chat, N)
+    with Vault.create(root / "case", PASS, region="england", reference="SCALE-1") as v:
+        v.update_case(me=["Me"], initials="SJ")
+        assert v.import_paths([chat]).messages == N
+    return root / "case"
+
+
+@pytest.fixture(scope="module")
+def package(case: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[str, int, int]]]:
+    events: list[tuple[str, int, int]] = []
+    out = tmp_path_factory.mktemp("pkg") / "package.zip"
+    with Vault.open(case, PASS) as v:
+        export_package(v, out, progress=lambda stage, done, total: events.append((stage, done, total)))
+    return out, events
+
+
+def _pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _unpaged_ids(case: Path) -> list[str]:
+    """Every message id from the vault's paged view, page after page (what the app shows)."""
+    ids: list[str] = []
+    with Vault.open(case, PASS) as v:
+        while True:
+            page = v.messages_page(len(ids), 500)
+            ids += [m.id for m in page.rows]
+            if not page.rows or not page.more:
+                break
+        assert ids == [m.id for m in v.messages()]
+    return ids
+
+
+def test_pdf_transcript_is_cut_at_the_limit_and_says_where_the_rest_is(case: Path, tmp_path: Path):
+    events: list[tuple[str, int, int]] = []
+    with Vault.open(case, PASS) as v:
+        pdf = build_pdf(v, tmp_path / "r.pdf", progress=lambda s, d, t: events.append((s, d, t)))
+    text = _words(_pdf_text(pdf))
+    assert (f"This report shows the first {TRANSCRIPT_LIMIT} of {N} messages. The full transcript is in the "
+            "evidence package: transcript/index.html") in text
+    # the first messages are in the PDF, the last are not (they are in the package)
+    assert "#0 " in text or text.count("#0") >= 1
+    assert f"#{N - 1}" not in text
+    # what an officer reads first is there too
+    first_read = ("Summary", "Offender details", "Key moments", "Evidence items", "How to check")
+    for heading in first_read:
+        assert heading in text
+    assert "revolut.me/jessxo22" in text
+    reading = [(d, t) for s, d, t in events if s == "reading messages"]
+    assert reading and reading[-1] == (N, N)
+    assert all(t == 0 or d <= t for _, d, t in events)
+
+
+def test_package_html_csv_and_jsonl_hold_every_message_in_order(case: Path, package):
+    path, _ = package
+    ids = _unpaged_ids(case)
+    assert len(ids) == N
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        rows = list(csv.DictReader(io.StringIO(zf.read("transcript/messages.csv").decode())))
+        jsonl = [json.loads(line) for line in zf.read("messages.jsonl").decode().splitlines()]
+        pages = sorted(n for n in names if re.fullmatch(r"transcript/page-\d{5}\.html", n))
+        html_ids: list[str] = []
+        for name in pages:
+            html_ids += re.findall(r'<td class="m">[^<]*<br>([^<]+)</td>', zf.read(name).decode())
+        index = zf.read("transcript/index.html").decode()
+    assert [r["message_id"] for r in rows] == ids
+    assert [m["id"] for m in jsonl] == ids
+    assert html_ids == ids
+    assert len(pages) > 1 and all(p.rsplit("/", 1)[1] in index for p in pages)
+    by_id = {m.id: m for m in Vault.open(case, PASS).messages()}
+    assert all(r["text"] == by_id[r["message_id"]].text for r in rows)
+
+
+def test_package_progress_is_monotonic_and_never_done_before_the_end(package):
+    _, events = package
+    assert events
+    reading = [(d, t) for s, d, t in events if s == "reading messages"]
+    assert [d for d, _ in reading] == sorted(d for d, _ in reading) and reading[-1] == (N, N)
+    # no stage claims all its work done before the last event of that stage
+    for stage in {s for s, _, _ in events}:
+        mine = [(d, t) for s, d, t in events if s == stage]
+        assert all(t == 0 or d <= t for d, t in mine), stage
+        assert [d for d, _ in mine] == sorted(d for d, _ in mine), stage
+    assert events[-1][0] == "checking the package"
+
+
+MEMORY = textwrap.dedent(
+    """
+    import resource, sys
+    from datetime import UTC, datetime, timedelta
+    from haven.core.models import Case, Message
+    from haven.report.pdf import build_pdf
+    from haven.vault.views import Page
+
+    n = int(sys.argv[1])
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+    class Source:
+        case = Case(id="case-mem", reference="MEM-1", initials="MM", me=["Me"])
+        secrets = {}
+        def items(self): return []
+        def ledger(self): return []
+        def notes(self): return []
+        def message_count(self): return n
+        def derived_state(self): return {"summary": {}}
+        def details_page(self, offset=0, limit=100): return Page([], 0, offset, limit)
+        def flags_page(self, offset=0, limit=100): return Page([], 0, offset, limit)
+        def get_secret(self, name): return self.secrets.get(name)
+        def set_secret(self, name, value): self.secrets[name] = value
+        def log(self, *a, **k): pass
+        def read_item(self, item_id): raise KeyError(item_id)
+        def messages(self, conversation=None):
+            for i in range(n):
+                t = t0 + timedelta(minutes=i)
+                yield Message(id=f"msg-{i:032x}", source_format="whatsapp", source_item_id="item-1",
+                              conversation="Jess", sender="Jess" if i % 2 else "Me", timestamp_utc=t,
+                              timestamp_original=f"{t:%d/%m/%Y, %H:%M}", text="send me the pics now " * 6)
+
+    build_pdf(Source(), sys.argv[2])
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    """
+)
+
+
+def _peak_mb(n: int, out: Path) -> int:
+    res = subprocess.run([sys.executable, "-c", MEMORY, str(n), str(out)], capture_output=True, text=True,
+                         check=True)
+    return int(res.stdout.strip().splitlines()[-1])
+
+
+def test_report_builder_memory_does_not_grow_with_the_messages(tmp_path: Path):
+    small = _peak_mb(3_000, tmp_path / "small.pdf")
+    big = _peak_mb(60_000, tmp_path / "big.pdf")
+    # twenty times the messages: held in memory they would add about 60 MB (a Message is ~1 kB in Python)
+    assert big - small < 25, (small, big)
