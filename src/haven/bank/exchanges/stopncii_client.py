@@ -14,6 +14,7 @@ import threading
 import typing as t
 from concurrent.futures import Future, ThreadPoolExecutor
 
+import orjson
 import requests
 from threatexchange.exchanges.clients.stopncii import api as sapi
 
@@ -59,7 +60,7 @@ class FastStopNCIIAPI(sapi.StopNCIIAPI):
                 self._sessions[endpoint] = self._get_session(endpoint)
             response = self._sessions[endpoint].get("/".join((self._base_url, endpoint.value)), params=params)
             response.raise_for_status()
-            return response.json()
+            return orjson.loads(response.content)  # ~3x faster than the json module on a page
 
     def close(self) -> None:
         for session in getattr(self, "_sessions", {}).values():
