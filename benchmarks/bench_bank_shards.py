@@ -4,11 +4,13 @@
     python benchmarks/bench_bank_shards.py --size 1000000
     python benchmarks/bench_bank_shards.py --size 10000000      # issue 18's size (needs ~4 GB RAM)
 
-Prints per configuration: build seconds, single-query q/s (one query at a time, each waiting for its
-answer), concurrent single-query q/s (``--threads`` callers each sending one query at a time, as an HTTP
-server's workers do; the sharded index shares fan-outs between them), batched q/s (batches of 1,000),
-recall against the single-process index (equal answers = 1.0 at radius 31), the driver's CPU seconds, and
-LAST ``ratio (ours / anchor)``: the largest shard count's sequential single-query q/s over the single
+Prints per configuration: build seconds, the round trip of an empty fan-out (Ray's cost per query, no
+search), single-query q/s (one query at a time, each waiting for its answer), concurrent single-query q/s
+(``--threads`` callers each sending one query at a time, as an HTTP server's workers do; the sharded index
+shares fan-outs between them), batched q/s (batches of 1,000, one at a time, and two callers at once: the
+single process's compiled search releases the GIL too, so both use the two cores), recall against the
+single-process index (equal answers = 1.0 at radius 31), wall and CPU seconds (driver + shards), and LAST
+``ratio (ours / anchor)``: the largest shard count's sequential single-query q/s over the single
 process's (issue 18 asks >= 0.5).
 """
 
@@ -21,7 +23,7 @@ import numpy as np
 import ray
 
 from haven.bank.index import HammingIndex
-from haven.bank.shards import ShardedIndex
+from haven.bank.shards import ShardedIndex, pin_threads
 
 
 def near(words: np.ndarray, rng: np.random.Generator, bits: int) -> np.ndarray:
@@ -54,6 +56,30 @@ def concurrent(search: Callable[[np.ndarray], object], queries: np.ndarray, thre
     return len(queries) / (time.perf_counter() - t0)
 
 
+def batched(search: Callable[[np.ndarray], object], queries: np.ndarray, callers: int) -> float:
+    """q/s of ``callers`` threads sending batches of 1,000 (repeated to 4 batches a caller at least)."""
+    reps = max(1, (4 * callers * 1000) // len(queries))
+    batches = [queries[i : i + 1000] for _ in range(reps) for i in range(0, len(queries), 1000)]
+    todo = iter(batches)
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                b = next(todo, None)
+            if b is None:
+                return
+            search(b)
+
+    pool = [threading.Thread(target=work) for _ in range(callers)]
+    t0 = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return sum(map(len, batches)) / (time.perf_counter() - t0)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=int, default=1_000_000)
@@ -61,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int, default=8, help="concurrent single-query callers")
     ap.add_argument("--shards", default="1,2,3,4", help="shard counts to measure")
     args = ap.parse_args(argv)
+    pin_threads()
     rng = np.random.default_rng(11)
     words = rng.integers(0, 2**63, size=(args.size, 4), dtype=np.uint64)
     ids = np.arange(1, args.size + 1, dtype=np.int64)
@@ -77,12 +104,12 @@ def main(argv: list[str] | None = None) -> None:
         single.search_many(q[None, :], 31)
     base_single = args.single / (time.perf_counter() - t0)
     base_conc = concurrent(lambda q: single.search_many(q, 31), queries, args.threads)
-    t0 = time.perf_counter()
-    single.search_many(queries, 31)
-    base_batch = len(queries) / (time.perf_counter() - t0)
+    base_batch = batched(lambda q: single.search_many(q, 31), queries, 1)
+    base_batch2 = batched(lambda q: single.search_many(q, 31), queries, 2)
     print(
         f"single process: {args.size:,} hashes, build {build:.1f} s, {base_single:,.0f} q/s single, "
-        f"{base_conc:,.0f} q/s with {args.threads} callers, {base_batch:,.0f} q/s batched, "
+        f"{base_conc:,.0f} q/s with {args.threads} callers, {base_batch:,.0f} q/s batched "
+        f"({base_batch2:,.0f} with 2 callers), wall {time.perf_counter() - w0:.1f} s, "
         f"CPU {time.process_time() - c0:.1f} s"
     )
 
@@ -101,6 +128,13 @@ def main(argv: list[str] | None = None) -> None:
             sharded = ShardedIndex(n, num_cpus=2 / n)
             sharded.bulk_load(words, ids)
             build = time.perf_counter() - w0
+            cpu0 = sharded.cpu_seconds()
+            for _ in range(20):
+                sharded.ping()
+            t0 = time.perf_counter()
+            for _ in range(args.single):
+                sharded.ping()
+            trip = (time.perf_counter() - t0) / args.single * 1e3
             got = [sorted((s, d) for s, d, _b in h) for h in sharded.search_many(queries, 31)]
             found = sum(len(set(g) & set(w)) for g, w in zip(got, want, strict=True))
             recall = found / max(1, sum(map(len, want)))
@@ -110,15 +144,17 @@ def main(argv: list[str] | None = None) -> None:
                 sharded.search_many(q[None, :], 31)
             qs = args.single / (time.perf_counter() - t0)
             conc = concurrent(lambda q, s=sharded: s.search_many(q, 31), queries, args.threads)
-            t0 = time.perf_counter()
-            for i in range(0, len(queries), 1000):
-                sharded.search_many(queries[i : i + 1000], 31)
-            batch = len(queries) / (time.perf_counter() - t0)
+            batch = batched(lambda q, s=sharded: s.search_many(q, 31), queries, 1)
+            batch2 = batched(lambda q, s=sharded: s.search_many(q, 31), queries, 2)
             print(
-                f"{n} shard(s): build {build:.1f} s, {qs:,.0f} q/s single ({qs / base_single:.2f}x), "
+                f"{n} shard(s): build {build:.1f} s, empty fan-out {trip:.2f} ms, "
+                f"{qs:,.0f} q/s single ({qs / base_single:.2f}x), "
                 f"{conc:,.0f} q/s with {args.threads} callers ({conc / base_conc:.2f}x), "
-                f"{batch:,.0f} q/s batched ({batch / base_batch:.2f}x), recall {recall:.3f}, "
-                f"answers identical: {exact}, driver CPU {time.process_time() - c0:.1f} s"
+                f"{batch:,.0f} q/s batched ({batch / base_batch:.2f}x), "
+                f"{batch2:,.0f} with 2 callers ({batch2 / base_batch2:.2f}x), recall {recall:.3f}, "
+                f"answers identical: {exact}, wall {time.perf_counter() - w0:.1f} s, CPU driver "
+                f"{time.process_time() - c0:.1f} s + shards {sharded.cpu_seconds() - cpu0:.1f} s "
+                "(after build)"
             )
             last_single = qs
             sharded.close()

@@ -13,9 +13,15 @@ Python tuples, the search method reports no task events, the calls to all shards
 ``ray.get`` on the list, and the answers are merged with numpy. A shard keeps its ids' banks as a sorted
 array with codes (10 bytes a hash, not a dict entry of ~100). Ray compiled graphs were tried for the
 fan-out and were slower on this 2-core machine (their channels wait on shared memory per reader).
+
+Shards are threaded actors (``max_concurrency``, default 2): the compiled search releases the GIL, so a
+shard serves several fan-outs at once, and the index keeps up to that many fan-outs in flight (callers
+arriving meanwhile join the next one). Writes inside a shard take a lock; reads never do.
 """
 
+import os
 import threading
+import time
 from concurrent.futures import Future
 from typing import Any
 
@@ -80,6 +86,7 @@ class IndexShard:
 
     def __init__(self, number: int, count: int, database: str | None = None) -> None:
         self.number, self.count = number, count
+        self._write = threading.Lock()  # threaded actor: writes one at a time, reads never wait
         self.index = HammingIndex()
         self.banks = _Banks()
         if database is not None:
@@ -102,24 +109,29 @@ class IndexShard:
         finally:
             engine.dispose()
         ids = np.array([r.id for r in rows], dtype=np.int64)
-        self.index = HammingIndex()
-        self.banks = _Banks(ids, [r.bank for r in rows])
-        self.index.bulk_load(hex_to_words([r.value for r in rows]), ids)
+        index = HammingIndex()
+        index.bulk_load(hex_to_words([r.value for r in rows]), ids)
+        with self._write:
+            self.banks, self.index = _Banks(ids, [r.bank for r in rows]), index
         return len(rows)
 
     def bulk_load(self, words: np.ndarray, ids: np.ndarray, bank: str = "haven") -> int:
-        self.index.bulk_load(words, ids)
-        self.banks = _Banks(ids, bank)
+        index = HammingIndex()
+        index.bulk_load(words, ids)
+        with self._write:
+            self.banks, self.index = _Banks(ids, bank), index
         return len(ids)
 
     def add(self, words: np.ndarray, ids: np.ndarray, bank: str) -> None:
-        self.index.add(words, ids)
-        self.banks.add(np.asarray(ids, dtype=np.int64), bank)
-        if self.index.maintenance_due():
-            self.index.maintain()
+        with self._write:
+            self.banks.add(np.asarray(ids, dtype=np.int64), bank)  # bank first: a hit always has one
+            self.index.add(words, ids)
+            if self.index.maintenance_due():
+                self.index.maintain()
 
     def remove(self, words: np.ndarray, ids: np.ndarray) -> int:
-        return self.index.remove(words, ids)
+        with self._write:
+            return self.index.remove(words, ids)
 
     def _search(self, queries: bytes, radius: int) -> tuple[bytes, list[str]]:
         words = np.frombuffer(queries, dtype="<u8").reshape(-1, 4)
@@ -146,6 +158,15 @@ class IndexShard:
     def size(self) -> int:
         return len(self.index)
 
+    @ray.method(enable_task_events=False)
+    def ping(self) -> bytes:
+        """Nothing: a fan-out of pings measures the round trip alone."""
+        return b""
+
+    def cpu_seconds(self) -> float:
+        """CPU time of this shard's process (the benchmark adds it to the driver's)."""
+        return time.process_time()
+
 
 def _last_event(database: str) -> int:
     from sqlalchemy import func
@@ -163,6 +184,7 @@ def _last_event(database: str) -> int:
 def start_local(database: str, count: int) -> "ShardedIndex":
     """A local Ray cluster on loopback (unless one is already joined) and ``count`` shards of the bank."""
     if not ray.is_initialized():
+        pin_threads()
         ray.init(
             address="local",
             include_dashboard=False,
@@ -171,6 +193,13 @@ def start_local(database: str, count: int) -> "ShardedIndex":
             configure_logging=False,
         )
     return ShardedIndex(count, database, num_cpus=0)
+
+
+def pin_threads() -> None:
+    """One BLAS/OpenMP thread per process, for the driver and the workers Ray starts from it (the search is
+    single-threaded; pools of idle threads per shard would only oversubscribe the cores)."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
 
 
 def stop_local(index: "ShardedIndex") -> None:
@@ -184,19 +213,24 @@ def _remote(cls: Any) -> Any:
 
 
 class ShardedIndex:
-    """``count`` Ray actors, one slice each; the same answers as one ``HammingIndex`` over everything."""
+    """``count`` Ray actors, one slice each; the same answers as one ``HammingIndex`` over everything.
 
-    def __init__(self, count: int, database: str | None = None, **actor_options: Any) -> None:
-        if count < 1:
-            raise ValueError("at least one shard")
-        self.count = count
+    ``inflight``: fan-outs out at once (each shard is an actor with that ``max_concurrency``)."""
+
+    def __init__(
+        self, count: int, database: str | None = None, inflight: int = 2, **actor_options: Any
+    ) -> None:
+        if count < 1 or inflight < 1:
+            raise ValueError("at least one shard and one fan-out in flight")
+        self.count, self.inflight = count, inflight
+        actor_options.setdefault("max_concurrency", inflight)
         self.since = _last_event(database) if database is not None else 0  # read before the slices
         self.shards = [
             _remote(IndexShard).options(**actor_options).remote(i, count, database) for i in range(count)
         ]
         self._lock = threading.Lock()
         self._waiting: list[tuple[np.ndarray, int, Future[list[list[tuple[int, int, str]]]]]] = []
-        self._busy = False
+        self._leaders = 0  # callers running fan-outs (at most ``inflight``)
 
     def owner(self, ids: np.ndarray) -> np.ndarray:
         return np.asarray(ids, dtype=np.int64) % self.count
@@ -230,20 +264,20 @@ class ShardedIndex:
     def search_many(self, words: np.ndarray, radius: int = MAX_RADIUS) -> list[list[tuple[int, int, str]]]:
         """Fan out to every shard, merge per query: (signal id, distance, bank), nearest first.
 
-        Callers on several threads share fan-outs: a call made while another is out joins the next one,
-        so N concurrent single-hash requests cost one call per shard, not N (a lone call waits for
-        nothing)."""
+        Callers on several threads share fan-outs: up to ``inflight`` fan-outs are out at once, and a call
+        made while they are joins the next one, so N concurrent single-hash requests cost a few calls per
+        shard, not N (a lone call waits for nothing)."""
         queries = np.ascontiguousarray(words, dtype="<u8").reshape(-1, 4)
         mine: Future[list[list[tuple[int, int, str]]]] = Future()
         with self._lock:
             self._waiting.append((queries, radius, mine))
-            lead = not self._busy
-            self._busy = True
+            lead = self._leaders < self.inflight
+            self._leaders += lead
         while lead:
             with self._lock:
                 batch, self._waiting = self._waiting, []
                 if not batch:
-                    self._busy = False
+                    self._leaders -= 1
                     break
             self._run(batch)
         return mine.result()
@@ -279,6 +313,14 @@ class ShardedIndex:
 
     def size(self) -> int:
         return int(sum(ray.get([s.size.remote() for s in self.shards])))
+
+    def ping(self) -> None:
+        """One fan-out that does no work (the round-trip cost of a query, measured by the benchmark)."""
+        ray.get([s.ping.remote() for s in self.shards])
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds used so far by the shards' processes."""
+        return float(sum(ray.get([s.cpu_seconds.remote() for s in self.shards])))
 
     def close(self) -> None:
         for s in self.shards:
