@@ -371,7 +371,7 @@ def test_restart_reloads_snapshot(sqlite_db: str):
         json.dumps(
             {
                 "format": "haven-protect-submission/1",
-                "case_number": "X",
+                "case_number": "HVN-7K2M-Q9TD",
                 "hashes": [{"media": "image", "md5": MD5, "sha256": SHA}],
             }
         )
@@ -382,7 +382,8 @@ def test_restart_reloads_snapshot(sqlite_db: str):
         text=True,
         check=True,
     )
-    assert json.loads(out.stdout)["status"] == "Active"
+    imported = json.loads(out.stdout)
+    assert imported["status"] == "Active" and imported["case_number"] == "HVN-7K2M-Q9TD"  # one number
     with running(sqlite_db) as server, server.client(plat) as p:
         status = p.get("/v1/status").json()
         assert status["loaded_from"] == "snapshot"

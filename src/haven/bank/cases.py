@@ -141,20 +141,43 @@ def _insert_case(
     return ids
 
 
+def client_number(number: str) -> str:
+    """A ``haven protect`` case number, normalised (CaseError 422 when it is not one)."""
+    number = number.strip().upper()
+    if not CLIENT_NUMBER.match(number):
+        raise CaseError("The case number should look like HVN-7K2M-Q9TD (from haven protect).", 422)
+    return number
+
+
 def create_case(
-    engine: Engine, validated: list[tuple[str, str]], submitted_by: str, bank: str = DEFAULT_BANK
+    engine: Engine,
+    validated: list[tuple[str, str]],
+    submitted_by: str,
+    bank: str = DEFAULT_BANK,
+    number: str | None = None,
 ) -> NewCase:
-    """Store a case with already-validated ``(signal_type, normalised value)`` pairs, in one transaction."""
+    """Store a case with already-validated ``(signal_type, normalised value)`` pairs, in one transaction,
+    with a new PIN. ``number``: the person's own ``haven protect`` case number, kept as the bank's (409
+    when another case has it); default: a new bank number."""
     _check_signals(validated)
     pin = "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
     pin_hash = _hasher.hash(pin)
-    with engine.begin() as conn:
-        for _ in range(5):
-            number = "HVN-" + secrets.token_hex(5).upper()
-            if conn.execute(select(cases.c.id).where(cases.c.number == number)).first() is None:
-                break
-        ids = _insert_case(conn, number, pin_hash, validated, submitted_by, bank)
-    return NewCase(number, pin, CaseStatus.Active.value, ids)
+    own = None if number is None else client_number(number)
+    try:
+        with engine.begin() as conn:
+            if own is not None:
+                if conn.execute(select(cases.c.id).where(cases.c.number == own)).first() is not None:
+                    raise CaseError("This case number is already used at this bank.", 409)
+                chosen = own
+            else:
+                for _ in range(5):
+                    chosen = "HVN-" + secrets.token_hex(5).upper()
+                    if conn.execute(select(cases.c.id).where(cases.c.number == chosen)).first() is None:
+                        break
+            ids = _insert_case(conn, chosen, pin_hash, validated, submitted_by, bank)
+    except IntegrityError:
+        raise CaseError("This case number is already used at this bank.", 409) from None
+    return NewCase(chosen, pin, CaseStatus.Active.value, ids)
 
 
 def register_case(
@@ -170,9 +193,7 @@ def register_case(
     bank never sees the PIN) and is kept argon2-hashed like a PIN. Returns (case, created): sending the same
     number with the same verifier again is answered with the existing case (a retried request); the number
     taken by any other case is refused (409), and a wrong verifier counts as a wrong PIN."""
-    number = number.strip().upper()
-    if not CLIENT_NUMBER.match(number):
-        raise CaseError("The case number should look like HVN-7K2M-Q9TD (from haven protect).", 422)
+    number = client_number(number)
     if not VERIFIER.match(verifier):
         raise CaseError("pin_verifier should be 64 hexadecimal characters.", 422)
     _check_signals(validated)

@@ -114,12 +114,20 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         ),
         database: str = typer.Option("haven-bank.sqlite", "--database", help=DB_HELP),
         bank_name: str = typer.Option("haven", "--bank", help="Bank to put the hashes in."),
+        pin: str | None = typer.Option(
+            None,
+            "--pin",
+            envvar="HAVEN_CASE_PIN",
+            help="The person's haven protect PIN: the bank then takes that PIN too (one number, one PIN).",
+        ),
         fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="json or text."),
     ) -> None:
-        """Add a person's exported hashes as a case; prints the case number and PIN."""
+        """Add a person's exported hashes as a case. A `haven protect` export keeps its own case number
+        (the victim has one number everywhere); with --pin, the same PIN opens it here too, else a bank PIN
+        is printed."""
         from pydantic import ValidationError
 
-        from haven.bank.cases import create_case, signals_from_export
+        from haven.bank.cases import CaseError, create_case, register_case, signals_from_export
         from haven.bank.db import make_engine
         from haven.bank.schemas import CaseIn
 
@@ -130,17 +138,36 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
             raise ImportFileError(f"Cannot read {path}: {exc.strerror}") from None
         except (ValueError, ValidationError) as exc:
             raise ImportFileError(f"{path} is not a case export: {exc}") from None
+        number = data.get("case_number") or None
+        if number is not None and not isinstance(number, str):
+            raise ImportFileError(f"{path} is not a case export: case_number is not text")
+        if pin is not None and number is None:
+            raise BadAnswers("--pin needs a haven protect export (it has the case number the PIN goes with).")
+        validated: list[tuple[str, str]] = [(s.signal_type, s.signal) for s in body.signals]
         engine = make_engine(database)
         try:
-            new = create_case(engine, [(s.signal_type, s.signal) for s in body.signals], "import", bank_name)
+            if pin is not None and number is not None:
+                from haven.protect.bank_link import pin_verifier
+
+                new, _created = register_case(
+                    engine, number, pin_verifier(number, pin), validated, "import", bank_name
+                )
+            else:
+                new = create_case(engine, validated, "import", bank_name, number=number)
+        except CaseError as exc:
+            raise BadAnswers(exc.message) from None
         finally:
             engine.dispose()
-        out = {"case_number": new.case_number, "pin": new.pin, "status": new.status}
+        out = {"case_number": new.case_number, "pin": new.pin or None, "status": new.status}
         if fmt == OutputFormat.json:
             print_json(out)
-        else:
+        elif new.pin:
             console.print(
                 f"Case {new.case_number}, PIN {new.pin} ({new.status}). Keep both safe.", highlight=False
+            )
+        else:
+            console.print(
+                f"Case {new.case_number} ({new.status}): the person's own PIN opens it.", highlight=False
             )
 
     @bank.command("mirror")
