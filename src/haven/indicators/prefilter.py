@@ -128,12 +128,16 @@ def windows(
             last = end
         runs.append((first, last))
         for name, before, after in meaning[expr_id]:
-            per.setdefault(name, []).extend(
-                (max(0, a - TRIGGER_WIDTH - before), min(n, b + after)) for a, b in runs
-            )
+            back = TRIGGER_WIDTH + before
+            spans = per.get(name)
+            if spans is None:
+                spans = per[name] = []
+            spans.extend((a - back if a > back else 0, b + after if b + after < n else n) for a, b in runs)
     out: dict[str, list[tuple[int, int]]] = {}
+    widened: dict[tuple[int, int], tuple[int, int]] = {}  # kinds with the same trigger share windows
     for name, spans in per.items():
-        spans.sort()
+        if len(spans) > 1:
+            spans.sort()
         merged: list[tuple[int, int]] = []
         for s, e in spans:
             if merged and s <= merged[-1][1]:
@@ -141,7 +145,13 @@ def windows(
                     merged[-1] = (merged[-1][0], e)
             else:
                 merged.append((s, e))
-        out[name] = [_widen(text, s, e) for s, e in merged]
+        got = []
+        for span in merged:
+            w = widened.get(span)
+            if w is None:
+                w = widened[span] = _widen(text, span[0], span[1])
+            got.append(w)
+        out[name] = got
     return out
 
 

@@ -22,6 +22,7 @@ from functools import cache
 from importlib.resources import files
 
 import phonenumbers
+from phonenumbers.phonenumberutil import _number_type_helper
 
 from haven.indicators.base import Example, Hit, Scan, register, result_cache
 
@@ -166,10 +167,18 @@ def _lookup(raw: str, region: str) -> tuple[str, str | None, str, str | None] | 
         return None
     e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
     reserved = reserved_range(e164)
+    # ``is_valid_number_for_region(num, country)`` and ``number_type(num)`` in one step: both look the
+    # region up again (the slowest part) and match the same type patterns; this does each once.
     country = phonenumbers.region_code_for_number(num)
-    if reserved is None and not phonenumbers.is_valid_number_for_region(num, country):  # type: ignore[arg-type]
+    meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(num.country_code, country)
+    kind = (
+        _number_type_helper(phonenumbers.national_significant_number(num), meta)
+        if country is not None and meta is not None
+        else phonenumbers.PhoneNumberType.UNKNOWN
+    )
+    if reserved is None and kind == phonenumbers.PhoneNumberType.UNKNOWN:
         return None
-    ntype = _TYPES.get(phonenumbers.number_type(num), "other")
+    ntype = _TYPES.get(kind, "other")
     return e164, country or (reserved[0] if reserved else None), ntype, reserved[1] if reserved else None
 
 
