@@ -170,12 +170,11 @@ def _lookup(raw: str, region: str) -> tuple[str, str | None, str, str | None] | 
     # ``is_valid_number_for_region(num, country)`` and ``number_type(num)`` in one step: both look the
     # region up again (the slowest part) and match the same type patterns; this does each once.
     country = phonenumbers.region_code_for_number(num)
-    meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(num.country_code, country)
-    kind = (
-        _number_type_helper(phonenumbers.national_significant_number(num), meta)
-        if country is not None and meta is not None
-        else phonenumbers.PhoneNumberType.UNKNOWN
-    )
+    kind = phonenumbers.PhoneNumberType.UNKNOWN
+    if country is not None and num.country_code is not None:
+        meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(num.country_code, country)
+        if meta is not None:
+            kind = _number_type_helper(phonenumbers.national_significant_number(num), meta)
     if reserved is None and kind == phonenumbers.PhoneNumberType.UNKNOWN:
         return None
     ntype = _TYPES.get(kind, "other")
