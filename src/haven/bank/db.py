@@ -201,6 +201,9 @@ def make_engine(url: str) -> Engine:
                 conn.execute(insert(bank_meta).values(key="instance", value=secrets.token_hex(16)))
             except Exception:  # another process created it at the same moment
                 pass
+    from haven.bank.exchanges.sealed import seal_existing  # credentials stored before encryption
+
+    seal_existing(engine)
     return engine
 
 

@@ -2,8 +2,9 @@
 
 Each names its kind (``kinds.KINDS``), the bank it fills (by default a bank of its own name, as HMA gives
 each exchange its own bank: withdrawals from one exchange then never touch another's hashes), its settings
-(address, privacy group, file…), its credentials and how often to fetch. Credentials are kept in the
-database like the webhook secrets: whoever can read the database runs the bank.
+(address, privacy group, file…), its credentials and how often to fetch. Credentials are encrypted at
+rest (``haven.bank.exchanges.sealed``: Fernet, key from ``HAVEN_BANK_SECRET_KEY``, ``HAVEN_BANK_KEYFILE``
+or a key file beside a SQLite database); only the names of the credentials are ever shown.
 """
 
 import time
@@ -15,6 +16,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from haven.bank.banks import NAME
 from haven.bank.db import exchange_configs
+from haven.bank.exchanges import sealed
 from haven.bank.exchanges.kinds import KINDS
 
 
@@ -85,7 +87,7 @@ def add(
                 api=api,
                 bank=bank,
                 config=config,
-                credentials=credentials,
+                credentials=sealed.seal(sealed.key_for(engine), credentials),
                 enabled=enabled,
                 every_seconds=float(every_seconds),
                 last_fetch_at=0.0,
@@ -99,13 +101,13 @@ def add(
     return found
 
 
-def _row(r: t.Any) -> Exchange:
+def _row(r: t.Any, box: t.Any) -> Exchange:
     return Exchange(
         r.name,
         r.api,
         r.bank,
         dict(r.config),
-        dict(r.credentials),
+        sealed.open_sealed(box, r.credentials),
         bool(r.enabled),
         float(r.every_seconds),
         float(r.last_fetch_at or 0.0),
@@ -117,12 +119,16 @@ def _row(r: t.Any) -> Exchange:
 def get(engine: Engine, name: str) -> Exchange | None:
     with engine.connect() as conn:
         r = conn.execute(select(exchange_configs).where(exchange_configs.c.name == name)).first()
-    return _row(r) if r is not None else None
+    return _row(r, sealed.key_for(engine)) if r is not None else None
 
 
 def all_exchanges(engine: Engine) -> list[Exchange]:
     with engine.connect() as conn:
-        return [_row(r) for r in conn.execute(select(exchange_configs).order_by(exchange_configs.c.name))]
+        rows = conn.execute(select(exchange_configs).order_by(exchange_configs.c.name)).all()
+    if not rows:
+        return []
+    box = sealed.key_for(engine)
+    return [_row(r, box) for r in rows]
 
 
 def due(engine: Engine, now: float | None = None) -> list[Exchange]:
