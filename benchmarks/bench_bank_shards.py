@@ -109,7 +109,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"single process: {args.size:,} hashes, build {build:.1f} s, {base_single:,.0f} q/s single, "
         f"{base_conc:,.0f} q/s with {args.threads} callers, {base_batch:,.0f} q/s batched "
-        f"({base_batch2:,.0f} with 2 callers), wall {time.perf_counter() - w0:.1f} s, "
+        f"({base_batch2:,.0f} with 2 callers), {single.nbytes() / args.size:.1f} bytes/hash, "
+        f"wall {time.perf_counter() - w0:.1f} s, "
         f"CPU {time.process_time() - c0:.1f} s"
     )
 
@@ -147,7 +148,8 @@ def main(argv: list[str] | None = None) -> None:
             batch = batched(lambda q, s=sharded: s.search_many(q, 31), queries, 1)
             batch2 = batched(lambda q, s=sharded: s.search_many(q, 31), queries, 2)
             print(
-                f"{n} shard(s): build {build:.1f} s, empty fan-out {trip:.2f} ms, "
+                f"{n} shard(s): build {build:.1f} s, {sharded.nbytes() / args.size:.1f} bytes/hash, "
+                f"empty fan-out {trip:.2f} ms, "
                 f"{qs:,.0f} q/s single ({qs / base_single:.2f}x), "
                 f"{conc:,.0f} q/s with {args.threads} callers ({conc / base_conc:.2f}x), "
                 f"{batch:,.0f} q/s batched ({batch / base_batch:.2f}x), "

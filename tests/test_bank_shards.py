@@ -78,7 +78,8 @@ def test_sharded_equals_single(cluster, tmp_path: Path) -> None:
 
 
 def test_concurrent_callers_share_fan_outs(cluster) -> None:
-    """Threads asking at once (as server workers do) get their own answers, equal to the single index."""
+    """Threads asking at once (as server workers do) get their own answers, equal to the single index,
+    with several fan-outs in flight on threaded shard actors."""
     from concurrent.futures import ThreadPoolExecutor
 
     rng = np.random.default_rng(8)
@@ -86,7 +87,7 @@ def test_concurrent_callers_share_fan_outs(cluster) -> None:
     ids = np.arange(1, 2001, dtype=np.int64)
     single = HammingIndex()
     single.bulk_load(words, ids)
-    sharded = ShardedIndex(2)
+    sharded = ShardedIndex(2, inflight=3)
     sharded.bulk_load(words, ids, "B")
     queries = np.vstack([flip(words[:60], rng, 12), rng.integers(0, 2**63, (20, 4), dtype=np.uint64)])
     radii = [31 if i % 2 else 0 for i in range(len(queries))]  # two radii in one shared batch

@@ -158,6 +158,10 @@ class IndexShard:
     def size(self) -> int:
         return len(self.index)
 
+    def nbytes(self) -> int:
+        """Bytes held by this shard's index and bank codes."""
+        return self.index.nbytes() + self.banks.ids.nbytes + self.banks.base.nbytes
+
     @ray.method(enable_task_events=False)
     def ping(self) -> bytes:
         """Nothing: a fan-out of pings measures the round trip alone."""
@@ -317,6 +321,10 @@ class ShardedIndex:
     def ping(self) -> None:
         """One fan-out that does no work (the round-trip cost of a query, measured by the benchmark)."""
         ray.get([s.ping.remote() for s in self.shards])
+
+    def nbytes(self) -> int:
+        """Bytes held by all shards (index and bank codes)."""
+        return int(sum(ray.get([s.nbytes.remote() for s in self.shards])))
 
     def cpu_seconds(self) -> float:
         """CPU seconds used so far by the shards' processes."""
