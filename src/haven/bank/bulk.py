@@ -36,11 +36,8 @@ NO_PIN = "!exchange"  # not an argon2 hash: no PIN opens an exchange's case
 _SQLITE_STAMP = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DateTime format
 
 
-_HEX = {
-    "pdq": re.compile(r"[0-9a-f]{64}"),
-    "md5": re.compile(r"[0-9a-f]{32}"),
-    "sha256": re.compile(r"[0-9a-f]{64}"),
-}
+_LENGTH = {"pdq": 64, "md5": 32, "sha256": 64}  # hex digits of the checked types
+_HEX = {kind: re.compile(f"[0-9a-f]{{{n}}}") for kind, n in _LENGTH.items()}
 
 
 @dataclass
@@ -56,7 +53,6 @@ def well_formed(signal_type: str, value: str) -> bool:
     return pattern is None or pattern.fullmatch(value) is not None
 
 
-_LENGTH = {"pdq": 64, "md5": 32, "sha256": 64}
 _HEX_RUN = re.compile(r"[0-9a-f]*")
 
 
@@ -147,25 +143,30 @@ def _write_postgres(
     now: datetime,
 ) -> None:
     cur = conn.connection.driver_connection.cursor()
+
+    def copy_rows(table_and_columns: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        with cur.copy(f"COPY {table_and_columns} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     try:
-        with cur.copy(
-            "COPY cases (id, number, pin_hash, status, bank, submitted_by, created_at, updated_at, "
-            "failed_pins, locked_until) FROM STDIN"
-        ) as copy:
-            for cid, number, status, bank, by in cases_rows:
-                copy.write_row((cid, number, NO_PIN, status, bank, by, now, now, 0, 0.0))
-        with cur.copy(
-            "COPY signals (id, case_id, bank, signal_type, value, active, created_at) FROM STDIN"
-        ) as copy:
-            for row in signal_rows:
-                copy.write_row((*row, True, now))
+        copy_rows(
+            "cases (id, number, pin_hash, status, bank, submitted_by, created_at, updated_at, failed_pins, "
+            "locked_until)",
+            (
+                (cid, number, NO_PIN, status, bank, by, now, now, 0, 0.0)
+                for cid, number, status, bank, by in cases_rows
+            ),
+        )
+        copy_rows(
+            "signals (id, case_id, bank, signal_type, value, active, created_at)",
+            ((*row, True, now) for row in signal_rows),
+        )
         if gone:
             cur.execute(
                 "UPDATE signals SET active = false, withdrawn_at = %s WHERE id = ANY(%s)", (now, gone)
             )
-        with cur.copy("COPY events (signal_id, op, created_at) FROM STDIN") as copy:
-            for sid, op in event_rows:
-                copy.write_row((sid, op, now))
+        copy_rows("events (signal_id, op, created_at)", ((sid, op, now) for sid, op in event_rows))
     finally:
         cur.close()
 

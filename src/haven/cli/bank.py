@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from haven.cli.bank_options import bank_key_option
 from haven.cli.common import OutputFormat, console, handle_errors, print_json
 from haven.core.errors import BadAnswers, ImportFileError
 
@@ -174,9 +175,7 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
     @handle_errors
     def mirror_cmd(
         url: str = typer.Argument(..., help="The source bank, e.g. http://127.0.0.1:8080"),
-        key: str = typer.Option(
-            ..., "--key", envvar="HAVEN_BANK_KEY", help="An API key of the source (matcher role)."
-        ),
+        key: str = bank_key_option("the source's, matcher role"),
         database: str = typer.Option("haven-mirror.sqlite", "--database", help=DB_HELP),
         public_key: str | None = typer.Option(
             None, "--public-key", help="The source's feed key (hex); default: pinned on first contact."

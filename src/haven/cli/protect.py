@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from haven.cli.bank_options import bank_key_option, bank_name_option, bank_url_option
 from haven.cli.common import OutputFormat, console, err_console, handle_errors, print_json
 from haven.core.errors import BadAnswers, HavenError
 from haven.protect.case import ProtectCase
@@ -31,6 +32,11 @@ _EXACT = typer.Option(
 _PIN_ENV = typer.Option(
     None, "--pin-env", metavar="VAR", help="Read the case PIN from this environment variable, not a prompt."
 )
+
+
+_BANK_URL = bank_url_option()
+_BANK_KEY = bank_key_option("the intake's, submitter role")
+_BANK_NAME = bank_name_option()
 
 
 def _check_format(fmt: OutputFormat) -> None:
@@ -246,13 +252,9 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
     @handle_errors
     def case_submit(
         case_ref: str = typer.Argument(..., metavar="CASE"),
-        bank_url: str = typer.Option(
-            ..., "--bank", help="The hash bank's address, e.g. http://127.0.0.1:8080"
-        ),
-        key: str = typer.Option(
-            ..., "--key", envvar="HAVEN_BANK_KEY", help="The intake's API key for that bank (submitter role)."
-        ),
-        bank_name: str = typer.Option("haven", "--bank-name", help="Which bank at that address."),
+        bank_url: str = _BANK_URL,
+        key: str = _BANK_KEY,
+        bank_name: str = _BANK_NAME,
         store: Path | None = _STORE,
         pin_env: str | None = _PIN_ENV,
         fmt: OutputFormat = _FMT,
