@@ -85,3 +85,32 @@ def test_bulk_pages_postgres(pg_url: str):
     ops = [(c[1], c[5]) for c in first["changes"] + rest["changes"] if c[3] == "PGX"]
     assert ops == [("add", a), ("add", b), ("remove", None), ("add", c)] and not rest["more"]
     engine.dispose()
+
+
+def test_bulk_pages_and_sealed_credentials_postgres(pg_url: str, monkeypatch: pytest.MonkeyPatch):
+    """Exchange pages through COPY (haven.bank.bulk) and sealed credentials on PostgreSQL."""
+    from sqlalchemy import select
+
+    from haven.bank.bulk import BankWriter
+    from haven.bank.db import exchange_configs, make_engine
+    from haven.bank.exchanges import configs, sealed
+    from haven.bank.matcher import Matcher
+
+    monkeypatch.delenv("HAVEN_BANK_SECRET_KEY", raising=False)
+    monkeypatch.delenv("HAVEN_BANK_KEYFILE", raising=False)
+    engine = make_engine(pg_url)
+    writer = BankWriter(engine, "PGX", "exchange:test")
+    a, b = "1" * 64, "2" * 64
+    assert writer.apply([("pdq", a), ("pdq", b)], [], {"cp:PGX": "1"}).added == 2
+    assert writer.apply([], [("pdq", b)], {"cp:PGX": "2"}).withdrawn == 1
+    matcher = Matcher(engine)
+    matcher.load()
+    assert len(matcher.match("pdq", a, 0)) == 1 and matcher.match("pdq", b, 0) == []
+    configs.add(engine, "PGFEED", "haven_feed", {"url": "http://127.0.0.1:9"}, {"key": "tok-PG-SECRET"})
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(exchange_configs.c.credentials).where(exchange_configs.c.name == "PGFEED")
+        ).scalar_one()
+    assert sealed.is_sealed(stored) and "tok-PG-SECRET" not in str(stored)
+    assert configs.get(engine, "PGFEED").credentials == {"key": "tok-PG-SECRET"}
+    engine.dispose()
