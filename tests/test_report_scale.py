@@ -188,3 +188,23 @@ def test_report_builder_memory_does_not_grow_with_the_messages(tmp_path: Path):
     big = _peak_mb(60_000, tmp_path / "big.pdf")
     # twenty times the messages: held in memory they would add about 60 MB (a Message is ~1 kB in Python)
     assert big - small < 25, (small, big)
+
+
+def test_the_pdf_names_the_csv_files_the_package_writes():
+    from haven.core.models import Message
+    from haven.report.transcript import csv_files, write_transcript
+
+    t0 = datetime(2024, 1, 1)
+    msgs = [Message(id=f"msg-{i:032x}", source_format="whatsapp", source_item_id="item-1",
+                    conversation="Jess", sender="Jess", timestamp_utc=t0 + timedelta(minutes=i),
+                    text=f"m{i}") for i in range(250)]
+    for total in (250, 90):
+        names: list[str] = []
+        write_transcript(msgs[:total], lambda _i: "SJ/1", lambda n, _b, names=names: names.append(n),
+                         page_size=100,
+                         total=total, csv_part=100)
+        wrote = [n for n in names if n.endswith(".csv")]
+        said = csv_files(total, csv_part=100)
+        assert wrote == (["transcript/messages.csv"] if total <= 100 else
+                         [f"transcript/messages-{k:03d}.csv" for k in (1, 2, 3)])
+        assert said == wrote[0] or (said.startswith(wrote[0]) and said.endswith(wrote[-1].rsplit("/", 1)[1]))

@@ -21,6 +21,7 @@ from PIL import Image
 from haven.report.data import ReportData
 from haven.report.package import Integrity, withheld_reason
 from haven.report.signing import fingerprint
+from haven.report.transcript import csv_files
 
 MAX_SIDE = 1400
 _TEMPLATES = resources.files("haven.report") / "templates"
@@ -123,7 +124,7 @@ def report_context(data: ReportData, integrity: Integrity, image_loader: Callabl
         fingerprint=fingerprint(integrity.public_key), sides=sides, exhibit=data.exhibit,
         acquisition=acquisition, continuity=statement(data, integrity, withheld),
         drafts=platform_drafts(data), police_answers=police_answers(case.police_account),
-        ledger_rows=ledger_rows,
+        ledger_rows=ledger_rows, csv_files=csv_files(data.message_count),
     )
 
 

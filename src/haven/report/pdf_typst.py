@@ -19,6 +19,7 @@ from typing import Any
 
 from haven.core.models import Message
 from haven.report.data import ReportData
+from haven.report.transcript import csv_files
 
 BLOCK = 100
 FONT_PATHS = ["/usr/share/fonts"]
@@ -213,7 +214,7 @@ def render_typst(data: ReportData, ctx: dict[str, Any]) -> str:
     out.append("#pagebreak()")
     out.append("== Messages")
     if data.transcript_truncated:
-        out.append(f"#{s(f'This report shows the first {len(data.messages)} of {data.message_count} messages. The full transcript is in the evidence package: transcript/index.html (paged, searchable), transcript/messages.csv and messages.jsonl.')}")
+        out.append(f"#{s(f'This report shows the first {len(data.messages)} of {data.message_count} messages. The full transcript is in the evidence package: transcript/index.html (paged, searchable), ' + csv_files(data.message_count) + ' and messages.jsonl.')}")
     else:
         out.append(f"#{_small(f'All {data.message_count} messages. Times are UTC; the time as the export wrote it is below each one.')}")
     for conv, msgs in data.by_conversation.items():

@@ -100,6 +100,13 @@ CSV_PART = 100_000
 """Rows per CSV file (spreadsheets open about a million rows; smaller parts open quicker)."""
 
 
+def csv_files(total: int, csv_part: int = CSV_PART) -> str:
+    """The CSV file name(s) ``write_transcript`` writes for ``total`` messages, in words for the PDF."""
+    if total <= csv_part:
+        return "transcript/messages.csv"
+    return f"transcript/messages-001.csv to messages-{-(-total // csv_part):03d}.csv"
+
+
 def write_transcript(messages: Iterable[Message], exhibit: Callable[[str | None], str],
                      add: Callable[[str, bytes], object], case_ref: str = "", page_size: int = PAGE_SIZE,
                      total: int = 0, csv_part: int = CSV_PART) -> list[PageInfo]:
