@@ -52,3 +52,35 @@ def test_quoted_password_without_its_quotes(text: str, password: str) -> None:
 def test_no_password_in_ordinary_account_mail(text: str) -> None:
     found = find_password(normalize(text))
     assert found is None, (text, found)
+
+
+PHRASINGS = [
+    "Your password is hunter22.",
+    "I know your password: hunter22",
+    "hunter22 is one of your passwords.",
+    "Your password 'hunter22' was leaked.",
+    "Password used: hunter22",
+    "your pass: hunter22",
+    "Your current password is hunter22",
+    "you used hunter22 as a password",
+    "Ihr Passwort lautet hunter22",
+    "Du benutzt hunter22 als Passwort",
+    "hunter22 est votre mot de passe",
+    "tu utilises hunter22 comme mot de passe",
+    "Usas hunter22 como contraseña",
+    "Você usa hunter22 como senha",
+    "Usi hunter22 come password",
+    "Conosco la tua password: hunter22",
+    "La tua vecchia password era hunter22",
+    "Je gebruikt hunter22 als wachtwoord",
+    "Ik ken je wachtwoord: hunter22",
+    "Uw oude wachtwoord was hunter22",
+    "Dy gyfrinair yw hunter22",
+    "hunter22 yw eich cyfrinair",
+]
+
+
+@pytest.mark.parametrize("text", PHRASINGS)
+def test_common_phrasings_in_every_language(text: str) -> None:
+    found = find_password(normalize(text))
+    assert found is not None and found.value == "hunter22"
