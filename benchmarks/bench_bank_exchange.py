@@ -7,31 +7,33 @@ nextSetTimestamp).
     python benchmarks/bench_bank_exchange.py --size 100000
     python benchmarks/bench_bank_exchange.py --database postgresql://127.0.0.1:5432/bank
 
-The server runs in its own process (its CPU is shown apart). The bank is a fresh SQLite file unless
+The server is the tests' FetchHashes server (``haven.bank.exchanges.testing``), in its own process (its
+CPU is shown apart). The bank is a fresh SQLite file unless
 ``--database`` names another (it must be empty). After the fetch, the bank is checked: every hash live
 once, the withdrawn ones gone, a sample found by the matcher loaded from the database. Prints wall and
 CPU seconds and, LAST, ``ratio (ours / anchor)``: the wall time over the 60 s target (scaled to the size).
 """
 
 import argparse
-import json
 import multiprocessing as mp
 import os
 import resource
 import tempfile
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlparse
+from typing import Any, overload
 
 import numpy as np
+import orjson
 
 from haven.bank.db import make_engine
 from haven.bank.exchanges.stopncii import exchange, fetch_into_bank
+from haven.bank.exchanges.testing import stopncii_record, stopncii_server
 from haven.bank.matcher import Matcher
 
 START = 1000  # the first record's lastModtimestamp
+PAGE = 1000  # the server's largest page (the client asks for python-threatexchange's 800)
 
 
 def hashes(size: int, seed: int = 5) -> list[str]:
@@ -39,65 +41,40 @@ def hashes(size: int, seed: int = 5) -> list[str]:
     return [raw[i : i + 32].hex() for i in range(0, len(raw), 32)]
 
 
-def serve(size: int, withdrawn: mp.Value, ready: Any, port: Any) -> None:  # type: ignore[valid-type]
-    """The FetchHashes server: record i has lastModtimestamp START + i; once ``withdrawn`` is set, the
-    first ``withdrawn`` hashes come again after the others with hashStatus Withdrawn."""
-    values = hashes(size)
+class Records(Sequence[dict[str, Any]]):
+    """The server's records, made as they are asked for (a million dicts would be a gigabyte): record i
+    has lastModtimestamp START + i; once ``withdrawn`` is set, the first ``withdrawn`` hashes come again
+    after the others with hashStatus Withdrawn."""
 
-    def record(i: int) -> dict[str, Any]:
+    def __init__(self, values: list[str], withdrawn: Any) -> None:
+        self.values, self.withdrawn = values, withdrawn
+
+    def __len__(self) -> int:
+        return len(self.values) + int(self.withdrawn.value)
+
+    def record(self, i: int) -> dict[str, Any]:
+        size = len(self.values)
         gone = i >= size
-        ts = START + i
-        status = "Withdrawn" if gone else "Active"
-        return {
-            "lastModtimestamp": ts,
-            "signalType": "ImagePDQ",
-            "hashValue": values[i - size if gone else i],
-            "hashStatus": status,
-            "caseNumbers": {f"case-{i % size}": status},
-            "CSPFeedbacks": [],
-        }
+        return stopncii_record(
+            START + i, self.values[i - size if gone else i], "Withdrawn" if gone else "Active"
+        )
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(i, slice):
+            return [self.record(j) for j in range(*i.indices(len(self)))]
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.record(i)
 
-        def do_GET(self) -> None:
-            url = urlparse(self.path)
-            q = {k: v[0] for k, v in parse_qs(url.query).items()}
-            if (
-                url.path != "/v1/FetchHashes"
-                or self.headers.get("x-functions-key") != "fk"
-                or self.headers.get("Ocp-Apim-Subscription-Key") != "sk"
-            ):
-                self.send_response(401)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            total = size + int(withdrawn.value)
-            first = max(0, int(q["startTimestamp"]) - START) + int(q.get("nextPageToken") or 0)
-            end = min(total, first + int(q["pageSize"]))
-            chunk = [record(i) for i in range(first, end)]
-            more = end < total
-            offset = int(q.get("nextPageToken") or 0) + len(chunk)
-            body = json.dumps(
-                {
-                    "count": len(chunk),
-                    "nextPageToken": str(offset) if more else None,
-                    "nextSetTimestamp": START + end,
-                    "hasMoreRecords": more,
-                    "hashRecords": chunk,
-                },
-                separators=(",", ":"),
-            ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+def serve(size: int, withdrawn: mp.Value, ready: Any, port: Any) -> None:  # type: ignore[valid-type]
+    """The FetchHashes server of the tests (haven.bank.exchanges.testing) over :class:`Records`."""
+    records = Records(hashes(size), withdrawn)
+    server = stopncii_server(lambda: records, PAGE, dumps=orjson.dumps)
     port.value = server.server_port
     ready.set()
     server.serve_forever()
@@ -124,9 +101,9 @@ def main(argv: list[str] | None = None) -> None:
             engine = make_engine(args.database or str(Path(tmp) / "bank.sqlite"))
             ex = exchange(f"http://127.0.0.1:{port.value}/v1", "fk", "sk")
 
-            w0, c0, s0 = time.perf_counter(), time.process_time(), cpu_of(proc.pid)
+            w0, c0, s0 = time.perf_counter(), time.process_time(), cpu_of(proc.pid or 0)
             got = fetch_into_bank(engine, ex, "STOPNCII")
-            wall, cpu, server = time.perf_counter() - w0, time.process_time() - c0, cpu_of(proc.pid) - s0
+            wall, cpu, server = time.perf_counter() - w0, time.process_time() - c0, cpu_of(proc.pid or 0) - s0
             print(
                 f"fetch: {got.added:,} hashes added in {got.pages:,} pages, {wall:.2f} s wall, "
                 f"{cpu:.2f} s CPU client + {server:.2f} s CPU server, {got.added / wall:,.0f} hashes/s"

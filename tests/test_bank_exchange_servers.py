@@ -25,6 +25,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 from xml.sax.saxutils import escape
 
+from haven.bank.exchanges.testing import fetch_hashes_answer
+from haven.bank.exchanges.testing import stopncii_record as stopncii_record  # re-exported for the tests
+
 TE_TOKEN = "1234567890|abcdefghijklmnopqrstuvwxyz"
 NCMEC_AUTH = "Basic dXNlcjpwYXNz"  # user:pass
 
@@ -115,36 +118,9 @@ class StopNCII(Protocol):
             return _json(200, {})
         if path != "/v1/FetchHashes" or headers.get("x-functions-key") != "fk":
             return _json(401, {"error": "function key"})
-        start = int(q["startTimestamp"])
-        size = min(int(q.get("pageSize") or self.page), self.page)
-        after = sorted(
-            (r for r in self.records if r["lastModtimestamp"] >= start), key=lambda r: r["lastModtimestamp"]
-        )
-        offset = int(q.get("nextPageToken") or 0)
-        chunk = after[offset : offset + size]
-        more = offset + size < len(after)
+        records = sorted(self.records, key=lambda r: r["lastModtimestamp"])
         self.served_page(q)
-        return _json(
-            200,
-            {
-                "count": len(chunk),
-                "nextPageToken": str(offset + size) if more else None,
-                "nextSetTimestamp": (chunk[-1]["lastModtimestamp"] + (0 if more else 1)) if chunk else start,
-                "hasMoreRecords": more,
-                "hashRecords": chunk,
-            },
-        )
-
-
-def stopncii_record(ts: int, value: str, status: str = "Active") -> dict[str, Any]:
-    return {
-        "lastModtimestamp": ts,
-        "signalType": "ImagePDQ",
-        "hashValue": value,
-        "hashStatus": status,
-        "caseNumbers": {f"case-{ts}": status},
-        "CSPFeedbacks": [],
-    }
+        return _json(200, fetch_hashes_answer(records, q, self.page))
 
 
 def _ncmec_time(text: str) -> int:

@@ -5,77 +5,25 @@ nextPageToken, hasMoreRecords, nextSetTimestamp): paging, stored checkpoints, wi
 
 from __future__ import annotations
 
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 from threatexchange.exchanges.impl.stop_ncii_api import StopNCIICheckpoint, StopNCIISignalExchangeAPI
 
 from haven.bank.db import make_engine
 from haven.bank.exchanges.stopncii import checkpoint, exchange, fetch_into_bank
+from haven.bank.exchanges.testing import stopncii_record as record
+from haven.bank.exchanges.testing import stopncii_server
 from haven.bank.matcher import Matcher
 
 PAGE = 2
 RECORDS: list[dict] = []
 
 
-def record(ts: int, value: str, status: str = "Active") -> dict:
-    return {
-        "lastModtimestamp": ts,
-        "signalType": "ImagePDQ",
-        "hashValue": value,
-        "hashStatus": status,
-        "caseNumbers": {f"case-{ts}": status},
-        "CSPFeedbacks": [],
-    }
-
-
-class StopNCIIServer(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        url = urlparse(self.path)
-        q = {k: v[0] for k, v in parse_qs(url.query).items()}
-        if (
-            url.path != "/v1/FetchHashes"
-            or self.headers.get("x-functions-key") != "fk"
-            or (self.headers.get("Ocp-Apim-Subscription-Key") != "sk")
-        ):
-            self.send_response(401)
-            self.end_headers()
-            return
-        start = int(q["startTimestamp"])
-        page = min(int(q["pageSize"]), PAGE)
-        after = sorted(
-            (r for r in RECORDS if r["lastModtimestamp"] >= start), key=lambda r: r["lastModtimestamp"]
-        )
-        offset = int(q.get("nextPageToken") or 0)
-        chunk = after[offset : offset + page]
-        more = offset + page < len(after)
-        body = json.dumps(
-            {
-                "count": len(chunk),
-                "nextPageToken": str(offset + page) if more else None,
-                # the page's own checkpoint: a client stopped here resumes from its last record
-                "nextSetTimestamp": (chunk[-1]["lastModtimestamp"] + (0 if more else 1)) if chunk else start,
-                "hasMoreRecords": more,
-                "hashRecords": chunk,
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def test_stopncii_fetch(tmp_path: Path) -> None:
     hashes = [f"{i:02x}" * 32 for i in range(1, 6)]
     RECORDS[:] = [record(100 + i, h) for i, h in enumerate(hashes)]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StopNCIIServer)
+    server = stopncii_server(lambda: sorted(RECORDS, key=lambda r: r["lastModtimestamp"]), PAGE)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         engine = make_engine(str(tmp_path / "bank.sqlite"))
