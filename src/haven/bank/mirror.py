@@ -7,7 +7,6 @@ killed resumes exactly where it left off and never applies a change twice. Each 
 is checked before anything is written; the source's public key is pinned on first contact (or given).
 """
 
-import json
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import orjson
 from sqlalchemy import Engine, insert, select, update
 
 from haven.bank.db import bank_meta, cases, events, signals
@@ -181,7 +181,7 @@ def mirror(
                 body = answer.content
                 if not verify(public_key, body, answer.headers.get(SIGNATURE_HEADER, "")):
                     raise MirrorError("a feed page's signature does not verify: nothing from it was applied")
-                data = json.loads(body)
+                data = orjson.loads(body)
                 if data.get("format") != FORMAT or int(data["since"]) != result.checkpoint:
                     raise MirrorError("the source's answer is not the page asked for")
                 if data["more"] and (max_pages is None or result.pages + 1 < max_pages):
