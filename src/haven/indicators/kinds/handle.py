@@ -101,11 +101,12 @@ _PLATFORM_WORD = (
 _FILLER = (
     r"id|username|user\s?name|user|name|handle|acc(?:oun)?t?|is|it's|it’s|its|=|:|-|–|->|=>|me|at|add|as|"
     r"na|ay|ko|mo|sa|ako|yung|ist|lautet|heißt|mich|auf|unter|benutzername|c'est|c’est|est|moi|sur|pseudo|"
-    r"nom|es|soy|en|usuario|nombre|como|é|e|o|no|sou|usuário|nome|do|da"
+    r"nom|es|soy|en|usuario|nombre|como|é|e|o|no|sou|usuário|nome|do|da|was|he's|she's|he’s|she’s|he|she|"
+    r"goes\s+by|called"
 )
 _PROSE = Caseless(
     r"(?<![\w@.])(" + _PLATFORM_WORD + r")(?![\w@./])"
-    r"(?:\s*(?:(?:" + _FILLER + r")(?![\w'’])\.?|[?!]+))*"
+    r"(?:\s*(?:(?:" + _FILLER + r")(?![\w'’])\.?|[?!,]+))*"
     r"\s*[:=\-–(\[]?\s*@?"
     r"((?:live:)?[A-Za-z0-9_.][A-Za-z0-9_.\-]{1,38}[A-Za-z0-9_](?:#\d{4})?)",
 )
@@ -115,7 +116,7 @@ _BEFORE_QUICK = re.compile(r"\s(?:on|en|no|na|sur|auf|sa|in|op)\s+(?:" + _PLATFO
 # auf snap". Group 1 = name, 2 = platform word.
 _BEFORE = Caseless(
     r"(?:(?<![\w@.])@|\b(?:add|follow|find|search|i'?m|i am|ich bin|je suis|soy|sou|c'est|ajoute(?:-moi)?|"
-    r"agrégame|adiciona|adde)\s+@?)"
+    r"agrégame|adiciona|adde|goes\s+by|go\s+by|known\s+as)\s+@?)"
     r"([A-Za-z0-9_.][A-Za-z0-9_.\-]{1,38}[A-Za-z0-9_])\s+(?:on|en|no|na|sur|auf|sa|in|op)\s+"
     r"(" + _PLATFORM_WORD + r")(?![\w@])",
 )
@@ -207,6 +208,11 @@ def handle_hit(
         Example("mon snap est bloqué depuis hier"),
         Example("add me on insta later ok"),
         Example("see you on discord at 9pm"),
+        Example("talk to me on snapchat, username jess_k22", ("snapchat:jess_k22",)),
+        Example("he goes by lucas_h92 on facebook", ("facebook:lucas_h92",)),
+        Example("on insta he's lucas.h_92 now", ("instagram:lucas.h_92",)),
+        Example("the guy's instagram was mia.rose_01", ("instagram:mia.rose_01",)),
+        Example("my snap, he said, was hacked"),
     ],
     triggers=[
         (
