@@ -50,3 +50,30 @@ def test_stopncii_fetch(tmp_path: Path) -> None:
         engine.dispose()
     finally:
         server.shutdown()
+
+
+def test_grouped_pages_keep_the_exchange_order(tmp_path: Path) -> None:
+    """Pages are stored several to a transaction; the last word on a hash wins, in the exchange's order."""
+    a, b, c = "a1" * 32, "b2" * 32, "c3" * 32
+    RECORDS[:] = [
+        record(100, a),
+        record(101, b),
+        record(102, a, "Withdrawn"),  # withdrawn, then submitted again: live
+        record(103, a),
+        record(104, c),
+        record(105, c, "Withdrawn"),  # added then withdrawn in the same group: never live
+    ]
+    server = stopncii_server(lambda: sorted(RECORDS, key=lambda r: r["lastModtimestamp"]), PAGE)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        engine = make_engine(str(tmp_path / "bank.sqlite"))
+        ex = exchange(f"http://127.0.0.1:{server.server_port}/v1", "fk", "sk")
+        got = fetch_into_bank(engine, ex, "STOPNCII", group=10)  # three pages, one transaction
+        assert got.pages == 3 and got.added == 2
+        matcher = Matcher(engine)
+        matcher.load()
+        assert [len(matcher.match("pdq", h, 0)) for h in (a, b, c)] == [1, 1, 0]
+        assert checkpoint(engine, "STOPNCII").update_time == 106  # the group's last page's checkpoint
+        engine.dispose()
+    finally:
+        server.shutdown()
