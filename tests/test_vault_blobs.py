@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from haven.vault.blobs import CHUNK, HEADER_SIZE, TAG, BlobStore
+from haven.vault.blobs import CHUNK, HEADER_SIZE, TAG, BlobStore, PendingBlobs
 
 
 class Trickle(io.RawIOBase):
@@ -114,3 +114,26 @@ def test_forked_child_writes_blobs(store: BlobStore) -> None:
     assert os.waitstatus_to_exitcode(status) == 0
     with store.open(hashlib.sha256(data).hexdigest(), len(data)) as fh:
         assert fh.read() == data
+
+
+def test_batched_blobs_appear_only_when_flushed(store: BlobStore) -> None:
+    """In a transaction's batch, blobs stay in tmp/ (not at their names) until the flush before the
+    commit; the same content twice is one blob; a discarded batch leaves nothing."""
+    pending = PendingBlobs(store.blob_dir)
+    batch = store.deferring(pending)
+    datas = [os.urandom(n) for n in (5, CHUNK + 3, 2 * CHUNK)]
+    made = [batch.put(io.BytesIO(d)) for d in datas]
+    again = batch.put(io.BytesIO(datas[1]))
+    assert all(created for _, created in made) and not again[1] and len(pending) == 3
+    assert not any(store.exists(d.sha256) for d, _ in made)
+    assert len(list(store.tmp_dir.iterdir())) == 3
+    pending.flush()
+    assert list(store.tmp_dir.iterdir()) == [] and len(pending) == 0
+    for (digest, _), data in zip(made, datas, strict=True):
+        assert store.check(digest.sha256, len(data)) is None
+        with store.open(digest.sha256) as fh:
+            assert fh.read() == data
+    gone = batch.put(io.BytesIO(os.urandom(CHUNK)))
+    pending.discard()
+    assert not store.exists(gone[0].sha256) and list(store.tmp_dir.iterdir()) == []
+    assert store.put(io.BytesIO(datas[0]))[1] is False  # the plain store sees the flushed blob

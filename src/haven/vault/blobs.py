@@ -11,8 +11,12 @@ Format of one blob file (``blobs/<2 hex>/<62 hex>``):
 The file name is HMAC-SHA256(name key, SHA-256 of the plaintext), so a directory listing does not reveal
 which known images are in the vault, while identical content still lands on one name (de-duplication).
 Blobs are written to ``tmp/`` first, fsynced, then renamed into place: a crash leaves either no blob or a
-whole one. A blob that no database row references (a killed import) is harmless: the next import of the
-same content reuses it and ``verify`` ignores it.
+whole one. Inside a write transaction (``WriteTxn``) the fsyncs are batched: the transaction's blob files
+are written to ``tmp/``, then, just before the commit that references them, all of them are fsynced at
+once, renamed into place and their directories fsynced (``PendingBlobs``), so the database never
+references a blob that is not durable, and a kill before the commit leaves only ``tmp/`` files (swept).
+A blob that no database row references (a killed import) is harmless: the next import of the same
+content reuses it and ``verify`` ignores it.
 
 Written by hand because no maintained Python library offers chunked, streaming AEAD files with a
 final-chunk flag; the primitives themselves come from ``cryptography``.
@@ -20,13 +24,15 @@ final-chunk flag; the primitives themselves come from ``cryptography``.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import hashlib
 import hmac
 import io
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -65,6 +71,13 @@ class BlobStore:
         self.tmp_dir = root / "tmp"
         self._blob_key = blob_key
         self._name_key = name_key
+        self._pending: PendingBlobs | None = None
+
+    def deferring(self, pending: PendingBlobs) -> BlobStore:
+        """This store, with new blobs made durable by ``pending.flush()`` (one transaction's batch)."""
+        view = copy.copy(self)
+        view._pending = pending
+        return view
 
     def ensure_dirs(self) -> None:
         self.blob_dir.mkdir(mode=0o700, exist_ok=True)
@@ -101,8 +114,10 @@ class BlobStore:
 
         One pass over reused buffers (flat memory): while this thread computes SHA-256 and seals chunk
         ``i`` (hashlib and AES-GCM release the GIL), a helper thread computes MD5 of the same chunk and
-        writes sealed chunk ``i - 1``. One ``fdatasync`` before the rename makes the blob durable.
+        writes sealed chunk ``i - 1``. One ``fdatasync`` before the rename makes the blob durable; in a
+        store from ``deferring`` that fsync and the rename wait for ``PendingBlobs.flush`` (batched).
         (Starting writeback early with ``sync_file_range`` was tried: no faster here, more CPU.)"""
+        pending = self._pending
         fd: int | None = None
         tmp: Path | None = None
         sink: _Sealer | None = None
@@ -118,6 +133,12 @@ class BlobStore:
             target = self.path_for(digest.sha256)
             if target.is_file() or (keep is not None and not keep(digest.sha256)):
                 return digest, False
+            if pending is not None:
+                if pending.holds(target):
+                    return digest, False
+                pending.add(tmp, target, fd)
+                fd, tmp = None, None  # the batch owns them now
+                return digest, True
             os.fdatasync(fd)  # a new file: its size and blocks are flushed too
             os.close(fd)
             fd = None
@@ -157,13 +178,86 @@ class BlobStore:
         return None
 
 
+class PendingBlobs:
+    """Blob files one transaction wrote to ``tmp/``, made durable together just before its commit.
+
+    Each file's ``fdatasync`` starts in the background as soon as it is written (so it overlaps the
+    hashing of the next file and the transaction's own work); ``flush`` waits for all of them, only
+    then renames the files into place, then fsyncs each directory that gained a name once (and
+    ``blobs/`` if a sub-directory was created). ``discard`` drops them (a rolled-back transaction)."""
+
+    def __init__(self, blob_dir: Path) -> None:
+        self._blob_dir = blob_dir
+        self._files: list[tuple[Path, Path, Future[None]]] = []
+        self._targets: set[Path] = set()
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def holds(self, target: Path) -> bool:
+        return target in self._targets
+
+    def add(self, tmp: Path, target: Path, fd: int) -> None:
+        """Take over ``fd`` (the written temporary file ``tmp``): synced, then closed, in the background."""
+        self._files.append((tmp, target, _syncer().submit(_sync_and_close, fd)))
+        self._targets.add(target)
+
+    def _settle(self) -> list[tuple[Path, Path]]:
+        files, self._files, self._targets = self._files, [], set()
+        errors = [f.exception() for _, _, f in files]  # waits for every sync, even after a failure
+        first = next((e for e in errors if e is not None), None)
+        if first is not None:
+            for tmp, _, _ in files:
+                tmp.unlink(missing_ok=True)
+            raise first
+        return [(tmp, target) for tmp, target, _ in files]
+
+    def flush(self) -> None:
+        dirs: set[Path] = set()
+        new_dir = False
+        for tmp, target in self._settle():
+            if target.parent not in dirs and not target.parent.is_dir():
+                target.parent.mkdir(mode=0o700, exist_ok=True)
+                new_dir = True
+            dirs.add(target.parent)
+            os.replace(tmp, target)
+        for directory in sorted(dirs):
+            fsync_dir(directory)
+        if new_dir:
+            fsync_dir(self._blob_dir)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            for tmp, _ in self._settle():
+                tmp.unlink(missing_ok=True)
+
+
+def _sync_and_close(fd: int) -> None:
+    try:
+        os.fdatasync(fd)  # a new file: its size and blocks are flushed too
+    finally:
+        os.close(fd)
+
+
+_sync_pool: ThreadPoolExecutor | None = None
+
+
+def _syncer() -> ThreadPoolExecutor:
+    """Two long-lived threads that wait on ``fdatasync`` (no CPU: the GIL is released)."""
+    global _sync_pool
+    with _helper_lock:
+        if _sync_pool is None:
+            _sync_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="haven-fsync")
+        return _sync_pool
+
+
 _helper: ThreadPoolExecutor | None = None
 _helper_lock = threading.Lock()
 
 
-def _forget_helper() -> None:  # a forked child has no helper thread: it starts its own
-    global _helper, _helper_lock
-    _helper, _helper_lock = None, threading.Lock()
+def _forget_helper() -> None:  # a forked child has no helper threads: it starts its own
+    global _helper, _helper_lock, _sync_pool
+    _helper, _helper_lock, _sync_pool = None, threading.Lock(), None
 
 
 if hasattr(os, "register_at_fork"):

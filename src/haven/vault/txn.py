@@ -5,6 +5,9 @@
 * the connection (other vault modules never touch ``Vault``'s private members: they use these methods),
 * the ledger entries appended in it (the sealed head is written after the commit),
 * item, location and message writes (messages in batches, with the import's running SHA-256),
+* the fsyncs of the blob files written in it, batched: ``before_commit`` makes them all durable (and
+  renames them into place) just before the commit that references them (``blobs.PendingBlobs``);
+  ``rolled_back`` drops them,
 * blob removals, which run only after the commit (a crash in between is repaired on the next open),
 * the under-18 rule (rule 3): a minor's intimate image is never kept as a copy, and neither is any
   container (chat zip, email) it came in; hash and location stay recorded.
@@ -26,7 +29,7 @@ import sqlcipher3
 
 from haven.core.models import Item, LedgerEntry
 from haven.vault import ledger
-from haven.vault.blobs import BlobStore
+from haven.vault.blobs import BlobStore, PendingBlobs
 
 FAULT_HOOK: Callable[[str], None] | None = None
 """Tests only: called at crash-relevant points (see the module docstring)."""
@@ -66,7 +69,9 @@ class WriteTxn:
 
     def __init__(self, conn: sqlcipher3.Connection, blobs: BlobStore, minor: Callable[[], bool]) -> None:
         self._conn = conn
-        self.blobs = blobs
+        self._store = blobs
+        self._pending = PendingBlobs(blobs.blob_dir)
+        self.blobs = blobs.deferring(self._pending)
         self._minor = minor
         self.entries: list[LedgerEntry] = []
         self._removals: list[str] = []
@@ -229,7 +234,14 @@ class WriteTxn:
             if cur.rowcount < UPDATE_SLICE:
                 return entry
 
-    # -- after the commit ---------------------------------------------------------------------------
+    # -- around the commit --------------------------------------------------------------------------
+    def before_commit(self) -> None:
+        """Make the blob files written in this transaction durable, in one batch (see the docstring)."""
+        self._pending.flush()
+
+    def rolled_back(self) -> None:
+        self._pending.discard()
+
     def after_commit(self, root: Path, head_key: bytes) -> None:
         fault("committed")
         if self.entries:
@@ -242,7 +254,7 @@ class WriteTxn:
         row = self._conn.execute("SELECT stored FROM items WHERE sha256 = ?", (sha256,)).fetchone()
         if row is None or not row[0]:
             fault("removing-blob")
-            self.blobs.remove(sha256)
+            self._store.remove(sha256)
 
 
 def dumps(value: Any) -> str:

@@ -152,8 +152,10 @@ class Vault(CaseReads):
             txn = WriteTxn(self._conn, self.blobs, lambda: self.is_minor)
             try:
                 yield txn
+                txn.before_commit()  # the transaction's blob files, made durable in one batch
             except BaseException:
                 self._conn.execute("ROLLBACK")
+                txn.rolled_back()
                 self._case = None
                 raise
             self._conn.execute("COMMIT")
