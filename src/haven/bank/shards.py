@@ -56,6 +56,14 @@ class _Banks:
     def add(self, ids: np.ndarray, bank: str) -> None:
         self.extra.update(dict.fromkeys(ids.tolist(), self.code(bank)))
 
+    def known(self, ids: np.ndarray) -> np.ndarray:
+        """Which of ``ids`` this shard already holds (an add replayed after a restart is skipped)."""
+        hit = np.zeros(len(ids), dtype=bool)
+        if len(self.ids):
+            pos = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+            hit = self.ids[pos] == ids
+        return hit | np.fromiter((int(i) in self.extra for i in ids), dtype=bool, count=len(ids))
+
     def of(self, ids: np.ndarray) -> np.ndarray:
         """Bank codes of ``ids`` (each id known)."""
         out = np.zeros(len(ids), dtype=np.int64)
@@ -123,8 +131,11 @@ class IndexShard:
         return len(ids)
 
     def add(self, words: np.ndarray, ids: np.ndarray, bank: str) -> None:
+        ids = np.asarray(ids, dtype=np.int64)
         with self._write:
-            self.banks.add(np.asarray(ids, dtype=np.int64), bank)  # bank first: a hit always has one
+            new = ~self.banks.known(ids)  # a restarted shard already loaded what the database held
+            words, ids = np.asarray(words)[new], ids[new]
+            self.banks.add(ids, bank)  # bank first: a hit always has one
             self.index.add(words, ids)
             if self.index.maintenance_due():
                 self.index.maintain()
@@ -228,6 +239,8 @@ class ShardedIndex:
             raise ValueError("at least one shard and one fan-out in flight")
         self.count, self.inflight = count, inflight
         actor_options.setdefault("max_concurrency", inflight)
+        if database is not None:  # a shard that dies is started again by Ray and reloads its slice
+            actor_options.setdefault("max_restarts", -1)
         self.since = _last_event(database) if database is not None else 0  # read before the slices
         self.shards = [
             _remote(IndexShard).options(**actor_options).remote(i, count, database) for i in range(count)
