@@ -208,3 +208,34 @@ def test_the_pdf_names_the_csv_files_the_package_writes():
         assert wrote == (["transcript/messages.csv"] if total <= 100 else
                          [f"transcript/messages-{k:03d}.csv" for k in (1, 2, 3)])
         assert said == wrote[0] or (said.startswith(wrote[0]) and said.endswith(wrote[-1].rsplit("/", 1)[1]))
+
+
+@pytest.mark.parametrize("kind", ["pdf", "package"])
+def test_report_jobs_progress_is_honest(case: Path, tmp_path: Path, kind: str):
+    """Through the jobs' own progress (what the app shows): the percent only goes up, stays below 100
+    until the work has returned, and the message counts are real."""
+    import threading
+
+    from haven.jobs.status import JobContext, JobStatus
+    from haven.jobs.tasks import package_work, pdf_work
+
+    status = JobStatus(id="j1", case="c1", kind=kind)
+    seen: list[tuple[str, int, dict[str, int]]] = []
+
+    class Recording(JobContext):
+        def update(self, stage=None, fraction=None, **counts):  # type: ignore[no-untyped-def]
+            super().update(stage, fraction, **counts)
+            seen.append((status.stage, status.percent, dict(counts)))
+
+    ctx = Recording(status, threading.Lock())
+    with Vault.open(case, PASS) as v:
+        work = (pdf_work if kind == "pdf" else package_work)(v, tmp_path / f"out.{kind}")
+        result = work(ctx)
+    assert Path(result["path"]).exists()
+    percents = [p for _, p, _ in seen]
+    assert percents == sorted(percents) and max(percents) < 100 and percents[-1] > percents[0]
+    reading = [c for s, _, c in seen if s == "reading messages"]
+    assert reading[-1] == {"done": N, "total": N}
+    moments = [c for s, _, c in seen if s == "key moments"]
+    assert moments and all(c["total"] == N and c["done"] <= N for c in moments)
+    assert seen[-1][0] == ("writing the PDF" if kind == "pdf" else "checking the package")

@@ -226,8 +226,10 @@ def _derived(source: Any) -> tuple[list[dict[str, Any]], list[Flag], dict[str, M
     return rows, flags, flagged, dict(state.get("summary") or {})
 
 
-def _contexts(messages: Iterator[Message], moments: list[KeyMoment]) -> None:
-    """Fill each moment's context in one streaming pass: a short window per conversation."""
+def _contexts(messages: Iterator[Message], moments: list[KeyMoment],
+              tick: Callable[[int], None] | None = None) -> None:
+    """Fill each moment's context in one streaming pass: a short window per conversation (``tick(n)``
+    every 5,000 messages read)."""
     wanted: dict[str, list[KeyMoment]] = defaultdict(list)
     for k in moments:
         if k.message_id:
@@ -236,7 +238,9 @@ def _contexts(messages: Iterator[Message], moments: list[KeyMoment]) -> None:
         return
     windows: dict[str, deque[Message]] = {}
     open_after: list[tuple[KeyMoment, int]] = []
-    for m in messages:
+    for n, m in enumerate(messages, start=1):
+        if tick is not None and n % 5000 == 0:
+            tick(n)
         still: list[tuple[KeyMoment, int]] = []
         for k, left in open_after:
             if k.conversation == m.conversation:
@@ -348,8 +352,9 @@ def collect(source: CaseSource, progress: Progress | None = None,
     offenders |= {(c, s) for r in paying for c in r.get("conversations") or [] for s in r.get("senders", [])}
     aggregated = promote_offenders([{"side": "offender", "senders": [], **r} for r in rows], offenders)
     moments = _key_moments(first_of, flagged, flags, aggregated)
-    tick("key moments", 0, 0)
-    _contexts(iter(source.messages()), moments)
+    read = sum(conv_counts.values())
+    tick("key moments", 0, read)
+    _contexts(iter(source.messages()), moments, lambda n: tick("key moments", min(n, read), read))
     by_conv: dict[str, list[Message]] = defaultdict(list)
     for m in shown:
         by_conv[m.conversation].append(m)
