@@ -222,3 +222,44 @@ def context_snippet(text: str, start: int, end: int, width: int = 40) -> str:
     b = min(len(text), end + width)
     snippet = " ".join(text[a:b].split())
     return ("…" if a > 0 else "") + snippet + ("…" if b < len(text) else "")
+
+
+def first_char_hint(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The same regex with a look-ahead for the characters its matches can start with, when it is a word
+    boundary then alternatives that each start with a plain letter or digit (``\\b(?:send|pay|...)``):
+    Python's engine then skips to those characters instead of trying every alternative at every position
+    (about twice as fast on a chat line). Any other shape is returned unchanged."""
+    from re import _constants as sre_c  # type: ignore[attr-defined]
+    from re import _parser as sre_p  # type: ignore[attr-defined]
+
+    def firsts(items: Any) -> set[str] | None:
+        items = list(items)
+        if not items:
+            return None
+        op, av = items[0]
+        if op is sre_c.LITERAL:
+            return {chr(av)}
+        if op is sre_c.SUBPATTERN:
+            if av[1] & re.IGNORECASE:  # an inline (?i:...) group: its letters match either case
+                return None
+            return firsts(av[-1])
+        if op is sre_c.BRANCH:
+            out: set[str] = set()
+            for branch in av[1]:
+                got = firsts(branch)
+                if got is None:
+                    return None
+                out |= got
+            return out
+        return None
+
+    try:
+        tree = list(sre_p.parse(pattern.pattern, pattern.flags))
+    except Exception:  # pragma: no cover - a pattern that compiled always parses
+        return pattern
+    if len(tree) < 2 or tree[0] != (sre_c.AT, sre_c.AT_BOUNDARY) or pattern.flags & re.IGNORECASE:
+        return pattern
+    chars = firsts(tree[1:2])
+    if not chars or not all(len(c) == 1 and c.isalnum() for c in chars):
+        return pattern
+    return re.compile("(?=[" + "".join(sorted(chars)) + "])" + pattern.pattern, pattern.flags)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from haven.indicators.base import Hit, Scan
+from haven.indicators.base import Hit, Scan, first_char_hint
 from haven.indicators.codecs import b58check_payload
 
 BASE58_RUN = ("(^|[^0-9A-Za-z])[13LMD9AT48][1-9A-HJ-NP-Za-km-z]{25}", 2, 100)
@@ -52,3 +52,7 @@ def find_base58(
                 yield Hit(kind, m.start(), m.end(), value, value, False, 0.3, {"type": "base58"}, 90)
         elif len(payload) == length and payload[0] in versions:
             yield Hit(kind, m.start(), m.end(), value, value, True, 1.0, {"type": versions[payload[0]]}, 90)
+
+
+# Skip straight to the letters these word lists start with (same matches; see ``first_char_hint``).
+CRYPTO_WORDS = first_char_hint(CRYPTO_WORDS)

@@ -15,7 +15,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
-from haven.indicators.base import Caseless, Example, Hit, Scan, register
+from haven.indicators.base import Caseless, Example, Hit, Scan, first_char_hint, register
 
 _SPACE = "[ \u00a0\u202f]"
 """A thousands space: plain, no-break or narrow no-break."""
@@ -297,3 +297,11 @@ def find(scan: Scan) -> Iterator[Hit]:
         if not strong and (not _DEMAND.search(window) or _everyday(low, s, e, window)):
             continue
         yield Hit("amount", s, e, text[s:e], f"{cur}:{num}", True, 0.8, {"currency": cur}, 40)
+
+
+# Skip straight to the letters these word lists start with (same matches; see ``first_char_hint``).
+_DEMAND = first_char_hint(_DEMAND)
+_STRONG = first_char_hint(_STRONG)
+_ORDINARY = first_char_hint(_ORDINARY)
+_BUYING = first_char_hint(_BUYING)
+_GIFT = first_char_hint(_GIFT)

@@ -24,7 +24,7 @@ from importlib.resources import files
 import phonenumbers
 from phonenumbers.phonenumberutil import _number_type_helper
 
-from haven.indicators.base import Example, Hit, Scan, register, result_cache
+from haven.indicators.base import Example, Hit, Scan, first_char_hint, register, result_cache
 
 CANDIDATE = r"(?<![\w+#/.,:-])(?:\+|00)?\(?\d[\d \t().\-/]{5,20}\d(?![\w-]|[.,]\d)"
 """What a written phone number looks like (the rules say which are taken)."""
@@ -189,3 +189,7 @@ _TYPES = {
     phonenumbers.PhoneNumberType.TOLL_FREE: "toll-free",
     phonenumbers.PhoneNumberType.PREMIUM_RATE: "premium-rate",
 }
+
+
+# Skip straight to the letters these word lists start with (same matches; see ``first_char_hint``).
+_PHONE_WORDS = first_char_hint(_PHONE_WORDS)
