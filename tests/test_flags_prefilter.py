@@ -80,3 +80,21 @@ def test_flags_are_the_same_without_the_prefilter(monkeypatch) -> None:
     monkeypatch.setattr(Lexicon, "candidates", lambda self, text: None)
     without = [sorted((f.message_id, f.flag) for f in detect(c.messages).flags) for c in flags_eval.load()]
     assert with_prefilter == without
+
+
+def test_ascii_text_is_read_by_hyperscan_and_misses_no_rule() -> None:
+    """ASCII text goes to the Hyperscan set (prefilter mode); it must never drop a rule that matches."""
+    pytest.importorskip("hyperscan")
+    lex = load_lexicon("en")
+    prefilter = lex._prefilter[0]
+    assert prefilter._hs is not None
+    _, _, always = prefilter._hs
+    assert len(always) < prefilter.size // 2, "most rules should be ruled out by Hyperscan"
+    texts = [t for t in _texts() if t.isascii()] + ["ok see you at the bus later lol", "K\x1cpay"]
+    for text in texts:
+        ids = lex.candidates(text)
+        assert ids is not None
+        for spec in [*lex.flags.values(), *lex.signals.values()]:
+            for rule in spec.rules:
+                if rule.search(text) is not None:
+                    assert id(rule) in ids, (spec.name, text)
