@@ -153,7 +153,7 @@ class Deriver:
         self._runner: Runner = InProcess()
         self._helpers: Runner | None = None
         self._recent: dict[str, deque[str]] = {}
-        self._inflight: deque[tuple[Handle, dict[str, str], dict[str, list[str]]]] = deque()
+        self._inflight: deque[tuple[Handle, dict[str, tuple[Message, str]], dict[str, list[str]]]] = deque()
 
     def _own(self, msg: Message) -> Message:
         return own(msg, self.me)
@@ -187,10 +187,10 @@ class Deriver:
         while len(self._inflight) >= runner.depth:
             self._apply_next()
         by_conv: dict[str, list[str]] = {}
-        by_id: dict[str, str] = {}
+        by_id: dict[str, tuple[Message, str]] = {}  # kept, so key messages are not parsed again
         for m, d in zip(messages, data, strict=True):
             by_conv.setdefault(m.conversation, []).append(d)
-            by_id[m.id] = d
+            by_id[m.id] = (m, d)
         context: dict[str, list[str]] = {}
         for conv in by_conv:
             ctx = list(self._context(conv))
@@ -221,8 +221,8 @@ class Deriver:
         convs: dict[str, list[str]] = {}
         rows = []
         for mid in result.key_ids:
-            msg = Message.model_validate_json(by_id[mid])
-            convs.setdefault(msg.conversation, []).append(by_id[mid])
+            msg, data = by_id[mid]
+            convs.setdefault(msg.conversation, []).append(data)
             rows.append((mid, msg.conversation, _ts(msg)))
         for conv, fresh in convs.items():
             self._context(conv).extend(fresh)
