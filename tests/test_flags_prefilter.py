@@ -98,3 +98,15 @@ def test_ascii_text_is_read_by_hyperscan_and_misses_no_rule() -> None:
             for rule in spec.rules:
                 if rule.search(text) is not None:
                     assert id(rule) in ids, (spec.name, text)
+
+
+def test_ascii_form_keeps_every_ascii_member() -> None:
+    from haven.flags.prefilter import _ascii_form
+
+    assert _ascii_form("[£$€]\\s?\\d") == r"[\x80-\xff$\x80-\xff\x80-\xff]\s?\d"
+    assert _ascii_form(r"\W*[\U0001F300-\U0001FAFF]") == r"\W*[\x80-\xff]"
+    assert _ascii_form("[^€]x") == r"[^\x80-\xff]x"
+    assert _ascii_form("(?-i:[A-Z])\u017f") is None  # Python folds the long s into "s"
+    db_rules = Prefilter([["[£$]\\s?\\d{2}"], ["😈|pay"], ["caf[ée]"]])
+    assert db_rules.candidates("$ 50 or pay") == {0, 1}
+    assert db_rules.candidates("a cafe") == {2}

@@ -124,13 +124,57 @@ _UNSAFE_TEXT = re.compile(r"[^\x00-\x1b\x20-\x7f]")
 """Text the Hyperscan set may read: ASCII without \\x1c-\\x1f (Python's ``\\s`` has them, PCRE's not)."""
 
 
+_WIDE = r"(?:\\U[0-9A-Fa-f]{8}|\\u[0-9A-Fa-f]{4}|\\x[89A-Fa-f][0-9A-Fa-f]|[^\x00-\x7f])"
+_WIDE_RUN = re.compile(rf"{_WIDE}(?:-{_WIDE})?")
+_FOLDS_TO_ASCII = frozenset("\u017f\u212a\u0131\u0130")
+"""Non-ASCII letters Python's IGNORECASE matches to an ASCII letter (ſ, Kelvin K, dotless and dotted i)."""
+
+
+def _ascii_form(source: str) -> str | None:
+    """``source`` for Hyperscan's byte mode on ASCII text: each non-ASCII character, escape or range of
+    them becomes the bytes ``\\x80-\\xff`` (never in ASCII text, as the original never matches ASCII
+    text there), keeping every ASCII member of a class. ``None`` when that is not safe to do."""
+    if any(c in _FOLDS_TO_ASCII for c in source):
+        return None
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(source):
+        m = _WIDE_RUN.match(source, i)
+        if m:
+            out.append(r"\x80-\xff" if in_class else r"[\x80-\xff]")
+            i = m.end()
+            continue
+        c = source[i]
+        if c == "\\" and i + 1 < len(source):
+            out.append(source[i : i + 2])
+            i += 2
+            continue
+        if in_class and c == "]":
+            in_class = False
+        elif not in_class and c == "[":
+            in_class = True
+            out.append(c)
+            i += 1
+            for lead in ("^", "]"):
+                if source.startswith(lead, i):
+                    out.append(lead)
+                    i += 1
+            continue
+        out.append(c)
+        i += 1
+    form = "".join(out).replace("(?-i:", "(?:")
+    if not form.isascii() or re.search(r"\\[uUN]|\\x\{", form):
+        return None
+    return form
+
+
 def _hyperscan(rules: list[list[str]]) -> tuple[object, list[int], set[int]] | None:
     """A Hyperscan database in prefilter mode (a superset of each pattern's matches) over the original
     patterns, for ASCII text: RE2's UTF-8 set builds a new DFA state for nearly every character of varied
     chat (2–5 ms a message on a generated chat, most of the detector's time); Hyperscan compiles its
     automaton ahead and reads a message in a few µs. On ASCII text Python and PCRE agree on ``\\w``,
-    ``\\d``, ``\\b`` and case; a pattern with a non-ASCII character (Python folds "K" and "ſ" into ASCII)
-    or one Hyperscan rejects makes its rule run on every ASCII text."""
+    ``\\d``, ``\\b`` and case; non-ASCII parts are rewritten by :func:`_ascii_form`, and a pattern it or
+    Hyperscan cannot take makes its rule run on every ASCII text."""
     if _hs is None:
         return None
     flags = _hs.HS_FLAG_CASELESS | _hs.HS_FLAG_MULTILINE | _hs.HS_FLAG_SINGLEMATCH | _hs.HS_FLAG_PREFILTER
@@ -140,10 +184,11 @@ def _hyperscan(rules: list[list[str]]) -> tuple[object, list[int], set[int]] | N
     always: set[int] = set()
     for index, patterns in enumerate(rules):
         for source in patterns:
-            if not source.isascii() or re.search(r"\\[uUxN]", source):
+            form = _ascii_form(source)
+            if form is None:
                 always.add(index)
                 continue
-            exprs.append(source.replace("(?-i:", "(?:").encode())
+            exprs.append(form.encode())
             owner.append(index)
 
     def build(es: list[bytes]) -> object:
