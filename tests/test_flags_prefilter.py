@@ -103,7 +103,7 @@ def test_ascii_text_is_read_by_hyperscan_and_misses_no_rule() -> None:
 def test_ascii_form_keeps_every_ascii_member() -> None:
     from haven.flags.prefilter import _ascii_form
 
-    assert _ascii_form("[£$€]\\s?\\d") == r"[\x80-\xff$\x80-\xff\x80-\xff]\s?\d"
+    assert _ascii_form("[£$€]\\s?\\d") == r"[\x80-\xff$\x80-\xff]\s?\d"
     assert _ascii_form(r"\W*[\U0001F300-\U0001FAFF]") == r"\W*[\x80-\xff]"
     assert _ascii_form("[^€]x") == r"[^\x80-\xff]x"
     assert _ascii_form("(?-i:[A-Z])\u017f") is None  # Python folds the long s into "s"
