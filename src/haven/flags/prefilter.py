@@ -30,6 +30,11 @@ except ImportError:  # pragma: no cover
 LONG_TEXT = 2000
 """Above this many characters an empty answer from RE2 is not trusted (every rule runs)."""
 
+HYPERSCAN_AFTER = 500
+"""Messages read with RE2 before the Hyperscan database is compiled. Compiling it costs about 3 CPU-s, which
+pays off on a long chat but not on a short CLI run or a small import, so it is built only once a process
+has read this many messages (same candidates either way: both are supersets)."""
+
 _CLASS_ESCAPES = {"w": r"\p{L}\p{N}\p{M}_", "d": r"\p{Nd}", "s": r"\s\p{Z}\x{85}"}
 _ANY_ESCAPES = {"w": r"[\p{L}\p{N}\p{M}_]", "d": r"\p{Nd}", "s": r"[\s\p{Z}\x{85}]"}
 
@@ -222,7 +227,10 @@ class Prefilter:
         self.owner: list[int] = []
         self.size = 0
         self._set = None
-        self._hs = _hyperscan(rules)
+        self._rules = rules
+        self._hs_db: tuple[object, list[int], set[int]] | None = None
+        self._hs_tried = False
+        self._reads = 0
         if _re2 is None:
             self.always = set(range(len(rules)))
             return
@@ -245,8 +253,18 @@ class Prefilter:
             return
         self._set = search_set
 
+    @property
+    def _hs(self) -> tuple[object, list[int], set[int]] | None:
+        """The Hyperscan database, compiled on first use (see :data:`HYPERSCAN_AFTER`)."""
+        if not self._hs_tried:
+            self._hs_tried = True
+            self._hs_db = _hyperscan(self._rules)
+        return self._hs_db
+
     def candidates(self, text: str) -> set[int] | None:
-        if self._hs is not None and not _UNSAFE_TEXT.search(text):
+        self._reads += 1
+        use_hs = self._hs_tried or self._reads > HYPERSCAN_AFTER or self._set is None
+        if use_hs and self._hs is not None and not _UNSAFE_TEXT.search(text):
             db, owner, always = self._hs
             hits: set[int] = set(always)
 
