@@ -239,38 +239,36 @@ def _sync_and_close(fd: int) -> None:
         os.close(fd)
 
 
-_sync_pool: ThreadPoolExecutor | None = None
-
-
-def _syncer() -> ThreadPoolExecutor:
-    """Two long-lived threads that wait on ``fdatasync`` (no CPU: the GIL is released)."""
-    global _sync_pool
-    with _helper_lock:
-        if _sync_pool is None:
-            _sync_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="haven-fsync")
-        return _sync_pool
-
-
-_helper: ThreadPoolExecutor | None = None
+_pools: dict[str, ThreadPoolExecutor] = {}
 _helper_lock = threading.Lock()
 
 
+def _named_pool(name: str, workers: int) -> ThreadPoolExecutor:
+    """A long-lived thread pool, started on first use (starting a thread per file would cost more)."""
+    with _helper_lock:
+        pool = _pools.get(name)
+        if pool is None:
+            pool = _pools[name] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        return pool
+
+
+def _syncer() -> ThreadPoolExecutor:
+    """Two threads that wait on ``fdatasync`` (no CPU: the GIL is released)."""
+    return _named_pool("haven-fsync", 2)
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One helper thread for MD5 and writes."""
+    return _named_pool("haven-blob", 1)
+
+
 def _forget_helper() -> None:  # a forked child has no helper threads: it starts its own
-    global _helper, _helper_lock, _sync_pool
-    _helper, _helper_lock, _sync_pool = None, threading.Lock(), None
+    global _pools, _helper_lock
+    _pools, _helper_lock = {}, threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_helper)
-
-
-def _pool() -> ThreadPoolExecutor:
-    """One long-lived helper thread for MD5 and writes (starting a thread per file would cost more)."""
-    global _helper
-    with _helper_lock:
-        if _helper is None:
-            _helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="haven-blob")
-        return _helper
 
 
 def _write_all(fd: int, data: memoryview) -> None:
