@@ -111,15 +111,22 @@ def test_concurrent_callers_share_fan_outs(cluster) -> None:
     sharded.close()
 
 
-def test_shards_rebuild_from_database(cluster, tmp_path: Path) -> None:
+def _bank(tmp_path: Path, seed: int, count: int, withdraw: int | None = None) -> tuple[str, list[str]]:
+    """A SQLite bank of ``count`` random hashes (content ``withdraw`` withdrawn, if given)."""
     db = str(tmp_path / "bank.sqlite")
     engine = make_engine(db)
-    rng = np.random.default_rng(5)
-    hexes = words_to_hex(rng.integers(0, 2**63, size=(30, 4), dtype=np.uint64))
+    rng = np.random.default_rng(seed)
+    hexes = words_to_hex(rng.integers(0, 2**63, size=(count, 4), dtype=np.uint64))
     for h in hexes:
         store.add_content(engine, "haven", [("pdq", h)], "test")
-    store.remove_content(engine, "haven", 1)  # the first item withdrawn: not loaded
+    if withdraw is not None:
+        store.remove_content(engine, "haven", withdraw)
     engine.dispose()
+    return db, hexes
+
+
+def test_shards_rebuild_from_database(cluster, tmp_path: Path) -> None:
+    db, hexes = _bank(tmp_path, 5, 30, withdraw=1)  # the first item withdrawn: not loaded
     first = ShardedIndex(2, db)
     assert first.size() == 29
     first.close()
@@ -138,13 +145,7 @@ def test_dead_shard_is_restarted_from_the_database(cluster, tmp_path: Path) -> N
 
     from haven.bank.index import hex_to_words
 
-    db = str(tmp_path / "bank.sqlite")
-    engine = make_engine(db)
-    rng = np.random.default_rng(6)
-    hexes = words_to_hex(rng.integers(0, 2**63, size=(20, 4), dtype=np.uint64))
-    for h in hexes:
-        store.add_content(engine, "haven", [("pdq", h)], "test")
-    engine.dispose()
+    db, hexes = _bank(tmp_path, 6, 20)
     sharded = ShardedIndex(2, db)
     want = sharded.search_many(hex_to_words(hexes), 0)
     assert [len(h) for h in want] == [1] * 20
