@@ -8,8 +8,8 @@ Fixed seed, deterministic solvers (liblinear, lbfgs). Trained on the ``train`` s
 vocabulary (features seen in at least two train messages), the first layer (text + lexicon + speaker),
 then the second layer (context) on out-of-fold first-layer scores (3 folds by template family). Per-flag
 thresholds are picked on ``dev`` with the detector's own combination rule (lexicon flags kept, model
-flags on the flag's side, gated flags after a gate): best F1 over the grid, and for self-harm the highest
-threshold keeping dev recall >= 0.97 (recall first; see SELF_HARM_MIN_RECALL).
+flags on the flag's side, gated flags after a gate): best F1 over the grid, and for self-harm the best F3
+(recall first; see SELF_HARM_BETA).
 ``blind`` is never read here.
 """
 
@@ -36,9 +36,6 @@ LEXICON_REPEAT = 3
 WEIGHT2: str | None = None
 GRID = np.round(np.arange(0.2, 0.96, 0.05), 2)
 SELF_HARM_GRID = np.round(np.arange(0.02, 0.96, 0.02), 2)
-SELF_HARM_MIN_RECALL = 0.97
-"""Self-harm's threshold is the highest on the grid that keeps dev recall at or above this (a missed cue is
-the worst error Haven can make); only when no threshold reaches it, the best F-beta below."""
 SELF_HARM_BETA = 3.0
 """Self-harm's threshold maximises F-beta with beta 3 on dev (recall weighs nine times precision): on dev,
 recall 1.00 from the model alone would cost hundreds of false alarms for the last few cues."""
@@ -219,23 +216,13 @@ def _combined_counts(model, dev: Split, t: float) -> np.ndarray:  # type: ignore
     return np.stack([(pred & y).sum(0), (pred & ~y).sum(0), (~pred & y).sum(0)], axis=1)
 
 
-def _recall(c: np.ndarray) -> float:
-    tp, _, fn = c
-    return float(tp / max(tp + fn, 1))
-
-
 def thresholds(model, dev: Split) -> np.ndarray:  # type: ignore[no-untyped-def]
     from haven.flags.model import SELF_HARM
 
     grid = sorted(set(GRID.tolist()) | set(SELF_HARM_GRID.tolist()))
     counts = {t: _combined_counts(model, dev, t) for t in grid}
     out = np.zeros(counts[grid[0]].shape[0], dtype=np.float32)
-    # self-harm, recall first: the highest threshold that keeps dev recall >= SELF_HARM_MIN_RECALL
-    floor = [float(t) for t in SELF_HARM_GRID if _recall(counts[float(t)][SELF_HARM]) >= SELF_HARM_MIN_RECALL]
     for j in range(len(out)):
-        if j == SELF_HARM and floor:
-            out[j] = max(floor)
-            continue
         beta2 = SELF_HARM_BETA**2 if j == SELF_HARM else 1.0
         best, best_f1 = 0.5, -1.0
         for t in SELF_HARM_GRID if j == SELF_HARM else GRID:
