@@ -31,8 +31,6 @@ SEED = 16
 FOLDS = 3
 C1, C2 = 4.0, 1.0
 WEIGHT1: str | None = None
-SELF_HARM_WEIGHT1: str | None = None
-LEXICON_REPEAT = 3
 WEIGHT2: str | None = None
 GRID = np.round(np.arange(0.2, 0.96, 0.05), 2)
 SELF_HARM_GRID = np.round(np.arange(0.02, 0.96, 0.02), 2)
@@ -140,10 +138,8 @@ def _fit(x, y: np.ndarray, c: float, weight: str | None, intercept: bool = True)
 
 def _first_layer(x, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     coefs, intercepts = [], []
-    from haven.flags.model import SELF_HARM
-
     for j in range(y.shape[1]):
-        coef, b = _fit(x, y[:, j], C1, SELF_HARM_WEIGHT1 if j == SELF_HARM else WEIGHT1)
+        coef, b = _fit(x, y[:, j], C1, WEIGHT1)
         coefs.append(coef)
         intercepts.append(b)
     return np.array(coefs, dtype=np.float32).T, np.array(intercepts, dtype=np.float32)
@@ -152,19 +148,16 @@ def _first_layer(x, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def train():  # type: ignore[no-untyped-def]
     from scipy.sparse import csr_matrix, hstack
 
-    from haven.flags.cues import cue_matrix
     from haven.flags.features import Vocabulary
     from haven.flags.lexicon import FLAG_NAMES
     from haven.flags.model import CTX2_NAMES, SELF_HARM, SELF_HARM_CTX2, Model, ctx1, ctx2, lexicon_matrix
 
-    # the lexicon's examples and counter-examples three times: a few lines against thousands of corpus
-    # rows, and the tests hold the hybrid detector to every one of them
-    tr = Split(load("train") + lexicon_rows() * LEXICON_REPEAT)
+    tr = Split(load("train") + lexicon_rows())
     names = vocabulary(tr.texts)
     vocab = Vocabulary(names)
     lex = lexicon_matrix([f for conv in tr.lex for f in conv])
     flat_sp = [s for conv in tr.speakers for s in conv]
-    x1 = hstack([vocab.matrix(tr.texts), csr_matrix(ctx1(lex, flat_sp, cue_matrix(tr.texts)))], format="csr")
+    x1 = hstack([vocab.matrix(tr.texts), csr_matrix(ctx1(lex, flat_sp))], format="csr")
     v = len(names)
 
     w, b1 = _first_layer(x1, tr.y)

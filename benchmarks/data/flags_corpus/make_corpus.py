@@ -21,15 +21,12 @@ import banks_extra_pt_de_cy  # noqa: E402, F401
 import rounds  # noqa: E402
 from banks import B  # noqa: E402
 from banks_extra_en import X  # noqa: E402
-from banks_r3 import Y as _Y3  # noqa: E402
 
 SEED = 16
 SPLITS = ("train", "dev", "blind")
 N_CONV = {"train": 240, "dev": 50, "blind": 70}
 N_CONV2 = {"train": 900, "dev": 160}
 """Second-round conversations (``rounds.py``, with the extra banks) added to train and dev."""
-N_CONV3 = {"train": 900, "dev": 150}
-"""Third-round conversations (``rounds.py`` scripts, families of every bank incl. ``banks_r3.py``)."""
 _EXTRA_PATTERN = ("train", "train", "dev", "train", "train")
 _PATTERN = ("train", "blind", "dev", "train", "train", "blind", "train", "dev", "train", "train")
 LANGS = {
@@ -71,25 +68,6 @@ EMOJI = [" 😂", " 🙏", " 💀", " 😭", " 😡", " 🙄", " 👀", " 😅"]
 LEET = str.maketrans({"e": "3", "a": "4", "o": "0", "i": "1"})
 
 
-def _dedupe(banks: dict[tuple[str, str], list[str]]) -> dict[tuple[str, str], list[str]]:
-    """Third-round families minus any template already in an earlier bank (compared in lower case,
-    mechanically: the earlier banks' blind families were not read while writing ``banks_r3.py``, so a
-    phrasing written again by chance must not reach train or dev)."""
-    seen = {t.lower() for bank in (B, X) for ts in bank.values() for t in ts}
-    out: dict[tuple[str, str], list[str]] = {}
-    for key, ts in banks.items():
-        kept = []
-        for t in ts:
-            if t.lower() not in seen:
-                seen.add(t.lower())
-                kept.append(t)
-        out[key] = kept
-    return out
-
-
-Y = _dedupe(_Y3)
-
-
 def family_split(flag: str, lang: str, index: int) -> str:
     return _PATTERN[index % len(_PATTERN)]
 
@@ -99,10 +77,9 @@ def extra_split(flag: str, lang: str, index: int) -> str:
     return _EXTRA_PATTERN[index % len(_EXTRA_PATTERN)]
 
 
-def families(flag: str, lang: str, split: str, extra: int = 0) -> list[tuple[str, str]]:
+def families(flag: str, lang: str, split: str, extra: bool = False) -> list[tuple[str, str]]:
     """(family id, template) of one bank in one split; English families when the language has none.
-    ``extra``: 1, the second-round families of the split too (train and dev conversations of round 2);
-    2, the third round's as well."""
+    ``extra``: the second-round families of the split too (train and dev conversations of round 2)."""
     for code in (lang, "en"):
         bank = B.get((flag, code), [])
         out = [(f"{flag}/{code}/{i}", t) for i, t in enumerate(bank) if family_split(flag, code, i) == split]
@@ -110,11 +87,6 @@ def families(flag: str, lang: str, split: str, extra: int = 0) -> list[tuple[str
             more = X.get((flag, code), [])
             out += [
                 (f"{flag}/{code}/x{i}", t) for i, t in enumerate(more) if extra_split(flag, code, i) == split
-            ]
-        if extra >= 2:
-            third = Y.get((flag, code), [])
-            out += [
-                (f"{flag}/{code}/y{i}", t) for i, t in enumerate(third) if extra_split(flag, code, i) == split
             ]
         if out:
             return out
@@ -162,7 +134,7 @@ def noise(text: str, rng: random.Random) -> tuple[str, list[str]]:
 
 
 class Builder:
-    def __init__(self, split: str, rng: random.Random, extra: int = 0) -> None:
+    def __init__(self, split: str, rng: random.Random, extra: bool = False) -> None:
         self.split, self.rng, self.extra = split, rng, extra
 
     def pick(self, flag: str, lang: str) -> tuple[str, str] | None:
@@ -299,16 +271,13 @@ def build() -> list[dict]:
                 )
     for split, count in N_CONV2.items():
         rows.extend(_round2(split, count))
-    for split, count in N_CONV3.items():
-        rows.extend(_round2(split, count, third=True))
     return rows
 
 
-def _round2(split: str, count: int, third: bool = False) -> list[dict]:
-    """Second-round train/dev conversations (``rounds.py``; families of banks.py and banks_extra_*), or
-    with ``third`` the third round's (every bank, ``banks_r3.py`` included; its own random stream)."""
-    rng = random.Random(f"{SEED}-{split}-round{3 if third else 2}")
-    b = Builder(split, rng, extra=2 if third else 1)
+def _round2(split: str, count: int) -> list[dict]:
+    """Second-round train/dev conversations (``rounds.py``; families of banks.py and banks_extra_*)."""
+    rng = random.Random(f"{SEED}-{split}-round2")
+    b = Builder(split, rng, extra=True)
     rows = []
     for n in range(count):
         variety = rng.choice(list(LANGS))
@@ -332,7 +301,7 @@ def _round2(split: str, count: int, third: bool = False) -> list[dict]:
             rounds.ordinary2(say, rng)
         else:
             rounds.sextortion2(say, paid, rng)
-        conv = f"{split}-r{3 if third else 2}-{n:04d}"
+        conv = f"{split}-r2-{n:04d}"
         for i, m in enumerate(msgs):
             rows.append(
                 {
@@ -342,9 +311,7 @@ def _round2(split: str, count: int, third: bool = False) -> list[dict]:
                     "language": variety,
                     "index": i,
                     **m,
-                    "author": "engineer C (Haven team), synthetic round 3 from every bank incl. banks_r3.py"
-                    if third
-                    else "engineer C (Haven team), synthetic round 2 from banks.py and banks_extra_*.py",
+                    "author": "engineer C (Haven team), synthetic round 2 from banks.py and banks_extra_*.py",
                 }
             )
     return rows

@@ -26,18 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from haven.flags.cues import CUE_NAMES, cue_matrix
 from haven.flags.features import Vocabulary
 from haven.flags.lexicon import FLAG_NAMES
 
 N_FLAGS = len(FLAG_NAMES)
 SELF_HARM = FLAG_NAMES.index("self-harm-risk")
-CTX1_NAMES = (
-    [f"lex:{f}" for f in FLAG_NAMES]
-    + ["speaker:them", "speaker:me"]
-    + CUE_NAMES
-    + [f"me-{n}" for n in CUE_NAMES]
-)
+CTX1_NAMES = [f"lex:{f}" for f in FLAG_NAMES] + ["speaker:them", "speaker:me"]
 CTX2_NAMES = (
     [f"z1:{f}" for f in FLAG_NAMES]
     + [f"z1-prev:{f}" for f in FLAG_NAMES]
@@ -64,11 +58,9 @@ def lexicon_matrix(lexicon_flags: list[set[str]]) -> np.ndarray:
     return out
 
 
-def ctx1(lex: np.ndarray, speakers: list[str], cues: np.ndarray) -> np.ndarray:
-    """First-layer inputs beside the n-grams (see ``CTX1_NAMES``): lexicon flags, speaker, the meaning
-    cues of :mod:`haven.flags.cues` and the same cues on the victim's side only."""
+def ctx1(lex: np.ndarray, speakers: list[str]) -> np.ndarray:
     me = np.array([s == "me" for s in speakers], dtype=np.float32)[:, None]
-    return np.hstack([lex, 1.0 - me, me, cues, cues * me])
+    return np.hstack([lex, 1.0 - me, me])
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -134,8 +126,7 @@ class Model:
         unique: dict[str, int] = {}
         rows = [unique.setdefault(t, len(unique)) for t in texts]  # chats repeat "ok", "lol": read once
         z_text = self.vocab.scores(list(unique), self.w1)
-        cues = cue_matrix(list(unique))[rows]
-        return z_text[rows] + ctx1(lex, speakers, cues) @ self.c1 + self.b1
+        return z_text[rows] + ctx1(lex, speakers) @ self.c1 + self.b1
 
     def probabilities_many(
         self, texts: list[str], lexicon_flags: list[list[set[str]]], speakers: list[list[str]]
@@ -195,7 +186,7 @@ class Model:
 
 def load_from(path: Any) -> Model:
     with np.load(path, allow_pickle=False) as data:
-        if list(data["flags"]) != FLAG_NAMES or "w2" not in data or data["c1"].shape[0] != len(CTX1_NAMES):
+        if list(data["flags"]) != FLAG_NAMES or "w2" not in data:
             raise ValueError(
                 "flags model was built for other flags or features; rebuild with scripts/train_flags.py"
             )
