@@ -81,7 +81,8 @@ def test_paged_listings_agree_with_the_whole_case(vault: Vault, tmp_path: Path, 
 
     report = detect(every)
     total = vault.flags_page(0, 1).total
-    stored = [(f.message_id, f.flag) for off in range(0, total + 9, 9) for f, _m in vault.flags_page(off, 9).rows]
+    pages = [vault.flags_page(off, 9).rows for off in range(0, total + 9, 9)]
+    stored = [(f.message_id, f.flag) for rows in pages for f, _m in rows]
     assert sorted(stored) == sorted((f.message_id, f.flag) for f in report.flags)
     assert state["summary"]["stage"] == report.summary["stage"]
     assert state["summary"]["messages"] == len(every)
