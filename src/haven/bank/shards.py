@@ -22,6 +22,7 @@ arriving meanwhile join the next one). Writes inside a shard take a lock; reads 
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -30,6 +31,9 @@ import ray
 from sqlalchemy import select
 
 from haven.bank.index import MAX_RADIUS, HammingIndex, hex_to_words
+
+WRITE_RETRY_SECONDS = 120.0
+"""How long an add or withdrawal is sent again to a shard Ray is restarting."""
 
 
 class _Banks:
@@ -256,27 +260,34 @@ class ShardedIndex:
         own = self.owner(ids)
         ray.get([s.bulk_load.remote(words[own == i], ids[own == i], bank) for i, s in enumerate(self.shards)])
 
-    def add(self, words: np.ndarray, ids: np.ndarray, bank: str = "haven") -> None:
+    def _on_owners(self, ids: np.ndarray, call: Callable[[Any, np.ndarray], Any]) -> list[Any]:
+        """``call(shard, mask)`` on each shard owning some of ``ids``. A shard Ray is restarting answers
+        "unavailable": the call is sent again (adds are skipped by a shard that already holds them, and a
+        restarted shard reloads withdrawals from the database) until ``WRITE_RETRY_SECONDS`` have passed."""
         own = self.owner(ids)
-        ray.get(
-            [
-                s.add.remote(words[own == i], ids[own == i], bank)
-                for i, s in enumerate(self.shards)
-                if (own == i).any()
-            ]
-        )
+        pending = [i for i in range(self.count) if (own == i).any()]
+        results: dict[int, Any] = {}
+        deadline = time.monotonic() + WRITE_RETRY_SECONDS
+        while pending:
+            refs = {i: call(self.shards[i], own == i) for i in pending}
+            pending = []
+            for i, ref in refs.items():
+                try:
+                    results[i] = ray.get(ref)
+                except ray.exceptions.ActorUnavailableError:
+                    if time.monotonic() > deadline:
+                        raise
+                    pending.append(i)
+            if pending:
+                time.sleep(0.2)
+        return list(results.values())
+
+    def add(self, words: np.ndarray, ids: np.ndarray, bank: str = "haven") -> None:
+        self._on_owners(ids, lambda s, mask: s.add.remote(words[mask], ids[mask], bank))
 
     def remove(self, words: np.ndarray, ids: np.ndarray) -> int:
-        own = self.owner(ids)
-        return sum(
-            ray.get(
-                [
-                    s.remove.remote(words[own == i], ids[own == i])
-                    for i, s in enumerate(self.shards)
-                    if (own == i).any()
-                ]
-            )
-        )
+        """Withdraw; the count may miss a withdrawal applied by a call Ray reported as unavailable."""
+        return sum(self._on_owners(ids, lambda s, mask: s.remove.remote(words[mask], ids[mask])))
 
     def search_many(self, words: np.ndarray, radius: int = MAX_RADIUS) -> list[list[tuple[int, int, str]]]:
         """Fan out to every shard, merge per query: (signal id, distance, bank), nearest first.
