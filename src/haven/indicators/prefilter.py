@@ -26,8 +26,19 @@ Trigger = tuple[str, int, int]
 """(Hyperscan pattern, characters to look before the trigger, characters to look after it)."""
 
 TRIGGER_WIDTH = 100
-"""Hyperscan is run without start-of-match tracking (several times faster), so a window starts this many
-characters (more than any trigger is long; longer ones say so in their margin) before the trigger's end."""
+"""Hyperscan is run without start-of-match tracking (several times faster), so a window starts as many
+characters before the trigger's end as the trigger's longest match (from the regex itself), at most this many
+(triggers that can be longer, e.g. with ``\\s+``, say so in their margin)."""
+
+
+def _longest(pattern: str) -> int:
+    """The most characters a match of ``pattern`` can span, capped at ``TRIGGER_WIDTH``."""
+    from re import _parser as sre_p  # type: ignore[attr-defined]
+
+    try:
+        return min(TRIGGER_WIDTH, int(sre_p.parse(pattern).getwidth()[1]))
+    except Exception:  # pragma: no cover - every trigger is also a Python regex
+        return TRIGGER_WIDTH
 
 
 # Characters outside Latin-1 that triggers name: each is scanned as one byte of its own.
@@ -75,6 +86,7 @@ def _database(
 ) -> tuple[Any, list[list[tuple[str, int, int]]], list[int]]:
     """The compiled database for the registered kinds' triggers, what each expression id means, and for
     each the largest gap between two trigger ends whose windows always join (for every kind using it).
+    A meaning is (kind, characters to look back from a trigger's end, characters to look on after it).
     Kinds that share a trigger (the base58 coins) share one expression: each costs scan time."""
     meaning_of: dict[str, list[tuple[str, int, int]]] = {}
     for name, triggers in kinds:
@@ -88,8 +100,8 @@ def _database(
         elements=len(expressions),
         flags=[0] * len(expressions),
     )
-    meaning = list(meaning_of.values())
-    gaps = [TRIGGER_WIDTH + min(b for _, b, _ in m) + min(a for _, _, a in m) for m in meaning]
+    meaning = [[(name, _longest(p) + b, a) for name, b, a in m] for p, m in meaning_of.items()]
+    gaps = [min(b for _, b, _ in m) + min(a for _, _, a in m) for m in meaning]
     return db, meaning, gaps
 
 
@@ -127,8 +139,7 @@ def windows(
                 first = end
             last = end
         runs.append((first, last))
-        for name, before, after in meaning[expr_id]:
-            back = TRIGGER_WIDTH + before
+        for name, back, after in meaning[expr_id]:
             spans = per.get(name)
             if spans is None:
                 spans = per[name] = []

@@ -224,7 +224,7 @@ def handle_hit(
         (
             r"(?i)snap|insta|skype|telegram|kik|discord|tik\s?tok|twitter|facebook|messenger|\big\b|\bsc\b|"
             r"\btg\b|\bfb\b",
-            3,
+            75,  # "goes by lucas_h92 on facebook": the name can come before the platform
             90,
         ),
     ],
