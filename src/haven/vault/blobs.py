@@ -136,7 +136,7 @@ class BlobStore:
             if pending is not None:
                 if pending.holds(target):
                     return digest, False
-                pending.add(tmp, target, fd)
+                pending.add(tmp, target, fd, digest.size)
                 fd, tmp = None, None  # the batch owns them now
                 return digest, True
             os.fdatasync(fd)  # a new file: its size and blocks are flushed too
@@ -190,6 +190,8 @@ class PendingBlobs:
         self._blob_dir = blob_dir
         self._files: list[tuple[Path, Path, Future[None]]] = []
         self._targets: set[Path] = set()
+        self.bytes = 0
+        """Plaintext bytes of the files added (what a grouped transaction is bounded by)."""
 
     def __len__(self) -> int:
         return len(self._files)
@@ -197,13 +199,28 @@ class PendingBlobs:
     def holds(self, target: Path) -> bool:
         return target in self._targets
 
-    def add(self, tmp: Path, target: Path, fd: int) -> None:
+    def add(self, tmp: Path, target: Path, fd: int, size: int = 0) -> None:
         """Take over ``fd`` (the written temporary file ``tmp``): synced, then closed, in the background."""
         self._files.append((tmp, target, _syncer().submit(_sync_and_close, fd)))
         self._targets.add(target)
+        self.bytes += size
+
+    def mark(self) -> int:
+        """A point to go back to with ``discard_from`` (a nested transaction's start)."""
+        return len(self._files)
+
+    def discard_from(self, mark: int) -> None:
+        """Drop the files added since ``mark`` (a nested transaction rolled back); keep the others."""
+        dropped, self._files = self._files[mark:], self._files[:mark]
+        self._targets = {target for _, target, _ in self._files}
+        for tmp, _, done in dropped:
+            with contextlib.suppress(Exception):
+                done.result()
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
 
     def _settle(self) -> list[tuple[Path, Path]]:
-        files, self._files, self._targets = self._files, [], set()
+        files, self._files, self._targets, self.bytes = self._files, [], set(), 0
         errors = [f.exception() for _, _, f in files]  # waits for every sync, even after a failure
         first = next((e for e in errors if e is not None), None)
         if first is not None:

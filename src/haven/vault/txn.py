@@ -9,6 +9,7 @@
   renames them into place) just before the commit that references them (``blobs.PendingBlobs``);
   ``rolled_back`` drops them,
 * blob removals, which run only after the commit (a crash in between is repaired on the next open),
+* nested transactions (``nested`` / ``absorb``) for a grouped import (``haven.vault.group``),
 * the under-18 rule (rule 3): a minor's intimate image is never kept as a copy, and neither is any
   container (chat zip, email) it came in; hash and location stay recorded.
 
@@ -67,10 +68,17 @@ class MessageRow:
 class WriteTxn:
     """An open write transaction (see the module docstring). Use it only inside ``with vault.write()``."""
 
-    def __init__(self, conn: sqlcipher3.Connection, blobs: BlobStore, minor: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        conn: sqlcipher3.Connection,
+        blobs: BlobStore,
+        minor: Callable[[], bool],
+        pending: PendingBlobs | None = None,
+    ) -> None:
         self._conn = conn
         self._store = blobs
-        self._pending = PendingBlobs(blobs.blob_dir)
+        self._pending = pending if pending is not None else PendingBlobs(blobs.blob_dir)
+        self._mark = self._pending.mark()
         self.blobs = blobs.deferring(self._pending)
         self._minor = minor
         self.entries: list[LedgerEntry] = []
@@ -233,6 +241,24 @@ class WriteTxn:
             )
             if cur.rowcount < UPDATE_SLICE:
                 return entry
+
+    # -- nested in a grouped transaction (``haven.vault.group``) -----------------------------------
+    def nested(self) -> WriteTxn:
+        """A transaction inside this one (a SAVEPOINT the caller opened): it shares this one's blob batch,
+        and ``absorb`` takes its ledger entries and removals when it is released."""
+        return WriteTxn(self._conn, self._store, self._minor, self._pending)
+
+    def absorb(self, inner: WriteTxn) -> None:
+        self.entries.extend(inner.entries)
+        self._removals.extend(inner._removals)
+
+    def nested_rolled_back(self) -> None:
+        """A nested transaction rolled back to its savepoint: only its own blob files are dropped."""
+        self._pending.discard_from(self._mark)
+
+    @property
+    def pending_bytes(self) -> int:
+        return self._pending.bytes
 
     # -- around the commit --------------------------------------------------------------------------
     def before_commit(self) -> None:

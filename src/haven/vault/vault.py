@@ -27,6 +27,7 @@ from haven.vault.blobs import BlobStore
 from haven.vault.db import DB_NAME, connect, create_schema, ensure_derived_schema
 from haven.vault.errors import VaultBusy, VaultExists
 from haven.vault.fsutil import clear_interrupted_create, sweep_stale_tmp
+from haven.vault.group import Group, GroupLost, Limits
 from haven.vault.keys import HEADER_NAME, Header, KdfParams, VaultKeys, new_header, unlock, write_header
 from haven.vault.reads import CaseReads
 from haven.vault.sink import FileSummary, ImportSummary
@@ -45,6 +46,7 @@ class Vault(CaseReads):
         self._lock = threading.RLock()
         self.blobs = BlobStore(root, keys.blob, keys.name)
         self._case: Case | None = None
+        self._group: Group | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------
     @classmethod
@@ -140,26 +142,67 @@ class Vault(CaseReads):
     @contextlib.contextmanager
     def write(self) -> Iterator[WriteTxn]:
         """One write transaction (``WriteTxn``); the ledger head is written and copies that must not
-        exist are removed after it commits. Raises ``VaultBusy`` when another process holds the case."""
+        exist are removed after it commits. Raises ``VaultBusy`` when another process holds the case.
+        Inside ``grouped()`` (same thread) it is a savepoint in the group's transaction instead."""
         with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlcipher3.OperationalError as exc:
-                raise VaultBusy(
-                    "The case is busy: another Haven window or command is changing it. "
-                    "Please wait for it to finish, then try again."
-                ) from exc
-            txn = WriteTxn(self._conn, self.blobs, lambda: self.is_minor)
+            group = self._group
+            if group is not None and group.owner == threading.get_ident():
+                with group.nested() as txn:
+                    yield txn
+                return
+            txn = self._begin()
             try:
                 yield txn
-                txn.before_commit()  # the transaction's blob files, made durable in one batch
             except BaseException:
-                self._conn.execute("ROLLBACK")
-                txn.rolled_back()
-                self._case = None
+                self._abort(txn)
                 raise
+            self._commit(txn)
+            self._after_commit(txn)
+
+    @contextlib.contextmanager
+    def grouped(self, limits: Limits | None = None) -> Iterator[None]:
+        """This thread's ``write()`` transactions inside are committed together in bounded groups (many
+        small files per commit; see ``haven.vault.group``). Raises ``GroupLost`` if a group's commit fails."""
+        with self._lock:
+            if self._group is not None:  # already grouped: one group at a time
+                yield
+                return
+            group = self._group = Group(self, limits or Limits())
+            try:
+                yield
+            finally:
+                self._group = None
+                group.commit()
+
+    def _begin(self) -> WriteTxn:
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlcipher3.OperationalError as exc:
+            raise VaultBusy(
+                "The case is busy: another Haven window or command is changing it. "
+                "Please wait for it to finish, then try again."
+            ) from exc
+        return WriteTxn(self._conn, self.blobs, lambda: self.is_minor)
+
+    def _abort(self, txn: WriteTxn) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+        txn.rolled_back()
+        self._case = None
+
+    def _commit(self, txn: WriteTxn) -> None:
+        try:
+            txn.before_commit()  # the transaction's blob files, made durable in one batch
             self._conn.execute("COMMIT")
-            txn.after_commit(self.root, self._keys.head)
+        except BaseException:
+            self._abort(txn)
+            raise
+
+    def _after_commit(self, txn: WriteTxn) -> None:
+        txn.after_commit(self.root, self._keys.head)
+
+    def _forget_case(self) -> None:
+        self._case = None  # a rolled-back change may have touched it
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sqlcipher3.Connection]:
@@ -309,12 +352,20 @@ class Vault(CaseReads):
         options: dict[str, Any] | None = None,
         events: Any = None,
     ) -> ImportSummary:
-        """Import files and folders; see ``haven.vault.pipeline``."""
+        """Import files and folders; see ``haven.vault.pipeline``. Small files are committed together in
+        bounded groups (``grouped``); a group whose commit fails stops the import with a plain error."""
         from haven.vault.pipeline import import_paths
 
-        return import_paths(
-            self, paths, fmt=fmt, intimate=intimate, progress=progress, options=options, events=events
-        )
+        try:
+            with self.grouped():
+                return import_paths(
+                    self, paths, fmt=fmt, intimate=intimate, progress=progress, options=options, events=events
+                )
+        except GroupLost as exc:
+            raise HavenError(
+                f"The import stopped: the case could not save its last files ({exc.reason}). What was "
+                "saved before is intact; please free some space or check the disk, then import again."
+            ) from None
 
     def import_stream(
         self,
