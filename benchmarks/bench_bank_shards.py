@@ -124,9 +124,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     last_single = 0.0
     try:
-        for n in [int(x) for x in args.shards.split(",")]:
+        configs = [(int(x), False) for x in args.shards.split(",")]
+        if 1 in [n for n, _d in configs]:
+            configs.insert(0, (1, True))  # the direct path (one shard in this process) beside one Ray actor
+        for n, direct in configs:
             w0, c0 = time.perf_counter(), time.process_time()
-            sharded = ShardedIndex(n, num_cpus=2 / n)
+            sharded = ShardedIndex(n, direct=direct, num_cpus=2 / n)
             sharded.bulk_load(words, ids)
             build = time.perf_counter() - w0
             cpu0 = sharded.cpu_seconds()
@@ -147,8 +150,9 @@ def main(argv: list[str] | None = None) -> None:
             conc = concurrent(lambda q, s=sharded: s.search_many(q, 31), queries, args.threads)
             batch = batched(lambda q, s=sharded: s.search_many(q, 31), queries, 1)
             batch2 = batched(lambda q, s=sharded: s.search_many(q, 31), queries, 2)
+            where = "direct (no Ray)" if direct else "on Ray"
             print(
-                f"{n} shard(s): build {build:.1f} s, {sharded.nbytes() / args.size:.1f} bytes/hash, "
+                f"{n} shard(s) {where}: build {build:.1f} s, {sharded.nbytes() / args.size:.1f} bytes/hash, "
                 f"empty fan-out {trip:.2f} ms, "
                 f"{qs:,.0f} q/s single ({qs / base_single:.2f}x), "
                 f"{conc:,.0f} q/s with {args.threads} callers ({conc / base_conc:.2f}x), "

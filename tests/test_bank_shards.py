@@ -188,3 +188,21 @@ def test_serve_with_shards(tmp_path: Path) -> None:
         )
         s.post(f"/v1/cases/{new['case_number']}/withdraw", json={"pin": new["pin"]})
         assert p.get("/v1/match", params={"signal_type": "pdq", "signal": hexes[11]}).json()["matches"] == []
+
+
+def test_one_shard_is_held_in_process(tmp_path: Path) -> None:
+    """One shard: no Ray actor, no Ray hop (Ray need not even be running); same answers, adds and
+    withdrawals, and the slice loaded from the database."""
+    from haven.bank.index import hex_to_words
+    from haven.bank.shards import start_local, stop_local
+
+    db, hexes = _bank(tmp_path, 12, 25, withdraw=2)
+    one = start_local(db, 1)
+    assert one.direct and one.shards == [] and one.size() == 24
+    hits = one.search_many(hex_to_words(hexes[:3]), 0)
+    assert [len(h) for h in hits] == [1, 0, 1] and hits[0][0][1:] == (0, "haven")
+    sid = hits[0][0][0]
+    one.remove(hex_to_words(hexes[:1]), np.array([sid]))
+    one.add(hex_to_words(hexes[1:2]), np.array([999]), "other")
+    assert one.search_many(hex_to_words(hexes[:2]), 0) == [[], [(999, 0, "other")]]
+    stop_local(one)

@@ -1,18 +1,18 @@
 """The exact PDQ index spread over Ray actors: each shard holds the signals whose id ``% count`` is its
 number, queries fan out to every shard and the answers are merged, adds and withdrawals go to the owning
-shard only, and a shard (re)builds its slice from the bank database when it starts.
+shard only, and a shard (re)builds its slice from the bank database when it starts. With one shard there
+is nothing to spread: it is held in the caller's process (the direct path, no Ray hop per query).
 
 Ray does the cluster work (placement, transport, restart); this module only cuts the bank into slices
 and merges answers. Each shard is a :class:`haven.bank.index.HammingIndex`, so answers are exactly those of
 the single-process index (recall 1.0 at radius 31).
 
-The query path is kept lean, since a query sent alone pays one actor call per shard (issue 18 asks for
-single-query q/s >= 0.5x the single process): the queries travel as raw bytes, each shard answers with one
-bytes object (query index, id, distance and bank code as int64 columns, plus its bank names) instead of
-Python tuples, the search method reports no task events, the calls to all shards are submitted before one
-``ray.get`` on the list, and the answers are merged with numpy. A shard keeps its ids' banks as a sorted
-array with codes (10 bytes a hash, not a dict entry of ~100). Ray compiled graphs were tried for the
-fan-out and were slower on this 2-core machine (their channels wait on shared memory per reader).
+The query path is kept lean (a query sent alone pays one actor call per shard): queries travel as raw
+bytes, each shard answers with one bytes object (query index, id, distance and bank code as int64
+columns, plus its bank names), the search method reports no task events, the calls to all shards are
+submitted at once and the answers decoded as they arrive (``ray.wait``), then merged with numpy. A shard
+keeps its ids' banks as a sorted array with codes (10 bytes a hash). Ray compiled graphs were tried for
+the fan-out and were slower on this 2-core machine.
 
 Shards are threaded actors (``max_concurrency``, default 2): the compiled search releases the GIL, so a
 shard serves several fan-outs at once, and the index keeps up to that many fan-outs in flight (callers
@@ -92,9 +92,9 @@ def unpack(payload: bytes) -> np.ndarray:
     return np.frombuffer(payload, dtype="<i8").reshape(4, -1)
 
 
-@ray.remote
-class IndexShard:
-    """One slice of the bank's PDQ signals."""
+class Shard:
+    """One slice of the bank's PDQ signals (a Ray actor as :data:`IndexShard`, or held in the caller's
+    process when the bank has one shard)."""
 
     def __init__(self, number: int, count: int, database: str | None = None) -> None:
         self.number, self.count = number, count
@@ -161,15 +161,6 @@ class IndexShard:
         shard's bank names (the codes index them)."""
         return self._search(queries, radius)
 
-    def search_many(self, words: np.ndarray, radius: int) -> list[list[tuple[int, int, str]]]:
-        payload, names = self._search(np.ascontiguousarray(words, dtype="<u8").tobytes(), radius)
-        out: list[list[tuple[int, int, str]]] = [[] for _ in range(len(words))]
-        if payload:
-            q, i, d, c = unpack(payload).tolist()
-            for qi, sid, dist, code in zip(q, i, d, c, strict=True):
-                out[qi].append((sid, dist, names[code]))
-        return out
-
     def size(self) -> int:
         return len(self.index)
 
@@ -187,6 +178,10 @@ class IndexShard:
         return time.process_time()
 
 
+IndexShard = ray.remote(Shard)
+"""The Ray actor class of :class:`Shard`."""
+
+
 def _last_event(database: str) -> int:
     from sqlalchemy import func
 
@@ -201,8 +196,9 @@ def _last_event(database: str) -> int:
 
 
 def start_local(database: str, count: int) -> "ShardedIndex":
-    """A local Ray cluster on loopback (unless one is already joined) and ``count`` shards of the bank."""
-    if not ray.is_initialized():
+    """``count`` shards of the bank: one is held in this process (no Ray); more are Ray actors on a local
+    cluster bound to loopback (unless this process already joined one)."""
+    if count > 1 and not ray.is_initialized():
         pin_threads()
         ray.init(
             address="local",
@@ -223,7 +219,8 @@ def pin_threads() -> None:
 
 def stop_local(index: "ShardedIndex") -> None:
     index.close()
-    ray.shutdown()
+    if ray.is_initialized():
+        ray.shutdown()
 
 
 def _remote(cls: Any) -> Any:
@@ -234,29 +231,48 @@ def _remote(cls: Any) -> Any:
 class ShardedIndex:
     """``count`` Ray actors, one slice each; the same answers as one ``HammingIndex`` over everything.
 
-    ``inflight``: fan-outs out at once (each shard is an actor with that ``max_concurrency``)."""
+    ``inflight``: fan-outs out at once (each shard is an actor with that ``max_concurrency``).
+    ``direct``: with one shard, hold it in this process (no Ray call per query; Ray is then not needed)."""
 
     def __init__(
-        self, count: int, database: str | None = None, inflight: int = 2, **actor_options: Any
+        self,
+        count: int,
+        database: str | None = None,
+        inflight: int = 2,
+        direct: bool = True,
+        **actor_options: Any,
     ) -> None:
         if count < 1 or inflight < 1:
             raise ValueError("at least one shard and one fan-out in flight")
         self.count, self.inflight = count, inflight
-        actor_options.setdefault("max_concurrency", inflight)
-        if database is not None:  # a shard that dies is started again by Ray and reloads its slice
-            actor_options.setdefault("max_restarts", -1)
         self.since = _last_event(database) if database is not None else 0  # read before the slices
-        self.shards = [
-            _remote(IndexShard).options(**actor_options).remote(i, count, database) for i in range(count)
-        ]
+        self.local: Shard | None = None
+        self.shards: list[Any] = []
+        if count == 1 and direct:
+            self.local = Shard(0, 1, database)
+        else:
+            actor_options.setdefault("max_concurrency", inflight)
+            if database is not None:  # a shard that dies is started again by Ray and reloads its slice
+                actor_options.setdefault("max_restarts", -1)
+            self.shards = [
+                _remote(IndexShard).options(**actor_options).remote(i, count, database) for i in range(count)
+            ]
         self._lock = threading.Lock()
         self._waiting: list[tuple[np.ndarray, int, Future[list[list[tuple[int, int, str]]]]]] = []
         self._leaders = 0  # callers running fan-outs (at most ``inflight``)
+
+    @property
+    def direct(self) -> bool:
+        """True when the one shard lives in this process."""
+        return self.local is not None
 
     def owner(self, ids: np.ndarray) -> np.ndarray:
         return np.asarray(ids, dtype=np.int64) % self.count
 
     def bulk_load(self, words: np.ndarray, ids: np.ndarray, bank: str = "haven") -> None:
+        if self.local is not None:
+            self.local.bulk_load(words, ids, bank)
+            return
         own = self.owner(ids)
         ray.get([s.bulk_load.remote(words[own == i], ids[own == i], bank) for i, s in enumerate(self.shards)])
 
@@ -283,10 +299,15 @@ class ShardedIndex:
         return list(results.values())
 
     def add(self, words: np.ndarray, ids: np.ndarray, bank: str = "haven") -> None:
+        if self.local is not None:
+            self.local.add(words, ids, bank)
+            return
         self._on_owners(ids, lambda s, mask: s.add.remote(words[mask], ids[mask], bank))
 
     def remove(self, words: np.ndarray, ids: np.ndarray) -> int:
         """Withdraw; the count may miss a withdrawal applied by a call Ray reported as unavailable."""
+        if self.local is not None:
+            return self.local.remove(words, ids)
         return sum(self._on_owners(ids, lambda s, mask: s.remove.remote(words[mask], ids[mask])))
 
     def search_many(self, words: np.ndarray, radius: int = MAX_RADIUS) -> list[list[tuple[int, int, str]]]:
@@ -294,8 +315,11 @@ class ShardedIndex:
 
         Callers on several threads share fan-outs: up to ``inflight`` fan-outs are out at once, and a call
         made while they are joins the next one, so N concurrent single-hash requests cost a few calls per
-        shard, not N (a lone call waits for nothing)."""
+        shard, not N (a lone call waits for nothing). The direct (one local shard) path searches on the
+        caller's thread: the compiled search releases the GIL, so callers run side by side."""
         queries = np.ascontiguousarray(words, dtype="<u8").reshape(-1, 4)
+        if self.local is not None:
+            return _merge([self.local._search(queries.tobytes(), radius)], len(queries))
         mine: Future[list[list[tuple[int, int, str]]]] = Future()
         with self._lock:
             self._waiting.append((queries, radius, mine))
@@ -325,35 +349,67 @@ class ShardedIndex:
                 start += len(q)
 
     def _fan_out(self, queries: np.ndarray, radius: int) -> list[list[tuple[int, int, str]]]:
+        """Send to every shard, then take the answers as they arrive (``ray.wait``): each is decoded
+        while slower shards are still searching; a failed shard fails the whole fan-out."""
         raw = queries.tobytes()  # serialised once, for every shard
-        parts = ray.get([s.search_packed.remote(raw, radius) for s in self.shards])
-        merged: list[list[tuple[int, int, str]]] = [[] for _ in range(len(queries))]
-        found = [(unpack(payload), names) for payload, names in parts if payload]
-        if not found:
-            return merged
-        cols = np.concatenate([cols for cols, _names in found], axis=1)
-        banks = [name for cols, names in found for name in np.asarray(names, dtype=object)[cols[3]]]
-        order = np.lexsort((cols[1], cols[2], cols[0]))  # by query, then distance, then id
-        q, i, d = cols[0][order].tolist(), cols[1][order].tolist(), cols[2][order].tolist()
-        for k, (qi, sid, dist) in enumerate(zip(q, i, d, strict=True)):
-            merged[qi].append((sid, dist, banks[order[k]]))
-        return merged
+        pending = [s.search_packed.remote(raw, radius) for s in self.shards]
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        while pending:
+            ready, pending = ray.wait(pending, num_returns=1)
+            for payload, names in ray.get(ready):
+                if payload:
+                    cols = unpack(payload)
+                    parts.append((cols, np.asarray(names, dtype=object)[cols[3]]))
+        return _merge_columns(parts, len(queries))
 
     def size(self) -> int:
+        if self.local is not None:
+            return self.local.size()
         return int(sum(ray.get([s.size.remote() for s in self.shards])))
 
     def ping(self) -> None:
         """One fan-out that does no work (the round-trip cost of a query, measured by the benchmark)."""
-        ray.get([s.ping.remote() for s in self.shards])
+        if self.local is None:
+            ray.get([s.ping.remote() for s in self.shards])
 
     def nbytes(self) -> int:
         """Bytes held by all shards (index and bank codes)."""
+        if self.local is not None:
+            return self.local.nbytes()
         return int(sum(ray.get([s.nbytes.remote() for s in self.shards])))
 
     def cpu_seconds(self) -> float:
-        """CPU seconds used so far by the shards' processes."""
+        """CPU seconds used so far by the shards' processes (0 for a direct shard: it is the caller's)."""
+        if self.local is not None:
+            return 0.0
         return float(sum(ray.get([s.cpu_seconds.remote() for s in self.shards])))
 
     def close(self) -> None:
         for s in self.shards:
             ray.kill(s)
+        self.local = None
+
+
+def _merge(answers: list[tuple[bytes, list[str]]], count: int) -> list[list[tuple[int, int, str]]]:
+    parts = []
+    for payload, names in answers:
+        if payload:
+            cols = unpack(payload)
+            parts.append((cols, np.asarray(names, dtype=object)[cols[3]]))
+    return _merge_columns(parts, count)
+
+
+def _merge_columns(
+    parts: list[tuple[np.ndarray, np.ndarray]], count: int
+) -> list[list[tuple[int, int, str]]]:
+    """Per query, (id, distance, bank) nearest first, from shards' (columns, bank names per hit)."""
+    merged: list[list[tuple[int, int, str]]] = [[] for _ in range(count)]
+    if not parts:
+        return merged
+    cols = parts[0][0] if len(parts) == 1 else np.concatenate([c for c, _b in parts], axis=1)
+    banks = parts[0][1] if len(parts) == 1 else np.concatenate([b for _c, b in parts])
+    order = np.lexsort((cols[1], cols[2], cols[0]))  # by query, then distance, then id
+    q, i, d = cols[0][order].tolist(), cols[1][order].tolist(), cols[2][order].tolist()
+    for qi, sid, dist, bank in zip(q, i, d, banks[order].tolist(), strict=True):
+        merged[qi].append((sid, dist, bank))
+    return merged
