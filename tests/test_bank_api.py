@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+import httpx
 import pytest
 
 from haven.bank.webhooks import SIGNATURE_HEADER, verify_signature
@@ -438,3 +439,42 @@ def test_two_workers_see_adds_and_withdrawals_within_a_second(sqlite_db: str):
             assert all_see(0) < 1.0
         for c in clients:
             c.close()
+
+
+@pytest.mark.slow
+def test_forked_workers_share_the_loaded_index_and_one_is_restarted(sqlite_db: str):
+    """``--workers 2`` builds the index once and forks the workers over it: both answer what was in the
+    bank at start, a worker that dies is started again (from the loaded state, replaying newer events),
+    and a withdrawal made after the restart is seen by every worker."""
+    import os
+    import signal
+
+    sub, plat = make_key(sqlite_db, "submitter", "i"), make_key(sqlite_db, "matcher", "p")
+    with running(sqlite_db) as first, first.client(sub) as s:  # bank content before the workers start
+        case = s.post("/v1/cases", json={"signals": [{"signal_type": "pdq", "signal": PDQ}]}).json()
+    with running(sqlite_db, "--workers", "2") as server:
+
+        def by_worker(want: int, avoid: frozenset[int] = frozenset()) -> dict[int, int]:
+            seen: dict[int, int] = {}
+            deadline = time.monotonic() + 30
+            while (len(seen) < want or set(seen) & avoid) and time.monotonic() < deadline:
+                with server.client(plat) as c:
+                    try:
+                        pid = c.get("/v1/status").json()["worker"]
+                        found = c.get("/v1/match", params={"signal_type": "pdq", "signal": PDQ_NEAR})
+                    except httpx.HTTPError:
+                        continue
+                    if pid not in avoid:
+                        seen[pid] = len(found.json()["matches"])
+            return seen
+
+        workers = by_worker(2)
+        assert len(workers) == 2 and set(workers.values()) == {1}
+        dead = min(workers)
+        os.kill(dead, signal.SIGKILL)
+        time.sleep(2)
+        with server.client(sub) as s:
+            s.post(f"/v1/cases/{case['case_number']}/withdraw", json={"pin": case["pin"]})
+        time.sleep(1.0)
+        after = by_worker(2, frozenset({dead}))
+        assert len(after) == 2 and dead not in after and set(after.values()) == {0}, after

@@ -120,7 +120,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        matcher.start(poll_seconds)
+        matcher.start(poll_seconds, load=not getattr(_app.state, "preloaded", False))
         dispatcher.start()
         saver = threading.Thread(target=snapshot_loop, daemon=True, name="haven-bank-snapshot")
         saver.start()
@@ -319,6 +319,17 @@ def create_app(
     app.router.routes.extend(feed.make_router(engine, allowed).routes)  # signed feed (bank/feed.py)
     app.router.routes.extend(case_link.make_router(engine, matcher, allowed).routes)  # bank/case_link.py
     return app
+
+
+def preload(app: FastAPI) -> None:
+    """Load the index now, in this process, and close its database connections: the workers forked
+    next (``bank/prefork.py``) share it and only follow the events feed from here."""
+    from haven.bank.index import HammingIndex
+
+    HammingIndex.warm_up()
+    app.state.matcher.load()
+    app.state.preloaded = True
+    app.state.engine.dispose()
 
 
 def app_from_env() -> FastAPI:

@@ -72,10 +72,12 @@ class Matcher:
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self, poll_seconds: float = 0.2) -> None:
-        """Load (snapshot, else database) and follow the event feed in a daemon thread."""
+    def start(self, poll_seconds: float = 0.2, load: bool = True) -> None:
+        """Load (snapshot, else database) and follow the event feed in a daemon thread. ``load=False``:
+        already loaded (a worker forked from the process that loaded it, ``bank/prefork.py``)."""
         HammingIndex.warm_up()
-        self.load()
+        if load:
+            self.load()
 
         def follow() -> None:
             while not self._stop.wait(poll_seconds):

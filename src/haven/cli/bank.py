@@ -42,6 +42,11 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         fetch_exchanges: bool = typer.Option(
             False, "--fetch-exchanges", help="Also fetch the configured exchanges on their schedule."
         ),
+        share_index: bool = typer.Option(
+            True,
+            "--share-index/--no-share-index",
+            help="With --workers > 1: build the index once and fork the workers over it (shared pages).",
+        ),
     ) -> None:
         """Run the match service (FastAPI + uvicorn)."""
         import threading
@@ -52,6 +57,25 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         from haven.bank.db import make_engine
 
         make_engine(database).dispose()  # schema made once, before workers start
+        opts = _server_options()
+        if workers > 1 and share_index and not shards:
+            from haven.bank import prefork
+            from haven.bank.api import preload
+
+            app = create_app(database, snapshot_dir)
+            extra = []
+            if fetch_exchanges:  # one scheduler, in a process of its own
+
+                def fetch_loop() -> None:
+                    from haven.bank.exchanges import runner
+
+                    runner.scheduler(make_engine(database), threading.Event(), 1.0)
+
+                extra.append(fetch_loop)
+            prefork.serve(
+                app, lambda: preload(app), host, port, workers, {**opts, "log_level": log_level}, extra
+            )
+            return
         if fetch_exchanges:  # one scheduler in this (parent) process, however many workers serve
             from haven.bank.exchanges import runner
 
@@ -61,7 +85,6 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
                 daemon=True,
                 name="haven-exchanges",
             ).start()
-        opts = _server_options()
         if shards and workers != 1:
             raise BadAnswers("--shards runs with one server process (--workers 1): the shards do the work.")
         if workers == 1:

@@ -1,0 +1,120 @@
+"""Several server processes over one index: build it once, then fork the workers.
+
+``uvicorn --workers N`` starts each worker from scratch, so each one reads the bank and builds its own
+index (N times the start-up, N times the memory). Here the parent builds the app and loads the matcher
+(snapshot or database) once, freezes its objects out of the garbage collector's reach, opens the
+listening socket and forks ``workers`` children. Each child runs uvicorn on the inherited socket with
+the same app: the index arrays are the parent's pages, shared copy-on-write (a worker copies only the
+pages its own adds and withdrawals touch). Each child starts its own event follower (``Matcher.start``
+without a reload), so every worker applies adds and withdrawals from the database's events feed a few
+times a second, as before: visible in every worker within a second.
+
+The parent serves nothing: it waits, starts a child again if one dies (the new child begins from the
+parent's loaded state and replays the events since), and on SIGTERM/SIGINT stops the children. It runs
+no threads before forking (a fork copies only the calling thread).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+RESPAWN_PAUSE = 1.0  # seconds between restarts of a dying worker (no tight fork loop)
+
+
+def listen(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """A listening TCP socket the children inherit."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(backlog)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _child(app: Any, sock: socket.socket, options: dict[str, Any]) -> None:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            # a SIGTERM to the process group reaches a child twice (itself, then from the parent): the
+            # second must not turn the clean shutdown (lifespan: snapshot saved) into a forced one
+            if sig == signal.SIGTERM and self.should_exit:
+                return
+            super().handle_exit(sig, frame)
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    Server(uvicorn.Config(app, lifespan="on", **options)).run(sockets=[sock])
+
+
+def serve(
+    app: Any,
+    prepare: Callable[[], None],
+    host: str,
+    port: int,
+    workers: int,
+    options: dict[str, Any],
+    extra: list[Callable[[], None]] | None = None,
+) -> None:
+    """``prepare()`` (load the index, close database connections) once here, then ``workers`` uvicorn
+    children on one socket. ``extra``: other functions each run in a child process of their own (e.g.
+    the exchange scheduler), so the parent stays thread-free."""
+    prepare()
+    sock = listen(host, port)
+    gc.collect()
+    gc.freeze()  # the loaded objects are never scanned again: their pages stay shared
+    jobs: dict[int, Callable[[], None]] = {}
+    stopping = False
+
+    def fork(job: Callable[[], None]) -> None:
+        pid = os.fork()
+        if pid == 0:  # child
+            code = 0
+            try:
+                job()
+            except BaseException:  # the child must never return into the parent's loop
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)
+        jobs[pid] = job
+
+    def stop(_signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(jobs):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for _ in range(workers):
+            fork(lambda: _child(app, sock, options))
+        for job in extra or []:
+            fork(job)
+        while jobs:
+            try:
+                pid, _status = os.wait()
+            except ChildProcessError:
+                break
+            except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity
+                continue
+            ended = jobs.pop(pid, None)
+            if ended is not None and not stopping:
+                time.sleep(RESPAWN_PAUSE)
+                if not stopping:
+                    fork(ended)
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        sock.close()
