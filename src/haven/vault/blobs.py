@@ -34,7 +34,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -50,6 +50,10 @@ SALT_SIZE = 32
 HEADER_SIZE = len(MAGIC) + SALT_SIZE
 CHUNK = 1 << 20
 TAG = 16
+BLOCK = CHUNK
+"""Bytes read, hashed and sealed per step (whole chunks: the on-disk chunking is unchanged)."""
+INLINE = 256 << 10
+"""Files smaller than this are hashed in the calling thread alone (a hand-off would cost more)."""
 
 
 class BlobDamaged(HavenError):
@@ -112,10 +116,11 @@ class BlobStore:
         put in place; if it says False the encrypted temporary file is dropped (a minor's known intimate
         image met again).
 
-        One pass over reused buffers (flat memory): while this thread computes SHA-256 and seals chunk
-        ``i`` (hashlib and AES-GCM release the GIL), a helper thread computes MD5 of the same chunk and
-        writes sealed chunk ``i - 1``. One ``fdatasync`` before the rename makes the blob durable; in a
-        store from ``deferring`` that fsync and the rename wait for ``PendingBlobs.flush`` (batched).
+        One pass over reused buffers (flat memory, read ``BLOCK`` at a time straight into them): while
+        two helper threads compute MD5 and SHA-256 of a block (hashlib releases the GIL), this thread
+        reads the next block, and seals and writes this one (see ``_pump``). One ``fdatasync``
+        before the rename makes the blob durable; in a store from ``deferring`` that fsync and the
+        rename wait for ``PendingBlobs.flush`` (batched).
         (Starting writeback early with ``sync_file_range`` was tried: no faster here, more CPU.)"""
         pending = self._pending
         fd: int | None = None
@@ -274,9 +279,9 @@ def _syncer() -> ThreadPoolExecutor:
     return _named_pool("haven-fsync", 2)
 
 
-def _pool() -> ThreadPoolExecutor:
-    """One helper thread for MD5 and writes."""
-    return _named_pool("haven-blob", 1)
+def _pool(name: str) -> ThreadPoolExecutor:
+    """One helper thread (for one of the hashes: each hash's blocks must go in order)."""
+    return _named_pool(name, 1)
 
 
 def _forget_helper() -> None:  # a forked child has no helper threads: it starts its own
@@ -294,23 +299,28 @@ def _write_all(fd: int, data: memoryview) -> None:
 
 
 class _Sealer:
-    """Seals chunks into the temporary blob file: two reused ciphertext buffers, written in turn."""
+    """Seals a block of whole chunks into one reused ciphertext buffer and writes it with one call."""
 
     def __init__(self, fd: int, aead: AESGCM, header: bytes) -> None:
         self.fd = fd
         self.aead = aead
         self.header = header
-        self.out = [bytearray(CHUNK + TAG), bytearray(CHUNK + TAG)]
-        self.write(memoryview(header))
+        self.index = 0
+        self.out = bytearray(BLOCK // CHUNK * (CHUNK + TAG))
+        _write_all(fd, memoryview(header))
 
-    def seal(self, index: int, plain: memoryview, final: bool) -> memoryview:
-        buf = self.out[index & 1]
-        n = len(plain) + TAG
-        self.aead.encrypt_into(_nonce(index, final), plain, self.header, memoryview(buf)[:n])
-        return memoryview(buf)[:n]
-
-    def write(self, sealed: memoryview) -> None:
-        _write_all(self.fd, sealed)
+    def seal_and_write(self, plain: memoryview, final: bool) -> None:
+        """``plain`` is whole CHUNKs (the last may be short only when ``final``)."""
+        out = memoryview(self.out)
+        pos = 0
+        for start in range(0, max(len(plain), 1), CHUNK):
+            part = plain[start : start + CHUNK]
+            last = final and start + CHUNK >= len(plain)
+            n = len(part) + TAG
+            self.aead.encrypt_into(_nonce(self.index, last), part, self.header, out[pos : pos + n])
+            self.index += 1
+            pos += n
+        _write_all(self.fd, out[:pos])
 
 
 def _fill(stream: BinaryIO, buf: bytearray) -> int:
@@ -332,48 +342,48 @@ def _fill(stream: BinaryIO, buf: bytearray) -> int:
 
 
 def _pump(stream: BinaryIO, sink: _Sealer | None, progress: Callable[[int], None] | None) -> FileDigest:
-    """Hash ``stream`` (and seal it into ``sink``) in CHUNK blocks; see ``BlobStore.put``."""
+    """Hash ``stream`` (and seal it into ``sink``) in BLOCKs; see ``BlobStore.put``.
+
+    Three plain buffers in turn. Block ``k`` is given to two helper threads (MD5 in one, SHA-256 in the
+    other: hashlib releases the GIL, and each keeps its own order); meanwhile this thread waits for the
+    hashes of block ``k - 1`` (done by then, as a rule), reads block ``k + 1`` into the buffer of block
+    ``k - 2``, then seals and writes block ``k`` (knowing now whether it is the last). So the slowest
+    hash (MD5) never waits for the reading or the encryption, and nothing is copied between buffers."""
     sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-    plain = [bytearray(CHUNK), bytearray(CHUNK), bytearray(CHUNK)]
+    plain = [bytearray(BLOCK) for _ in range(3)]
     n = _fill(stream, plain[0])
-    nxt = _fill(stream, plain[1]) if n == CHUNK else 0
-    index = 0
-    sealed: memoryview | None = None  # the previous chunk's ciphertext, not yet written
-    while True:
-        final = nxt == 0
-        block = memoryview(plain[index % 3])[:n]
-        if final and index == 0:  # one small block: no helper thread
-            sha.update(block)
-            md5.update(block)
-            if sink is not None:
-                sink.write(sink.seal(0, block, True))
-        else:
-            pending = _pool().submit(_md5_and_write, md5, block, sink, sealed)
-            try:
-                sha.update(block)
-                sealed = sink.seal(index, block, final) if sink is not None else None
-                following = 0
-                if not final and nxt == CHUNK:
-                    following = _fill(stream, plain[(index + 2) % 3])
-            finally:  # never leave the helper writing to a file the caller is about to close
-                pending.result()
-            if final and sink is not None and sealed is not None:
-                sink.write(sealed)
-        size += n
+    if n < INLINE:  # a small file: all in this thread
+        block = memoryview(plain[0])[:n]
+        sha.update(block)
+        md5.update(block)
+        if sink is not None:
+            sink.seal_and_write(block, True)
         if progress is not None and n:
             progress(n)
-        if final:
-            break
-        n = nxt
-        nxt = following
-        index += 1
+        return FileDigest(sha.hexdigest(), md5.hexdigest(), n)
+    md5_pool, sha_pool = _pool("haven-md5"), _pool("haven-sha256")
+    waiting: list[Future[None]] = []
+    k = 0
+    try:
+        while True:
+            block = memoryview(plain[k % 3])[:n]
+            these = [md5_pool.submit(md5.update, block), sha_pool.submit(sha.update, block)]
+            for done in waiting:  # block k - 1's hashes: its buffer's neighbour is refilled next
+                done.result()
+            waiting = these
+            nxt = _fill(stream, plain[(k + 1) % 3]) if n == BLOCK else 0
+            if sink is not None:
+                sink.seal_and_write(block, nxt == 0)
+            size += n
+            if progress is not None:
+                progress(n)
+            if nxt == 0:
+                break
+            n, k = nxt, k + 1
+    finally:  # never return (or raise) while a helper still reads a buffer
+        for done in waiting:
+            done.result()
     return FileDigest(sha.hexdigest(), md5.hexdigest(), size)
-
-
-def _md5_and_write(md5: Any, block: memoryview, sink: _Sealer | None, sealed: memoryview | None) -> None:
-    md5.update(block)
-    if sink is not None and sealed is not None:
-        sink.write(sealed)
 
 
 class _BlobReader(io.RawIOBase):
