@@ -2,6 +2,13 @@
 
     python benchmarks/bench_bank_http.py                        # 100,000 PDQ hashes, 2 workers, 15 s
     python benchmarks/bench_bank_http.py --size 1000000 --workers 2 --duration 20
+    python benchmarks/bench_bank_http.py --connections 16,8,4   # several loads on one server
+    python benchmarks/bench_bank_http.py --serve-arg=--no-share-index   # uvicorn's own workers
+
+With ``--workers`` > 1 the server builds the index once and forks its workers over it (shared pages;
+``bank/prefork.py``); ``--serve-arg=--no-share-index`` measures uvicorn's workers, each with its own.
+Besides req/s and latency it prints the server's CPU-seconds per request (all its processes, read from
+/proc) and wrk's, since wall figures on a shared machine swing with the load average (printed too).
 
 Starts ``haven bank serve`` on a temporary SQLite bank, drives it with wrk (Debian package ``wrk``;
 ``benchmarks/bank_match.lua`` adds the API key and cycles through queries: half near-duplicates of bank
@@ -97,13 +104,27 @@ def queries_file(words: np.ndarray, path: Path, count: int, rng: np.random.Gener
     path.write_text("\n".join(lines) + "\n")
 
 
+def group_cpu(pgid: int) -> float:
+    """CPU-seconds used so far by the live processes of a process group (from /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", type=int, default=100_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--duration", type=int, default=15, help="seconds of load (at most 20)")
-    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--connections", default="16", help="one or more, comma-separated (one run each)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--serve-arg", action="append", default=[], help="extra argument for haven bank serve")
     args = ap.parse_args(argv)
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -137,7 +158,17 @@ def main(argv: list[str] | None = None) -> None:
     key = re.search(r'"key": "([^"]+)"', key.stdout).group(1)
     port = free_port()
     server = subprocess.Popen(
-        [*haven, "serve", "--database", database, "--port", str(port), "--workers", str(args.workers)],
+        [
+            *haven,
+            "serve",
+            "--database",
+            database,
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            *args.serve_arg,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -164,43 +195,59 @@ def main(argv: list[str] | None = None) -> None:
             capture_output=True,
             check=True,
         )  # warm-up
-        out = subprocess.run(
-            [
-                wrk,
-                f"-t{args.threads}",
-                f"-c{args.connections}",
-                f"-d{duration}s",
-                "--latency",
-                "-s",
-                str(HERE / "bank_match.lua"),
-                url,
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        runs = []
+        for conns in [int(c) for c in args.connections.split(",")]:
+            cpu0, wrk0, load = group_cpu(server.pid), wrk_cpu(), os.getloadavg()[0]
+            out = subprocess.run(
+                [
+                    wrk,
+                    f"-t{min(args.threads, conns)}",
+                    f"-c{conns}",
+                    f"-d{duration}s",
+                    "--latency",
+                    "-s",
+                    str(HERE / "bank_match.lua"),
+                    url,
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            runs.append((conns, out, group_cpu(server.pid) - cpu0, wrk_cpu() - wrk0, load))
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
-    m = re.search(
-        r"RESULT requests=(\d+) duration_us=(\d+) errors=(\d+) non2xx=(\d+) p50_us=(\d+) p99_us=(\d+)",
-        out.stdout,
-    )
-    if not m:
-        sys.exit("wrk printed no result:\n" + out.stdout + out.stderr)
-    reqs, dur, errors, non2xx, p50, p99 = map(int, m.groups())
-    rps = reqs / (dur / 1e6)
-    print(
-        f"wrk {duration} s, {args.connections} connections: {reqs:,} requests, {errors} socket errors, "
-        f"{non2xx} non-2xx"
-    )
-    print(
-        f"match: {rps:,.0f} req/s  p50 {p50 / 1000:.2f} ms  p99 {p99 / 1000:.2f} ms "
-        f"(target >= {TARGET_RPS:,.0f} req/s, p99 < 10 ms)"
-    )
-    print(f"ratio haven/target: {rps / TARGET_RPS:.2f}")
+    first = None
+    for conns, out, cpu, wrk_s, load in runs:
+        m = re.search(
+            r"RESULT requests=(\d+) duration_us=(\d+) errors=(\d+) non2xx=(\d+) p50_us=(\d+) p99_us=(\d+)",
+            out.stdout,
+        )
+        if not m:
+            sys.exit("wrk printed no result:\n" + out.stdout + out.stderr)
+        reqs, dur, errors, non2xx, p50, p99 = map(int, m.groups())
+        rps = reqs / (dur / 1e6)
+        first = rps if first is None else first
+        print(
+            f"wrk {duration} s, {conns} connections (load average {load:.1f}): {reqs:,} requests, "
+            f"{errors} socket errors, {non2xx} non-2xx; server CPU {cpu:.1f} s "
+            f"({cpu / max(reqs, 1) * 1e6:.0f} us/request), wrk CPU {wrk_s:.1f} s"
+        )
+        print(
+            f"match: {rps:,.0f} req/s  p50 {p50 / 1000:.2f} ms  p99 {p99 / 1000:.2f} ms "
+            f"(target >= {TARGET_RPS:,.0f} req/s, p99 < 10 ms)"
+        )
+    print(f"ratio haven/target: {(first or 0.0) / TARGET_RPS:.2f}")
+
+
+def wrk_cpu() -> float:
+    """CPU-seconds of finished child processes (the wrk runs) so far."""
+    import resource
+
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
 
 
 if __name__ == "__main__":

@@ -212,9 +212,12 @@ def start_local(database: str, count: int) -> "ShardedIndex":
 
 def pin_threads() -> None:
     """One BLAS/OpenMP thread per process, for the driver and the workers Ray starts from it (the search is
-    single-threaded; pools of idle threads per shard would only oversubscribe the cores)."""
+    single-threaded; pools of idle threads per shard would only oversubscribe the cores). And the shards
+    at the server's own priority: Ray starts its workers 15 nice levels lower by default
+    (``worker_niceness``), which on a busy machine starves every fan-out behind other processes."""
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ.setdefault(name, "1")
+    os.environ.setdefault("RAY_worker_niceness", "0")
 
 
 def stop_local(index: "ShardedIndex") -> None:
