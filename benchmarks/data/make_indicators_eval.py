@@ -398,7 +398,10 @@ def sextortion() -> list[dict[str, object]]:
         )
     for _ in range(8):
         w, n, v = v_iban()
-        add(f"Or pay by bank transfer. IBAN: {w} Name: A. Popescu", [E("iban", n, v)])
+        add(
+            f"Or pay by bank transfer. IBAN: {w} Name: A. Popescu",
+            [E("iban", n, v), E("payee-name", "a. popescu")],
+        )
     for _ in range(3):
         w, n, v = v_iban_bad()
         add(f"bank transfer iban {w}", [E("iban", n, v)])

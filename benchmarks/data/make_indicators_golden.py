@@ -4,8 +4,11 @@ the three labelled sets, as ``indicators_golden.jsonl``.
 Made with the extractor as it was after tuning round 2 and BEFORE the speed work of that round, so
 ``tests/test_indicators_golden.py`` can check that the faster code finds exactly the same things. Rebuilt
 once since, only to rename the reserved phone range's ``extra`` key ``source`` to ``reserved_by`` (the CLI
-uses ``source`` for the input file); the rebuilt file differed from the first in those keys only. Rebuild it
-only on purpose, when the matching rules change:
+uses ``source`` for the input file); the rebuilt file differed from the first in those keys only. Rebuilt
+again for the handle rules of issue 16 (fillers such as "instead" between platform and name): the only
+difference is the new finding ``instagram:ryan_fitz.07`` in r001 (and in the whole round-2 text). Kinds added
+after the record was first made (``NEWER_KINDS``) are left out, as the test leaves them out. Rebuild it only
+on purpose, when the matching rules change:
 
     python benchmarks/data/make_indicators_golden.py
 """
@@ -18,6 +21,8 @@ from pathlib import Path
 from haven.indicators.extract import find_hits
 
 DATA = Path(__file__).parent
+NEWER_KINDS = {"revolut", "cashapp", "paypalme", "monzo", "venmo", "payee-name"}
+"""Kinds added after the record was first made: they carry their own examples in the registry."""
 SETS = ("indicators_eval.jsonl", "indicators_eval_handwritten.jsonl", "indicators_eval_round2.jsonl")
 OUT = DATA / "indicators_golden.jsonl"
 
@@ -26,6 +31,7 @@ def record(text: str, region: str) -> list[list[object]]:
     return [
         [h.kind, h.start, h.end, h.value, h.normalized, h.valid, h.confidence, h.extra]
         for h in find_hits(text, region, prefilter=False)
+        if h.kind not in NEWER_KINDS
     ]
 
 

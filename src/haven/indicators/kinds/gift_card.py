@@ -20,7 +20,8 @@ _CODE = re.compile(
     r"(?<![A-Za-z0-9-])[A-Za-z0-9]{4,6}(?:[- ][A-Za-z0-9]{3,6}){1,9}(?![A-Za-z0-9-])"
     r"|(?<![A-Za-z0-9-])[A-Za-z0-9]{10,20}(?![A-Za-z0-9-])"
 )
-_CODE_CHAR = re.compile(r"[0-9A-Z]")
+_CODE_CHAR = re.compile(r"[0-9]")
+"""Every brand's code has a digit (``_fits``): a run of groups without one holds no code."""
 _SHAPES = {
     "amazon": re.compile(r"[A-Z0-9]{4}-?[A-Z0-9]{6}-?[A-Z0-9]{4,5}"),
     "apple": re.compile(r"X[A-Z0-9]{15}|[A-Z0-9]{16}"),
@@ -28,6 +29,9 @@ _SHAPES = {
     "steam": re.compile(r"[A-Z0-9]{5}[A-Z0-9]{5}[A-Z0-9]{5}"),
     "paysafecard": re.compile(r"\d{16}"),
 }
+
+_CODE_LENGTHS = frozenset((14, 15, 16, 20))
+"""Every length a code of ``_SHAPES`` can have (letters and digits only)."""
 
 
 def _fits(brand: str, code: str) -> bool:
@@ -73,7 +77,7 @@ def find(scan: Scan) -> Iterator[Hit]:
     brand_starts = [b[0] for b in brands]
     for m in (m for ws, we in spans for m in _CODE.finditer(scan.text, ws, we)):
         if not _CODE_CHAR.search(m.group()):
-            continue  # only lowercase words: no group of it can be a code
+            continue  # only words: no run of its groups can be a code
         for start, end, brand, code in _codes(m, brands, brand_starts):
             yield Hit(
                 "gift-card",
@@ -111,7 +115,7 @@ _WORDS = frozenset(
 
 def _codeish(group: str) -> bool:
     """A group of a code has a digit or is written in capitals (and is not a capitalised word like CODE)."""
-    return any(c.isdigit() for c in group) or (group.isupper() and group not in _WORDS)
+    return not group.isalpha() or (group.isupper() and group not in _WORDS)  # ASCII letters and digits
 
 
 def _codes(
@@ -137,8 +141,19 @@ def _best(
     text: str, groups: list[tuple[int, int]], brands: list[tuple[int, int, str]], brand_starts: list[int]
 ) -> tuple[int, int, str, str] | None:
     """The longest run of adjacent groups that has the shape of the nearest brand that fits."""
+    # Only runs of adjacent groups (one separator between them) whose letters and digits add up to a
+    # length some brand's code has can fit: the others are never joined and checked.
+    lengths = [0]
+    for s, e in groups:
+        lengths.append(lengths[-1] + e - s)
     runs = sorted(
-        ((i, j) for i in range(len(groups)) for j in range(i, len(groups))), key=lambda r: r[0] - r[1]
+        (
+            (i, j)
+            for i in range(len(groups))
+            for j in range(i, len(groups))
+            if lengths[j + 1] - lengths[i] in _CODE_LENGTHS
+        ),
+        key=lambda r: r[0] - r[1],
     )
     for i, j in runs:
         if any(groups[k + 1][0] - groups[k][1] != 1 for k in range(i, j)):

@@ -102,7 +102,8 @@ _FILLER = (
     r"id|username|user\s?name|user|name|handle|acc(?:oun)?t?|is|it's|it’s|its|=|:|-|–|->|=>|me|at|add|as|"
     r"na|ay|ko|mo|sa|ako|yung|ist|lautet|heißt|mich|auf|unter|benutzername|c'est|c’est|est|moi|sur|pseudo|"
     r"nom|es|soy|en|usuario|nombre|como|é|e|o|no|sou|usuário|nome|do|da|was|he's|she's|he’s|she’s|he|she|"
-    r"goes\s+by|called"
+    r"goes\s+by|called|my|mine|'s|’s|instead|then|later|too|also|now|again|pls|please|plz|ok|okay|"
+    r"rn|tho|though|here|there|thats|that's|that’s"
 )
 _PROSE = Caseless(
     r"(?<![\w@.])(" + _PLATFORM_WORD + r")(?![\w@./])"
@@ -116,7 +117,8 @@ _BEFORE_QUICK = re.compile(r"\s(?:on|en|no|na|sur|auf|sa|in|op)\s+(?:" + _PLATFO
 # auf snap". Group 1 = name, 2 = platform word.
 _BEFORE = Caseless(
     r"(?:(?<![\w@.])@|\b(?:add|follow|find|search|i'?m|i am|ich bin|je suis|soy|sou|c'est|ajoute(?:-moi)?|"
-    r"agrégame|adiciona|adde|goes\s+by|go\s+by|known\s+as)\s+@?)"
+    r"agrégame|adiciona|adde|goes\s+by|go\s+by|known\s+as|message|msg|dm|text|ping|contact|hmu|"
+    r"hit\s+up|talk\s+to|write\s+to|look\s+up)\s+@?)"
     r"([A-Za-z0-9_.][A-Za-z0-9_.\-]{1,38}[A-Za-z0-9_])\s+(?:on|en|no|na|sur|auf|sa|in|op)\s+"
     r"(" + _PLATFORM_WORD + r")(?![\w@])",
 )
@@ -213,6 +215,23 @@ def handle_hit(
         Example("on insta he's lucas.h_92 now", ("instagram:lucas.h_92",)),
         Example("the guy's instagram was mia.rose_01", ("instagram:mia.rose_01",)),
         Example("my snap, he said, was hacked"),
+        # adverbs and fillers between the platform and the name; verbs before a name on a platform
+        Example("no snap? ok add me on insta instead: @ryan_fitz.07", ("instagram:ryan_fitz.07",)),
+        Example("add me on tiktok then: @mila.k_05", ("tiktok:mila.k_05",)),
+        Example("add me on skype, my id is live:mike_r_88", ("skype:live:mike_r_88",)),
+        Example("talk on snap later, mine is becca_x07", ("snapchat:becca_x07",)),
+        Example("my snap's jordan.l_19", ("snapchat:jordan.l_19",)),
+        Example("message dark.knight_7 on discord", ("discord:dark.knight_7",)),
+        Example("im on kik as rosie_p3", ("kik:rosie_p3",)),
+        Example("tg @lordx_999 for the payment details", ("telegram:lordx_999",)),
+        Example("twitter handle: news.guy_1", ("twitter:news.guy_1",)),
+        Example("add me on messenger tom.hill.94", ("facebook:tom.hill.94",)),
+        Example("telegram is better than whatsapp"),
+        Example("see you on insta later tonight"),
+        Example("my snap is down, mine is fine though"),
+        Example("dm me on insta, not here"),
+        Example("hit me up on snap after work"),
+        Example("his insta's private"),
     ],
     triggers=[
         (
