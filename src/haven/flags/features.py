@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 
 import numpy as np
 
@@ -56,6 +56,8 @@ def _deaccent(text: str) -> str:
 
 _ODD = re.compile(r"[0-9@$'\u2019]|(?<!\w)\w[ .*\-]\w[ .*\-]\w(?!\w)|(\w)\1\1")
 """Anything normalisation would change besides case and accents (most messages have none)."""
+_LEET_CHAR = re.compile(r"[0-9@$]")
+"""Leetspeak needs one of these (``_LEET_WORD`` does): text without any is left as it is, unscanned."""
 
 
 @lru_cache(maxsize=1 << 16)
@@ -68,7 +70,8 @@ def normalise(text: str) -> str:
     t = t.replace("'", "").replace("\u2019", "")
     # token by token, and not on very long tokens: on a long run of digits _LEET_WORD backtracked at every
     # start (quadratic); its matches never leave a [\w@$]+ token, so this reads ordinary words the same
-    t = _LEET_TOKEN.sub(lambda m: _leet(m.group()), t)
+    if _LEET_CHAR.search(t):
+        t = _LEET_TOKEN.sub(lambda m: _leet(m.group()), t)
     t = _SPACED.sub(lambda m: _SEPARATORS.sub("", m.group()), t)
     return _STRETCH.sub(r"\1\1", t)
 
@@ -102,6 +105,15 @@ class Vocabulary:
         self.names = list(names)
         self.index = {n: i for i, n in enumerate(self.names)}
         self._word: dict[str, tuple[list[int], int]] = {}
+        self._sums: _WordSums | None = None
+        self._pairs: dict[str, int] | None = None
+
+    @property
+    def pairs(self) -> dict[str, int]:
+        """Word pair ("a b") -> column of its ``b:`` feature."""
+        if self._pairs is None:
+            self._pairs = {n[2:]: i for n, i in self.index.items() if n.startswith("b:")}
+        return self._pairs
 
     def __len__(self) -> int:
         return len(self.names)
@@ -145,20 +157,99 @@ class Vocabulary:
         )
 
     def scores(self, texts: list[str], weights: np.ndarray, chunk: int = 4096) -> np.ndarray:
-        """``matrix(texts) @ weights`` without building the sparse matrix (gather and a running sum, in
-        chunks so a 500,000-message chat stays small in memory)."""
+        """``matrix(texts) @ weights`` without building the sparse matrix, in chunks so a 500,000-message
+        chat stays small in memory. Each distinct word's features are summed once per process (a word's
+        n-grams always go together), so a message costs a few lookups done in C: its word ids, its word
+        pairs, and one gather-and-sum in numpy."""
         out = np.zeros((len(texts), weights.shape[1]), dtype=np.float32)
+        sums = self._sums_for(weights)
         for lo in range(0, len(texts), chunk):
-            data, indices, indptr = self.rows(texts[lo : lo + chunk])
-            if not len(indices):
-                continue
-            acc = np.zeros((len(indices) + 1, weights.shape[1]), dtype=np.float64)
-            np.cumsum(weights[indices] * data[:, None], axis=0, out=acc[1:])
-            out[lo : lo + len(indptr) - 1] = acc[indptr[1:]] - acc[indptr[:-1]]
+            part = texts[lo : lo + chunk]
+            out[lo : lo + len(part)] = sums.scores([_WORD.findall(normalise(t)) for t in part])
         return out
+
+    def _sums_for(self, weights: np.ndarray) -> _WordSums:
+        """The per-word sums for ``weights`` (kept for the last weights array used)."""
+        sums = self._sums
+        if sums is None or sums.weights is not weights:
+            sums = self._sums = _WordSums(self, weights)
+        return sums
 
     def matrix(self, texts: list[str]):  # type: ignore[no-untyped-def]
         from scipy.sparse import csr_matrix
 
         data, indices, indptr = self.rows(texts)
         return csr_matrix((data, indices, indptr), shape=(len(texts), len(self.names)))
+
+
+class _WordIds(dict[str, int]):
+    """Word -> row of its summed weights in :class:`_WordSums` (added on first sight)."""
+
+    def __init__(self, owner: _WordSums) -> None:
+        super().__init__()
+        self.owner = owner
+
+    def __missing__(self, word: str) -> int:
+        return self.owner.add(word)
+
+
+class _WordSums:
+    """Per distinct word: the sum (float64) of its features' weight rows and its number of features,
+    known or not. ``scores`` then gives what :meth:`Vocabulary.rows` times the weights gives: every
+    feature of a message weighs ``1 / sqrt(its number of features)``."""
+
+    MAX_WORDS = 500_000
+
+    def __init__(self, vocab: Vocabulary, weights: np.ndarray) -> None:
+        self.vocab = vocab
+        self.weights = weights
+        self.ids = _WordIds(self)
+        self.sums = np.zeros((1024, weights.shape[1]), dtype=np.float64)
+        self.counts = np.zeros(1024, dtype=np.float64)
+
+    def add(self, word: str) -> int:
+        k = len(self.ids)
+        if k == len(self.counts):
+            self.sums = np.concatenate([self.sums, np.zeros_like(self.sums)])
+            self.counts = np.concatenate([self.counts, np.zeros_like(self.counts)])
+        cols, n = self.vocab._of_word(word)
+        self.sums[k] = self.weights[cols].astype(np.float64).sum(axis=0) if cols else 0.0
+        self.counts[k] = n
+        self.ids[word] = k
+        return k
+
+    def scores(self, tokens: list[list[str]]) -> np.ndarray:
+        m, width = len(tokens), self.weights.shape[1]
+        out = np.zeros((m, width), dtype=np.float64)
+        lengths = np.fromiter(map(len, tokens), dtype=np.intp, count=m)
+        flat = list(chain.from_iterable(tokens))
+        if not flat:
+            return out
+        ids = self.ids
+        if len(ids) > self.MAX_WORDS:  # bounded memory; cleared between reads, never during one
+            ids.clear()
+        wid = np.fromiter(map(ids.__getitem__, flat), dtype=np.intp, count=len(flat))
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        full = lengths > 0
+        out[full] = np.add.reduceat(self.sums[wid], starts[full], axis=0)
+        per_word = np.add.reduceat(self.counts[wid], starts[full])
+        total = np.zeros(m, dtype=np.float64)
+        total[full] = per_word + (lengths[full] - 1)
+        # word pairs, read over the flat token list; a pair across two messages is dropped
+        if len(flat) > 1:
+            pairs = self.vocab.pairs
+            col = np.fromiter(
+                (pairs.get(p, -1) for p in map(" ".join, pairwise(flat))), dtype=np.intp, count=len(flat) - 1
+            )
+            inside = np.ones(len(flat) - 1, dtype=bool)
+            inside[(ends[full] - 1)[:-1]] = False  # the last token of each message but the last
+            keep = np.flatnonzero((col >= 0) & inside)
+            if len(keep):
+                owner = np.searchsorted(ends, keep, side="right")
+                rows, first = np.unique(owner, return_index=True)
+                out[rows] += np.add.reduceat(self.weights[col[keep]].astype(np.float64), first, axis=0)
+        weight = np.zeros(m, dtype=np.float32)
+        has = total > 0
+        weight[has] = 1.0 / np.sqrt(total[has])
+        return out * weight.astype(np.float64)[:, None]
