@@ -196,3 +196,15 @@ def test_capacity_grows_in_background_and_foreground():
     assert index.buffered == 0 and not index.maintenance_due()
     for row in (0, 150, len(words) - 1):
         assert index.search(near(rng, words[row], 25)) == [(row, 25)]
+
+
+def test_single_query_counts_a_row_once(layout):
+    """A member queried as itself sits in every chunk's probed bucket: the one-query kernel lists it once
+    (and a near copy in the write buffer once too), equal to the batch path."""
+    rng = np.random.default_rng(21)
+    words = rand_words(rng, 500)
+    index = HammingIndex()
+    index.bulk_load(words, np.arange(500))
+    index.add(near(rng, words[7], 3)[None, :], [900])
+    assert index.search(words[7], MAX_RADIUS) == [(7, 0), (900, 3)]
+    assert index.search_many(words[7:8], MAX_RADIUS) == [[(7, 0), (900, 3)]]

@@ -92,3 +92,72 @@ def scan_rows(words, alive, start, stop, queries, radius, out_q, out_r, out_d): 
                     out_d[count] = d
                 count += 1
     return count
+
+
+@njit(cache=True, nogil=True)
+def search_one(
+    query,
+    chunk_word,
+    chunk_shift,
+    chunk_mask,
+    chunk_radius,
+    probe_chunk,
+    probe_mask,
+    probe_base,
+    offsets,
+    ids,
+    words,
+    alive,
+    table_rows,
+    n,
+    radius,
+    out_r,
+    out_d,
+):  # pragma: no cover - compiled
+    """One query (4 uint64) against the chunk tables and the write buffer (rows ``[table_rows, n)``), each
+    live match once: a row reached through chunk ``c`` is skipped when an earlier chunk also holds it
+    within its probe radius (it was counted there). Same output convention as :func:`search_tables`."""
+    count = 0
+    cap = out_r.shape[0]
+    m = chunk_word.shape[0]
+    q = (query[0], query[1], query[2], query[3])
+    qchunk = np.empty(m, np.int64)
+    for c in range(m):
+        qchunk[c] = np.int64((query[chunk_word[c]] >> chunk_shift[c]) & chunk_mask[c])
+    if table_rows > 0:
+        for p in range(probe_mask.shape[0]):
+            c = probe_chunk[p]
+            a = probe_base[p] + (qchunk[c] ^ probe_mask[p])
+            for k in range(offsets[a], offsets[a + 1]):
+                r = ids[k]
+                d = (
+                    _popcount(words[r, 0] ^ q[0])
+                    + _popcount(words[r, 1] ^ q[1])
+                    + _popcount(words[r, 2] ^ q[2])
+                    + _popcount(words[r, 3] ^ q[3])
+                )
+                if d <= radius and alive[r]:
+                    seen = False
+                    for e in range(c):
+                        v = np.int64((words[r, chunk_word[e]] >> chunk_shift[e]) & chunk_mask[e])
+                        if _popcount(np.uint64(v ^ qchunk[e])) <= chunk_radius[e]:
+                            seen = True
+                            break
+                    if not seen:
+                        if count < cap:
+                            out_r[count] = r
+                            out_d[count] = d
+                        count += 1
+    for r in range(table_rows, n):
+        d = (
+            _popcount(words[r, 0] ^ q[0])
+            + _popcount(words[r, 1] ^ q[1])
+            + _popcount(words[r, 2] ^ q[2])
+            + _popcount(words[r, 3] ^ q[3])
+        )
+        if d <= radius and alive[r]:
+            if count < cap:
+                out_r[count] = r
+                out_d[count] = d
+            count += 1
+    return count
