@@ -31,6 +31,7 @@ import hmac
 import io
 import os
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -52,6 +53,8 @@ CHUNK = 1 << 20
 TAG = 16
 BLOCK = CHUNK
 """Bytes read, hashed and sealed per step (whole chunks: the on-disk chunking is unchanged)."""
+RING = 8
+"""Read buffers in flight between this thread and the hashing threads."""
 INLINE = 256 << 10
 """Files smaller than this are hashed in the calling thread alone (a hand-off would cost more)."""
 
@@ -306,7 +309,7 @@ class _Sealer:
         self.aead = aead
         self.header = header
         self.index = 0
-        self.out = bytearray(BLOCK // CHUNK * (CHUNK + TAG))
+        self.out = _buffers().out
         _write_all(fd, memoryview(header))
 
     def seal_and_write(self, plain: memoryview, final: bool) -> None:
@@ -321,6 +324,25 @@ class _Sealer:
             self.index += 1
             pos += n
         _write_all(self.fd, out[:pos])
+
+
+class _Buffers(threading.local):
+    """This thread's reused read and ciphertext buffers (allocating and zeroing 4 MiB per file, then
+    faulting its pages in, costs more than hashing a small file). One ``put`` at a time per thread."""
+
+    def __init__(self) -> None:
+        self.plain = [bytearray(BLOCK) for _ in range(RING)]
+        self.out = bytearray(BLOCK // CHUNK * (CHUNK + TAG))
+
+
+_local: _Buffers | None = None
+
+
+def _buffers() -> _Buffers:
+    global _local
+    if _local is None:
+        _local = _Buffers()
+    return _local
 
 
 def _fill(stream: BinaryIO, buf: bytearray) -> int:
@@ -344,13 +366,14 @@ def _fill(stream: BinaryIO, buf: bytearray) -> int:
 def _pump(stream: BinaryIO, sink: _Sealer | None, progress: Callable[[int], None] | None) -> FileDigest:
     """Hash ``stream`` (and seal it into ``sink``) in BLOCKs; see ``BlobStore.put``.
 
-    Three plain buffers in turn. Block ``k`` is given to two helper threads (MD5 in one, SHA-256 in the
-    other: hashlib releases the GIL, and each keeps its own order); meanwhile this thread waits for the
-    hashes of block ``k - 1`` (done by then, as a rule), reads block ``k + 1`` into the buffer of block
-    ``k - 2``, then seals and writes block ``k`` (knowing now whether it is the last). So the slowest
-    hash (MD5) never waits for the reading or the encryption, and nothing is copied between buffers."""
+    A ring of ``RING`` plain buffers. Block ``k`` is queued for two helper threads (MD5 in one, SHA-256
+    in the other: hashlib releases the GIL, and each keeps its blocks in order); this thread reads block
+    ``k + 1`` into the next buffer (waiting first, if it is that far ahead, until the hashes of the block
+    that buffer held are done), then seals and writes block ``k`` (knowing now whether it is the last).
+    The ring keeps each thread fed while another is descheduled (a loaded machine), so the slowest hash
+    (MD5) sets the pace, and nothing is copied between buffers."""
     sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-    plain = [bytearray(BLOCK) for _ in range(3)]
+    plain = _buffers().plain
     n = _fill(stream, plain[0])
     if n < INLINE:  # a small file: all in this thread
         block = memoryview(plain[0])[:n]
@@ -362,16 +385,16 @@ def _pump(stream: BinaryIO, sink: _Sealer | None, progress: Callable[[int], None
             progress(n)
         return FileDigest(sha.hexdigest(), md5.hexdigest(), n)
     md5_pool, sha_pool = _pool("haven-md5"), _pool("haven-sha256")
-    waiting: list[Future[None]] = []
+    hashing: deque[tuple[Future[None], Future[None]]] = deque()
     k = 0
     try:
         while True:
-            block = memoryview(plain[k % 3])[:n]
-            these = [md5_pool.submit(md5.update, block), sha_pool.submit(sha.update, block)]
-            for done in waiting:  # block k - 1's hashes: its buffer's neighbour is refilled next
-                done.result()
-            waiting = these
-            nxt = _fill(stream, plain[(k + 1) % 3]) if n == BLOCK else 0
+            block = memoryview(plain[k % RING])[:n]
+            hashing.append((md5_pool.submit(md5.update, block), sha_pool.submit(sha.update, block)))
+            if len(hashing) == RING:  # the next buffer still holds block k + 1 - RING
+                for done in hashing.popleft():
+                    done.result()
+            nxt = _fill(stream, plain[(k + 1) % RING]) if n == BLOCK else 0
             if sink is not None:
                 sink.seal_and_write(block, nxt == 0)
             size += n
@@ -381,8 +404,9 @@ def _pump(stream: BinaryIO, sink: _Sealer | None, progress: Callable[[int], None
                 break
             n, k = nxt, k + 1
     finally:  # never return (or raise) while a helper still reads a buffer
-        for done in waiting:
-            done.result()
+        for pair in hashing:
+            for done in pair:
+                done.result()
     return FileDigest(sha.hexdigest(), md5.hexdigest(), size)
 
 
