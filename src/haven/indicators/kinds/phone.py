@@ -39,7 +39,8 @@ _PHONE_WORDS = re.compile(
     r"\b(?:phone|mobile|mob|cell|tel|telephone|call|ring|text|txt|sms|whats\s?app|wa|wsp|viber|signal|"
     r"telegram|number|no|num|contact|reach|"
     r"n[uú]mero|numéro|nummer|handy\w*|telefon\w*|teléfono|tél|m[oó]vil|celular|cel|zap|portable|"
-    r"appelle\w*|llam\w*|liga\w*|ligue|ruf\w*|anruf\w*|contacto|contato|joindre)\b[^\n\d]{0,25}$"
+    r"appelle\w*|llam\w*|liga\w*|ligue|ruf\w*|anruf\w*|contacto|contato|joindre|"
+    r"paytm|gpay|phonepe|gcash|bizum|m-?pesa|zelle)\b[^\n\d]{0,25}$"
 )
 # Words that make a number something else (an order, a card, a parcel): never a phone number.
 _NOT_PHONE = re.compile(
@@ -48,7 +49,12 @@ _NOT_PHONE = re.compile(
     r"colis|paquete|rastreio|rastreamento|rastreo|suivi|seguimiento|guía|guia|awb|waybill|consignment|"
     r"parcel|shipment|booking|reservation|pnr|receipt|recibo|factura|fatura|facture|rechnung|"
     r"transaction|txn|utr|cpf|cnpj|bvn|nin|aadhaa?r|pan|dni|nie|ssn|imei|policy|kundennummer|customer|"
-    r"client|cliente|kunden\w*|auftrag\w*|nota fiscal|boleto|comprobante|folio)\b"
+    r"client|cliente|kunden\w*|auftrag\w*|nota fiscal|boleto|comprobante|folio|"
+    r"case|ticket|claim|crime|incident|complaint|confirmation|membership|member|loyalty|passport|"
+    r"licen[cs]e|registration|vat|tax|nhs|student|employee|staff|badge|model|part|batch|sku|item|"
+    r"product|meter|contract|subscription|loan|mortgage|application|quote|dossier|expediente|processo|"
+    r"protocolo|aktenzeichen|vorgang\w*|mitglieds\w*|adhérent|socio|matr[ií]cula|carnet|"
+    r"bank|banking|acct|compte|cuenta|conta|konto\w*|rib|blz|clabe|nuban|details)\b"
     r"\W{0,4}(?:(?:no\.?|number|num|#)\W{0,3})?"
     r"(?:is|was)?\W{0,3}$"
 )
@@ -120,6 +126,28 @@ def _trunk(region: str) -> str:
         Example("numéro de suivi : 06 12 34 56 78", region="FR"),
         Example("meu CPF 119.876.543-21 e o boleto", region="BR"),
         Example("my BVN 08031234567 for the bank", region="NG"),
+        # identifiers that look like numbers: cases, tickets, memberships, policies
+        Example("your case number is 0791 112 3456"),
+        Example("membership number 07911 123456"),
+        Example("ticket no. 0791112345 for the match"),
+        Example("numéro de dossier 06 12 34 56 78", region="FR"),
+        Example("número de expediente 612 34 56 78", region="ES"),
+        Example("numéro de compte 0612345678", region="FR"),
+        Example("rib 06 12 34 56 78", region="FR"),
+        Example("bank details 07911 123456"),
+        Example("send it to gtbank 0123456789 name emeka", region="NG"),
+        # wallets whose account is a phone number
+        Example("paytm 9876543210 abhi ke abhi", ("+919876543210",), region="IN"),
+        Example("gcash 09171234567 ngayon na", ("+639171234567",), region="PH"),
+        Example("GCash ref no. 0012 345 678 901 po", region="PH"),
+        Example("paid, ref 0012125551234"),
+        Example("paid, ref 0044 7911 123456", ("+447911123456",)),
+        Example("call 00447911123456 tonight", ("+447911123456",)),
+        # a phone number given as the payment reference, in the ways people say it
+        Example("use 07412 345678 as reference when you pay", ("+447412345678",)),
+        Example("in the reference box write 07412 345678", ("+447412345678",)),
+        Example("the reference is my number 07911 123456", ("+447911123456",)),
+        Example("ref: +234 803 123 4567", ("+2348031234567",)),
     ],
     # Seven digits with spaces, dots, dashes or brackets between them (as many as a candidate can hold).
     # Numbers grouped with slashes ("0803/123/4567") have a trigger of their own, so dates (05/11/2026)
@@ -143,6 +171,12 @@ def find(scan: Scan) -> Iterator[Hit]:
                 continue
             if not written and _REFERENCE.search(before):
                 continue  # a reference is a phone number only when it is written as one
+        elif (
+            raw.startswith("00")
+            and not _grouped_after_00(raw)
+            and (_REFERENCE.search(before) or not _PHONE_WORDS.search(before))
+        ):
+            continue  # "ref no. 0012 345 678 901": a "00" not followed by a country code on its own
         if _NOT_PHONE.search(before) or _CONTINUES.match(text, m.start() + len(raw)):
             continue
         found = _lookup(raw, scan.region)
@@ -155,6 +189,17 @@ def find(scan: Scan) -> Iterator[Hit]:
             extra.update(reserved=True, note=RESERVED_NOTE, reserved_by=source)
         confidence = 0.9 if valid else 0.5
         yield Hit("phone", m.start(), m.start() + len(raw), raw, e164, valid, confidence, extra, 50)
+
+
+_FIRST_GROUP = re.compile(r"00\(?(\d{1,3})[ \t().\-/]")
+
+
+def _grouped_after_00(raw: str) -> bool:
+    """True when the digits after a leading "00" start with a country code written as a group of its own
+    ("0044 7911 123456", "001-212-555-1234"): the way an international number is written. Reference and
+    tracking numbers that merely begin with two zeros ("0012 345 678 901", "0012125551234") are not."""
+    m = _FIRST_GROUP.match(raw)
+    return m is not None and int(m.group(1)) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE
 
 
 @result_cache(8192)
