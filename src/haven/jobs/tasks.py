@@ -70,28 +70,50 @@ def derive_work(vault: Vault) -> Callable[[JobContext], dict[str, Any]]:
 
 
 class StagedProgress:
-    """``progress(stage, done, total)`` from ``haven.report`` as a fraction: each new stage moves a base
-    forward by one of ``expected`` equal shares (never past 0.95 before the job ends)."""
+    """``progress(stage, done, total)`` from ``haven.report`` as a fraction. ``plan`` names the stages the
+    work will go through, in order (or, as before, how many there are): each stage is one equal share, and
+    within it ``done / total`` moves the bar. A stage that is not in the plan (the work found it must do
+    more, e.g. make the offender details again) is put in after the current one, so the shares are the real
+    stages. The fraction only goes up and stays below 1 while the job runs: the job manager says 100%
+    when the work has returned."""
 
-    def __init__(self, ctx: JobContext, expected: int) -> None:
-        self.ctx, self.expected = ctx, max(1, expected)
+    def __init__(self, ctx: JobContext, plan: int | Sequence[str]) -> None:
+        self.ctx = ctx
+        if isinstance(plan, int):
+            self.plan, self.named = [f"stage {i + 1}" for i in range(max(1, plan))], False
+        else:
+            self.plan, self.named = list(plan), True
         self.stages: list[str] = []
+        self.at = -1
+        self.fraction = 0.0
+
+    def _index(self, stage: str) -> int:
+        if not self.named:  # a count only: the n-th distinct stage is share n (never past the last)
+            if not self.stages or self.stages[-1] != stage:
+                self.stages.append(stage)
+            return min(len(self.stages) - 1, len(self.plan) - 1)
+        start = max(self.at, 0)
+        if stage in self.plan[start:]:
+            return self.plan.index(stage, start)
+        if stage in self.plan[:start]:  # an earlier stage again: the bar stays where it is
+            return self.at
+        self.plan.insert(self.at + 1, stage)
+        return self.at + 1
 
     def __call__(self, stage: str, done: int = 0, total: int = 0) -> None:
-        if not self.stages or self.stages[-1] != stage:
-            self.stages.append(stage)
-        base = min(len(self.stages) - 1, self.expected - 1)
-        within = (done / total) if total else 0.0
-        fraction = min(0.95, (base + min(within, 1.0)) / self.expected)
+        self.at = max(self.at, self._index(stage))
+        if not self.named or self.plan[self.at] == stage:
+            within = min(done / total, 1.0) if total else 0.0
+            self.fraction = max(self.fraction, min(0.99, (self.at + within) / len(self.plan)))
         counts = {"done": done, "total": total} if total else {"done": done}
-        self.ctx.update(stage, fraction, **counts)
+        self.ctx.update(stage, self.fraction, **counts)
 
 
 def pdf_work(vault: Vault, out: Path) -> Callable[[JobContext], dict[str, Any]]:
     def work(ctx: JobContext) -> dict[str, Any]:
-        from haven.report.pdf import build_pdf
+        from haven.report.pdf import PDF_STAGES, build_pdf
 
-        path = build_pdf(vault, out, progress=StagedProgress(ctx, 4))
+        path = build_pdf(vault, out, progress=StagedProgress(ctx, PDF_STAGES))
         return {"path": str(path), "size": path.stat().st_size}
 
     return work
@@ -99,9 +121,9 @@ def pdf_work(vault: Vault, out: Path) -> Callable[[JobContext], dict[str, Any]]:
 
 def package_work(vault: Vault, out: Path) -> Callable[[JobContext], dict[str, Any]]:
     def work(ctx: JobContext) -> dict[str, Any]:
-        from haven.report.package import export_package
+        from haven.report.package import PACKAGE_STAGES, export_package
 
-        result = export_package(vault, out, progress=StagedProgress(ctx, 8))
+        result = export_package(vault, out, progress=StagedProgress(ctx, PACKAGE_STAGES))
         path = Path(getattr(result, "path", out))
         return {"path": str(path), "size": path.stat().st_size if path.exists() else 0}
 

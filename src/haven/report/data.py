@@ -198,6 +198,27 @@ def _key_moments(first: dict[str, Message], flagged: dict[str, Message], flags: 
     return moments
 
 
+def _current(source: Any) -> dict[str, Any] | None:
+    """The vault's derived-data state when its stored offender details and red flags are current."""
+    state_fn = getattr(source, "derived_state", None)
+    if not callable(state_fn):
+        return None
+    state = state_fn()
+    if state.get("stale") or state.get("failed") or "summary" not in state:
+        return None
+    return dict(state)
+
+
+def _details(source: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    while True:
+        page = source.details_page(offset=len(rows), limit=1000)
+        rows += page.rows
+        if not page.rows or not page.more:
+            break
+    return rows
+
+
 def _derived(source: Any) -> tuple[list[dict[str, Any]], list[Flag], dict[str, Message], dict] | None:
     """The vault's stored offender details and red flags, read page by page, when they are current."""
     state_fn, details_fn, flags_fn = (getattr(source, n, None) for n in ("derived_state", "details_page",
@@ -278,15 +299,21 @@ def collect(source: CaseSource, progress: Progress | None = None,
     item_by_id = {i.id: i for i in items}
     count_fn = getattr(source, "message_count", None)
     total = int(count_fn()) if callable(count_fn) else 0
-    stored = _derived(source)
+    from haven.report.reads import collect_indexed, supported
+
+    state = _current(source)
     rebuild = getattr(source, "rebuild_derived", None)
-    if stored is None and callable(rebuild) and total:
+    if state is None and callable(rebuild) and total:
         # The stored details were made by another engine version (or never): work them out again in the
         # vault's own streaming way (logged as "derive"), rather than reading the whole case in memory.
         again = "working out offender details and red flags again"
         tick(again, 0, total)
         rebuild(progress=lambda done, all_: tick(again, done, all_), reason="the report needs them current")
-        stored = _derived(source)
+        state = _current(source)
+    if state is not None and supported(source):
+        return collect_indexed(source, items, exhibits, _details(source), dict(state.get("summary") or {}),
+                               transcript_limit, tick, consume)
+    stored = _derived(source)
     shown: list[Message] = []
     conv_counts: Counter[str] = Counter()
     formats: set[str] = set()
@@ -319,11 +346,12 @@ def collect(source: CaseSource, progress: Progress | None = None,
                 shown.append(m)
             if stored is None:
                 kept.append(m)
-            if n % 5000 == 0:
+            if n % 5000 == 0 and not quiet:
                 tick("reading messages", n, total)
             yield m
 
     indicators: list[Indicator] = []
+    quiet = stored is not None and consume is not None  # the consumer reports its own progress
     if stored is not None:
         rows, flags, flagged, flag_summary = stored
         if consume is not None:
@@ -345,7 +373,8 @@ def collect(source: CaseSource, progress: Progress | None = None,
         flagged_ids = {f.message_id for f in flags}
         flagged = {m.id: m for m in kept if m.id in flagged_ids}
         del kept[:]
-    tick("reading messages", sum(conv_counts.values()), total)
+    if not quiet:
+        tick("reading messages", sum(conv_counts.values()), total)
     offenders = {(m.conversation, m.sender or m.sender_id or "") for f in flags if f.flag in OFFENDER_FLAGS
                  for m in [flagged.get(f.message_id)] if m is not None}
     paying = [r for r in rows if r.get("side", "offender") == "offender" and r["kind"] in PAYMENT_KINDS]

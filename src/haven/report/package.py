@@ -289,6 +289,11 @@ def age_band(age: int | None, minor: bool) -> str | None:
     return next((band for below, band in AGE_BANDS if age < below), "35 and over")
 
 
+PACKAGE_STAGES = ("reading the case", "key moments", "writing the transcript", "writing the PDF",
+                  "writing messages.jsonl", "copying the evidence files", "checking the package")
+"""The stages ``export_package`` reports, in order (as ``pdf.PDF_STAGES``, more may come before them)."""
+
+
 def export_package(vault: Any, out_path: str | Path, include_intimate: bool = False, tlp: str = "amber",
                    progress: Callable[[str, int, int], None] | None = None) -> ExportResult:
     """Write the package for ``vault`` to ``out_path`` (atomically) and log the export in the ledger.
@@ -334,12 +339,16 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
 
             def counted(messages: Iterator[Any]) -> Iterator[Any]:
                 chunk: list[str] = []
+                n = 0
                 for n, m in enumerate(messages, start=1):
                     chunk.append(m.model_dump_json())
                     if n % 2000 == 0:
                         jsonl.write(("\n".join(chunk) + "\n").encode())
                         chunk.clear()
+                    if n % 5000 == 0:
+                        tick("writing the transcript", n, max(n, total))
                     yield m
+                tick("writing the transcript", n, max(n, total))
                 if chunk:
                     jsonl.write(("\n".join(chunk) + "\n").encode())
 

@@ -168,6 +168,11 @@ def render_pdf(data: ReportData, integrity: Integrity, out: BinaryIO | str | Pat
                                                           custom_metadata=True)
 
 
+PDF_STAGES = ("reading the case", "key moments", "writing the PDF")
+"""The stages ``build_pdf`` reports, in order (a case whose offender details must be made again first, or a
+source that is not a vault, adds its own before them)."""
+
+
 def build_pdf(vault: Any, out_path: str | Path, progress: Any = None, tlp: str = "amber") -> Path:
     """``haven case report``: the PDF alone, for reading. Logged in the ledger with the PDF's hash.
     ``progress(stage, done, total)`` is called as the work goes on (the web app's background job)."""
