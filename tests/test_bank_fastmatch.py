@@ -144,3 +144,67 @@ def test_parsers() -> None:
     assert bearer([(b"authorization", b"Bearer k"), (b"authorization", b"Bearer j")]) is None
     assert bearer([(b"authorization", b"Bearer ")]) is None
     assert bearer([]) is None
+
+
+def _raw(port: int, payload: bytes, responses: int) -> list[tuple[bytes, dict[bytes, bytes], bytes]]:
+    """Send raw bytes on one connection; read ``responses`` HTTP responses (status line, headers, body)."""
+    import socket
+
+    out = []
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.sendall(payload)
+        buf = b""
+        while len(out) < responses:
+            while b"\r\n\r\n" not in buf:
+                chunk = sock.recv(65536)
+                assert chunk, "connection closed early"
+                buf += chunk
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            status, *lines = head.split(b"\r\n")
+            headers = dict(line.lower().split(b": ", 1) for line in lines)
+            size = int(headers[b"content-length"])
+            while len(buf) < size:
+                buf += sock.recv(65536)
+            out.append((status, headers, buf[:size]))
+            buf = buf[size:]
+    return out
+
+
+def test_protocol_fast_path_over_real_http(tmp_path: Path) -> None:
+    """``haven bank serve`` answers GET /v1/match in its HTTP protocol (before any ASGI task): the same
+    status, headers and body as the route (reached here through an encoded parameter), in order for
+    pipelined requests, and still the route's answers for refusals and ``Connection: close``."""
+    from test_bank_support import running
+
+    db = str(tmp_path / "bank.sqlite")
+    sub, plat = make_key(db, "submitter", "s"), make_key(db, "matcher", "p")
+    with running(db) as server:
+        with server.client(sub) as s:
+            s.post("/v1/cases", json={"signals": [{"signal_type": "pdq", "signal": PDQ}]})
+        auth = f"Authorization: Bearer {plat}\r\n".encode()
+
+        def get(query: str, extra: bytes = b"") -> bytes:
+            return f"GET /v1/match?{query} HTTP/1.1\r\nHost: x\r\n".encode() + auth + extra + b"\r\n"
+
+        fast_q = f"signal_type=pdq&signal={PDQ_NEAR}"
+        route_q = f"signal_type=%70dq&signal={PDQ_NEAR}"  # encoded: the fast path passes it on
+        answers = _raw(
+            server.port,
+            get(fast_q) + get(route_q) + get(f"signal_type=pdq&signal={PDQ_OTHER}") + get("signal=1"),
+            4,
+        )
+        (s1, h1, b1), (s2, h2, b2), (s3, _h3, b3), (s4, _h4, _b4) = answers
+        assert s1 == s2 == s3 == b"HTTP/1.1 200 OK" and s4.startswith(b"HTTP/1.1 422")
+        assert b1 == b2 and json.loads(b1)["matches"][0]["distance"] == 8
+        assert json.loads(b3) == {"matches": []}
+        assert h1[b"content-type"] == h2[b"content-type"] == b"application/json"
+        assert set(h1) == set(h2)  # date, server, content-type, content-length
+        # the protocol writes content-type before content-length, Starlette the other way round: this
+        # tells that the first request was answered by the fast protocol and the second by the route
+        assert list(h1)[-2:] == [b"content-type", b"content-length"]
+        assert list(h2)[-2:] == [b"content-length", b"content-type"]
+        ((status, headers, body),) = _raw(server.port, get(fast_q, b"Connection: close\r\n"), 1)
+        assert status == b"HTTP/1.1 200 OK" and body == b1 and headers[b"connection"] == b"close"
+        bad = get(fast_q).replace(plat.encode(), b"wrong-key")
+        ((status, _headers, _body),) = _raw(server.port, bad, 1)
+        assert status.startswith(b"HTTP/1.1 401")

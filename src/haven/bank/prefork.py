@@ -55,6 +55,15 @@ def _child(app: Any, sock: socket.socket, options: dict[str, Any]) -> None:
     Server(uvicorn.Config(app, lifespan="on", **options)).run(sockets=[sock])
 
 
+def server_options(app: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """uvicorn options with the bank's fast ``GET /v1/match`` protocol when httptools is in use."""
+    from haven.bank.fastmatch import BankAPI, http_protocol
+
+    if options.get("http") == "httptools" and isinstance(app, BankAPI):
+        return {**options, "http": http_protocol(app)}
+    return options
+
+
 def serve(
     app: Any,
     prepare: Callable[[], None],
@@ -98,6 +107,7 @@ def serve(
 
     old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
+        options = server_options(app, options)
         for _ in range(workers):
             fork(lambda: _child(app, sock, options))
         for job in extra or []:

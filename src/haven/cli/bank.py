@@ -88,8 +88,10 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         if shards and workers != 1:
             raise BadAnswers("--shards runs with one server process (--workers 1): the shards do the work.")
         if workers == 1:
+            from haven.bank.prefork import server_options
+
             app = create_app(database, snapshot_dir, shards=shards)
-            uvicorn.run(app, host=host, port=port, log_level=log_level, **opts)
+            uvicorn.run(app, host=host, port=port, log_level=log_level, **server_options(app, opts))
             return
         os.environ["HAVEN_BANK_DATABASE"] = database
         if snapshot_dir is not None:
