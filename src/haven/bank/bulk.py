@@ -21,12 +21,14 @@ a fetch that is stopped or killed resumes after the last page that was stored, n
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, func, insert, select, text, update
 
 from haven.bank.cases import CaseStatus
@@ -53,19 +55,19 @@ def well_formed(signal_type: str, value: str) -> bool:
     return pattern is None or pattern.fullmatch(value) is not None
 
 
-_HEX_RUN = re.compile(r"[0-9a-f]*")
+_HEX_LINES = {kind: re.compile(f"[0-9a-f]{{{n}}}(?:\n[0-9a-f]{{{n}}})*") for kind, n in _LENGTH.items()}
 
 
 def _keep_well_formed(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """``keys`` without malformed values; a page of one type is checked in one pass over its joined text."""
+    """``keys`` without malformed values; a page of one type is checked in one pass over its values
+    joined a line each (one regular-expression match, no per-value call)."""
     kinds = {t for t, _v in keys}
     if len(kinds) == 1:
         (kind,) = kinds
-        size = _LENGTH.get(kind)
-        if size is None:
+        lines = _HEX_LINES.get(kind)
+        if lines is None:
             return keys
-        values = [v for _t, v in keys]
-        if {len(v) for v in values} == {size} and _HEX_RUN.fullmatch("".join(values)):
+        if lines.fullmatch("\n".join([v for _t, v in keys])):
             return keys
     return [k for k in keys if well_formed(*k)]
 
@@ -92,14 +94,13 @@ def _reserve_ids(conn: Any, table: str, count: int) -> list[int]:
 
 def _write_sqlite(
     conn: Any,
-    cases_rows: list[tuple[Any, ...]],
-    signal_rows: list[tuple[Any, ...]],
+    rows: _Rows,
     gone: list[int],
-    event_rows: list[tuple[Any, ...]],
     now: datetime,
 ) -> None:
-    """The rows through sqlite3's ``executemany``; the new cases and their ``add`` events are made by
-    SQLite itself from the id ranges (ids are consecutive here: the write lock is held)."""
+    """The rows in a few statements (ids are consecutive here: the write lock is held): the cases and the
+    ``add`` events made by SQLite itself from the id ranges, the signals of one type from one JSON array
+    of their values (``json_each``: ~3x less work than ``executemany``'s per-row binding)."""
     stamp = now.strftime(_SQLITE_STAMP)
     cur = conn.connection.driver_connection.cursor()
     try:
@@ -111,24 +112,44 @@ def _write_sqlite(
                 "INSERT INTO events (signal_id, op, created_at) VALUES (?, 'remove', ?)",
                 [(s, stamp) for s in gone],
             )
-        if cases_rows:
-            (case_lo, _n, status, bank, by), case_hi = cases_rows[0], cases_rows[-1][0]
+        if rows.new:
+            case_lo, signal_lo, count = rows.case_ids[0], rows.signal_ids[0], len(rows.new)
             cur.execute(
                 "WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
                 "INSERT INTO cases (id, number, pin_hash, status, bank, submitted_by, created_at, "
                 "updated_at, failed_pins, locked_until) SELECT i, 'EXCH-' || i, ?, ?, ?, ?, ?, ?, 0, 0.0 "
                 "FROM n",
-                (case_lo, case_hi, NO_PIN, status, bank, by, stamp, stamp),
+                (case_lo, case_lo + count - 1, NO_PIN, rows.status, rows.bank, rows.by, stamp, stamp),
             )
-            cur.executemany(
-                "INSERT INTO signals (id, case_id, bank, signal_type, value, active, created_at) "
-                f"VALUES (?, ?, ?, ?, ?, 1, '{stamp}')",
-                signal_rows,
-            )
+            kinds = {stype for stype, _v in rows.new}
+            if len(kinds) == 1:
+                cur.execute(
+                    "INSERT INTO signals (id, case_id, bank, signal_type, value, active, created_at) "
+                    "SELECT ? + key, ? + key, ?, ?, value, 1, ? FROM json_each(?) ORDER BY key",
+                    (
+                        signal_lo,
+                        case_lo,
+                        rows.bank,
+                        kinds.pop(),
+                        stamp,
+                        orjson.dumps([v for _t, v in rows.new]).decode(),
+                    ),
+                )
+            else:
+                cur.executemany(
+                    "INSERT INTO signals (id, case_id, bank, signal_type, value, active, created_at) "
+                    f"VALUES (?, ?, '{rows.bank.replace(chr(39), chr(39) * 2)}', ?, ?, 1, '{stamp}')",
+                    [
+                        (sid, cid, stype, value)
+                        for sid, cid, (stype, value) in zip(
+                            rows.signal_ids, rows.case_ids, rows.new, strict=True
+                        )
+                    ],
+                )
             cur.execute(
                 "INSERT INTO events (signal_id, op, created_at) SELECT id, 'add', ? FROM signals "
                 "WHERE id BETWEEN ? AND ? ORDER BY id",
-                (stamp, signal_rows[0][0], signal_rows[-1][0]),
+                (stamp, signal_lo, signal_lo + count - 1),
             )
     finally:
         cur.close()
@@ -136,39 +157,55 @@ def _write_sqlite(
 
 def _write_postgres(
     conn: Any,
-    cases_rows: list[tuple[Any, ...]],
-    signal_rows: list[tuple[Any, ...]],
+    rows: _Rows,
     gone: list[int],
-    event_rows: list[tuple[Any, ...]],
     now: datetime,
 ) -> None:
     cur = conn.connection.driver_connection.cursor()
 
-    def copy_rows(table_and_columns: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    def copy_rows(table_and_columns: str, data: Iterable[tuple[Any, ...]]) -> None:
         with cur.copy(f"COPY {table_and_columns} FROM STDIN") as copy:
-            for row in rows:
+            for row in data:
                 copy.write_row(row)
 
+    status, bank, by = rows.status, rows.bank, rows.by
     try:
         copy_rows(
             "cases (id, number, pin_hash, status, bank, submitted_by, created_at, updated_at, failed_pins, "
             "locked_until)",
-            (
-                (cid, number, NO_PIN, status, bank, by, now, now, 0, 0.0)
-                for cid, number, status, bank, by in cases_rows
-            ),
+            ((cid, f"EXCH-{cid}", NO_PIN, status, bank, by, now, now, 0, 0.0) for cid in rows.case_ids),
         )
         copy_rows(
             "signals (id, case_id, bank, signal_type, value, active, created_at)",
-            ((*row, True, now) for row in signal_rows),
+            (
+                (sid, cid, bank, stype, value, True, now)
+                for sid, cid, (stype, value) in zip(rows.signal_ids, rows.case_ids, rows.new, strict=True)
+            ),
         )
         if gone:
             cur.execute(
                 "UPDATE signals SET active = false, withdrawn_at = %s WHERE id = ANY(%s)", (now, gone)
             )
-        copy_rows("events (signal_id, op, created_at)", ((sid, op, now) for sid, op in event_rows))
+        copy_rows(
+            "events (signal_id, op, created_at)",
+            itertools.chain(
+                ((sid, "remove", now) for sid in gone), ((sid, "add", now) for sid in rows.signal_ids)
+            ),
+        )
     finally:
         cur.close()
+
+
+@dataclass
+class _Rows:
+    """A page's new content: ``new[i]`` becomes case ``case_ids[i]`` holding signal ``signal_ids[i]``."""
+
+    bank: str
+    by: str
+    status: str
+    new: list[tuple[str, str]]
+    case_ids: list[int]
+    signal_ids: list[int]
 
 
 class BankWriter:
@@ -241,23 +278,22 @@ class BankWriter:
             live = self._catch_up(conn)
             gone = [sid for key in gone_keys for sid in live.get(key, ())]
             new = [key for key in add_keys if key not in live]
-            case_ids = _reserve_ids(conn, "cases", len(new))
-            signal_ids = _reserve_ids(conn, "signals", len(new))
-            status = CaseStatus.Active.value
-            cases_rows = [(cid, f"EXCH-{cid}", status, bank, self.submitted_by) for cid in case_ids]
-            signal_rows = [
-                (sid, cid, bank, stype, value)
-                for sid, cid, (stype, value) in zip(signal_ids, case_ids, new, strict=True)
-            ]
-            event_rows = [(sid, "remove") for sid in gone] + [(sid, "add") for sid in signal_ids]
+            rows = _Rows(
+                bank,
+                self.submitted_by,
+                CaseStatus.Active.value,
+                new,
+                _reserve_ids(conn, "cases", len(new)),
+                _reserve_ids(conn, "signals", len(new)),
+            )
             write = _write_postgres if conn.dialect.name == "postgresql" else _write_sqlite
-            write(conn, cases_rows, signal_rows, gone, event_rows, now)
-            if event_rows:
+            write(conn, rows, gone, now)
+            if gone or new:
                 self._seq = int(conn.execute(select(func.max(events.c.seq))).scalar_one())
         # the transaction is committed: now the picture may change
         for key in gone_keys:
             live.pop(key, None)
-        for sid, key in zip(signal_ids, new, strict=True):
+        for sid, key in zip(rows.signal_ids, new, strict=True):
             live[key] = [sid]
         return Applied(added=len(new), withdrawn=len(gone), skipped=skipped)
 

@@ -10,13 +10,14 @@ next page is fetched and read on a helper thread while the caller stores the one
 """
 
 import logging
+import queue
 import threading
 import typing as t
-from concurrent.futures import Future, ThreadPoolExecutor
 
 import orjson
 import requests
 from threatexchange.exchanges.clients.stopncii import api as sapi
+from threatexchange.exchanges.impl import stop_ncii_api as impl
 
 _TYPES = {m.value: m for m in sapi.StopNCIISignalType}
 _STATUS = {m.value: m for m in sapi.StopNCIICaseStatus}
@@ -24,6 +25,8 @@ _FEEDBACK = {m.value: m for m in sapi.StopNCIICSPFeedbackValue}
 
 
 _Record, _Feedback = sapi.StopNCIIHashRecord, sapi.StopNCIICSPFeedback
+PAGE_SIZE = 1000  # records asked per page (pytx asks 800; the loopback server's cap is 1,000)
+AHEAD = 32  # pages fetched ahead of the caller at most (~6 MB of parsed JSON)
 
 
 def hash_record(raw: dict[str, t.Any]) -> sapi.StopNCIIHashRecord:
@@ -42,17 +45,20 @@ def hash_record(raw: dict[str, t.Any]) -> sapi.StopNCIIHashRecord:
         value,
         _STATUS[raw["hashStatus"]],
         {str(k): _STATUS[v] for k, v in cases.items()},
-        [
-            _Feedback(
-                feedbackValue=_FEEDBACK[f["feedbackValue"]],
-                tags=set(f.get("tags") or ()),
-                source=str(f.get("source") or ""),
-            )
-            for f in feedbacks
-        ]
-        if feedbacks
-        else [],
+        feedback_list(feedbacks) if feedbacks else [],
     )
+
+
+def feedback_list(feedbacks: t.Iterable[dict[str, t.Any]]) -> list[sapi.StopNCIICSPFeedback]:
+    """A record's ``CSPFeedbacks`` as pytx's objects."""
+    return [
+        _Feedback(
+            feedbackValue=_FEEDBACK[f["feedbackValue"]],
+            tags=set(f.get("tags") or ()),
+            source=str(f.get("source") or ""),
+        )
+        for f in feedbacks
+    ]
 
 
 class FastStopNCIIAPI(sapi.StopNCIIAPI):
@@ -75,26 +81,65 @@ class FastStopNCIIAPI(sapi.StopNCIIAPI):
             session.close()
         self._sessions = {}
 
+    def fetch_pages(
+        self,
+        start_timestamp: int = sapi.StopNCIIAPI.DEFAULT_START_TIME,
+        page_size: int = PAGE_SIZE,
+        ahead: int = AHEAD,
+    ) -> t.Iterator[dict[str, t.Any]]:
+        """FetchHashes pages as read from the wire (``nextPageToken`` until ``hasMoreRecords`` is false),
+        fetched on a helper thread up to ``ahead`` pages before the caller, so the downloads go on while
+        the caller stores what it has (a page's token comes from the one before: the pages themselves
+        cannot be asked for in parallel). An error on the helper thread is raised here, in order."""
+        out: queue.Queue[tuple[dict[str, t.Any] | None, BaseException | None]] = queue.Queue(ahead)
+        stop = threading.Event()
+
+        def put(item: tuple[dict[str, t.Any] | None, BaseException | None]) -> bool:
+            while not stop.is_set():
+                try:
+                    out.put(item, timeout=0.2)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def produce() -> None:
+            token = ""
+            try:
+                while not stop.is_set():
+                    params: dict[str, t.Any] = {"startTimestamp": start_timestamp, "pageSize": page_size}
+                    if token:
+                        params["nextPageToken"] = token
+                    data = self._get(sapi.StopNCIIEndpoint.FetchHashes, **params)
+                    more = bool(data["hasMoreRecords"])
+                    if not put((data, None)) or not more:
+                        break
+                    token = str(data.get("nextPageToken") or "")
+            except BaseException as exc:  # handed to the caller, who raises it
+                put((None, exc))
+                return
+            put((None, None))
+
+        helper = threading.Thread(target=produce, name="haven-stopncii-fetch", daemon=True)
+        helper.start()
+        try:
+            while True:
+                data, error = out.get()
+                if error is not None:
+                    raise error
+                if data is None:
+                    return
+                yield data
+        finally:
+            stop.set()
+            helper.join(timeout=30)
+
     def fetch_hashes_iter(
         self, start_timestamp: int = sapi.StopNCIIAPI.DEFAULT_START_TIME
     ) -> t.Iterator[sapi.FetchHashesResponse]:
-        """pytx's paging (``nextPageToken`` until ``hasMoreRecords`` is false), one page read ahead."""
-
-        def page(token: str) -> sapi.FetchHashesResponse:
-            return self.fetch_hashes(start_timestamp=start_timestamp, next_page=token)
-
-        with ThreadPoolExecutor(1, thread_name_prefix="haven-stopncii-fetch") as pool:
-            pending: Future[sapi.FetchHashesResponse] | None = pool.submit(page, "")
-            try:
-                while pending is not None:
-                    result = pending.result()
-                    pending = None
-                    if result.hasMoreRecords:
-                        pending = pool.submit(page, result.nextPageToken or "")
-                    yield result
-            finally:
-                if pending is not None:
-                    pending.cancel()
+        """pytx's paging, pages read ahead on a helper thread (:meth:`fetch_pages`), as pytx's objects."""
+        for data in self.fetch_pages(start_timestamp):
+            yield response(data)
 
     def fetch_hashes(
         self,
@@ -106,18 +151,55 @@ class FastStopNCIIAPI(sapi.StopNCIIAPI):
         params: dict[str, t.Any] = {"startTimestamp": start_timestamp, "pageSize": page_size}
         if next_page:
             params["nextPageToken"] = next_page
-        data = self._get(sapi.StopNCIIEndpoint.FetchHashes, **params)
-        records: list[sapi.StopNCIIHashRecord] = []
-        for raw in data.get("hashRecords") or []:
-            try:
-                records.append(hash_record(raw))
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                logging.error("StopNCII record skipped (malformed: %s): %.200r", exc, raw)
-        token = data.get("nextPageToken")
-        return sapi.FetchHashesResponse(
-            count=int(data["count"]),
-            nextPageToken=None if token is None else str(token),
-            nextSetTimestamp=int(data["nextSetTimestamp"]),
-            hasMoreRecords=bool(data["hasMoreRecords"]),
-            hashRecords=records,
-        )
+        return response(self._get(sapi.StopNCIIEndpoint.FetchHashes, **params))
+
+
+def response(data: dict[str, t.Any]) -> sapi.FetchHashesResponse:
+    """A FetchHashes page as pytx's ``FetchHashesResponse`` (malformed records logged and skipped)."""
+    records: list[sapi.StopNCIIHashRecord] = []
+    for raw in data.get("hashRecords") or []:
+        try:
+            records.append(hash_record(raw))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            logging.error("StopNCII record skipped (malformed: %s): %.200r", exc, raw)
+    token = data.get("nextPageToken")
+    return sapi.FetchHashesResponse(
+        count=int(data["count"]),
+        nextPageToken=None if token is None else str(token),
+        nextSetTimestamp=int(data["nextSetTimestamp"]),
+        hasMoreRecords=bool(data["hasMoreRecords"]),
+        hashRecords=records,
+    )
+
+
+_GONE = {sapi.StopNCIICaseStatus.Withdrawn.value, sapi.StopNCIICaseStatus.Deleted.value}
+_NAMES = {kind.value: name for kind, name in impl._type_mapping().items()}  # wire type -> pytx signal name
+
+
+def changes(data: dict[str, t.Any]) -> list[tuple[str, str, bool, list[t.Any] | None]]:
+    """A page's records as ``(pytx signal name, hashValue, live, CSPFeedbacks)`` without pytx's objects
+    (the fetch of a million hashes reads them this way), in the page's order. The checks are
+    :func:`hash_record`'s: a record it would refuse is logged and skipped; ``live`` is false for a
+    withdrawn or deleted record (``hashStatus``); records of types pytx has no signal for are left out."""
+    out: list[tuple[str, str, bool, list[t.Any] | None]] = []
+    append, names, statuses, gone, known = out.append, _NAMES, _STATUS, _GONE, frozenset(_STATUS)
+    for raw in data.get("hashRecords") or ():
+        try:
+            value, status, cases = raw["hashValue"], raw["hashStatus"], raw.get("caseNumbers")
+            feedbacks = raw.get("CSPFeedbacks")
+            if (
+                feedbacks  # rare: checked the long way
+                or type(value) is not str
+                or type(raw["lastModtimestamp"]) is not int
+                or status not in statuses
+                or raw["signalType"] not in _TYPES
+                or (cases and (type(cases) is not dict or not known.issuperset(cases.values())))
+            ):
+                hash_record(raw)  # raises when malformed
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            logging.error("StopNCII record skipped (malformed: %s): %.200r", exc, raw)
+            continue
+        name = names.get(raw["signalType"])
+        if name is not None:
+            append((name, value, status not in gone, feedbacks or None))
+    return out

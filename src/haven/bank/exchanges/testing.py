@@ -61,6 +61,9 @@ def stopncii_server(
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the real service
+        # TCP_NODELAY, as real HTTP servers set it: otherwise each answer's last segment waits for the
+        # client's delayed ACK (~40 ms a page on Linux loopback), a stall of the test server, not the client
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             url = urlparse(self.path)
