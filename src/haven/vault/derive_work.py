@@ -113,12 +113,45 @@ def batch_work(
     return out
 
 
-def final_flags(key_messages: list[str], me: list[str]) -> tuple[list[str], dict[str, Any], list[str]]:
-    """The red flags read once over every key message: (flags as JSON, summary, message ids in order)."""
+FlagRow = tuple[str, str, str]
+"""(message id, flag name, flag JSON): one stored red flag, in the order the views show."""
+FINAL_FIELDS = ("extra", "timestamp_basis", "source_item_id", "reply_to", "forwarded_from")
+"""Message fields the red-flag reading never looks at: the final read's messages are loaded without them
+(``json_remove`` in the query), so a long case's key messages take less memory."""
+
+
+def final_flags(key_messages: list[str], me: list[str]) -> tuple[list[FlagRow], dict[str, Any]]:
+    """The red flags read once over every key message (their stored JSON, in time order): the flags as
+    rows in the order they are shown (the message's place in the reading, then the flag), and the
+    summary."""
+    return _final_rows([own(Message.model_validate_json(d), me) for d in key_messages])
+
+
+def _final_rows(messages: list[Message]) -> tuple[list[FlagRow], dict[str, Any]]:
     from haven.flags import detect
 
-    report = detect([own(Message.model_validate_json(d), me) for d in key_messages])
-    return [f.model_dump_json() for f in report.flags], report.summary, [m.id for m in report.messages]
+    report = detect(messages)
+    messages.clear()
+    order = {m.id: i for i, m in enumerate(report.messages)}
+    report.messages.clear()
+    flags = sorted(report.flags, key=lambda f: (order.get(f.message_id, 0), f.flag))
+    return [(f.message_id, f.flag, f.model_dump_json()) for f in flags], report.summary
+
+
+_STREAMED: dict[str, list[Message]] = {}
+"""In a helper process: the key messages of a final read sent in parts (``final_part``), by token."""
+
+
+def final_part(token: str, part: list[str], me: list[str]) -> int:
+    """A part of a final read's key messages (stored JSON), parsed at once and kept until ``final_end``."""
+    held = _STREAMED.setdefault(token, [])
+    held.extend(own(Message.model_validate_json(d), me) for d in part)
+    return len(held)
+
+
+def final_end(token: str) -> tuple[list[FlagRow], dict[str, Any]]:
+    """The final read over every part sent under ``token`` (see ``final_flags``)."""
+    return _final_rows(_STREAMED.pop(token, []))
 
 
 # -- runners ------------------------------------------------------------------------------------------
@@ -153,7 +186,12 @@ class InProcess:
         return None
 
 
-FUNCTIONS: dict[str, Callable[..., Any]] = {"batch": batch_work, "final": final_flags}
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "batch": batch_work,
+    "final": final_flags,
+    "final_part": final_part,
+    "final_end": final_end,
+}
 
 
 def _die_with_parent() -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import deque
 from collections.abc import Iterator
 from functools import cache
@@ -36,12 +37,16 @@ from typing import TYPE_CHECKING, Any
 from haven import __version__
 from haven.core.models import Flag, Indicator, Item, Message
 from haven.vault.derive_work import (
+    FINAL_FIELDS,
     BatchResult,
     Handle,
     InProcess,
     Runner,
+    WorkerPool,
     batch_work,
+    final_end,
     final_flags,
+    final_part,
     helpers,
     own,
 )
@@ -62,6 +67,8 @@ PARALLEL_FROM = 20_000
 """... and from this many on, batches are read by them (a count, so the result never depends on timing).
 An input file of ``PARALLEL_BYTES`` or more uses them from its first batch."""
 PARALLEL_BYTES = 2 << 20
+FINAL_PART = 2000
+"""Key messages sent to the final read's helper per request (it parses each part as it comes)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS derived_indicators (
@@ -152,6 +159,7 @@ class Deriver:
         self._from_start = size_hint >= PARALLEL_BYTES  # the engines never load in this process
         self._runner: Runner = InProcess()
         self._helpers: Runner | None = None
+        self._final: Runner | None = None
         self._recent: dict[str, deque[str]] = {}
         self._inflight: deque[tuple[Handle, dict[str, tuple[Message, str]], dict[str, list[str]]]] = deque()
 
@@ -172,9 +180,10 @@ class Deriver:
     def close(self, *, kill: bool = False) -> None:
         """Stop the helper processes (``kill``: at once, the import is being abandoned)."""
         self._inflight.clear()
-        if self._helpers is not None:
-            self._helpers.close(kill=kill)
-        self._helpers, self._runner = None, InProcess()
+        for runner in (self._helpers, self._final):
+            if runner is not None:
+                runner.close(kill=kill)
+        self._helpers, self._final, self._runner = None, None, InProcess()
 
     # -- per batch ----------------------------------------------------------------------------------
     def add_messages(self, messages: list[Message], data: list[str] | None = None) -> None:
@@ -286,6 +295,8 @@ class Deriver:
 
     # -- when the file is done ----------------------------------------------------------------------
     def finish(self) -> None:
+        if not self.stale and self.changed:
+            self._start_final()  # it loads the engines while the last batches are written
         self.drain()
         if self.stale:
             rebuild_in(self.txn, self, reason="engine or case settings changed")
@@ -331,21 +342,41 @@ class Deriver:
         )
         return len(rows)
 
+    def _start_final(self) -> None:
+        """The final read over a long input runs in a fresh helper process of its own: the batch helpers
+        have grown caches over the whole file, and the read holds every key message at once."""
+        if self._final is None and isinstance(self._helpers, WorkerPool):
+            self._final = WorkerPool(1)
+
     def _flags(self) -> tuple[int, dict[str, Any]]:
-        rows = self.txn.execute(
-            "SELECT m.data FROM flag_candidates c JOIN messages m ON m.id = c.message_id "
-            "ORDER BY c.ts IS NULL, c.ts, m.rowid"
-        ).fetchall()
-        found, summary, ids = self.runner.submit(final_flags, [r[0] for r in rows], self.me).get()
-        order = {mid: i for i, mid in enumerate(ids)}
-        flags = sorted((Flag.model_validate_json(f) for f in found),
-                       key=lambda f: (order.get(f.message_id, 0), f.flag))
+        self.drain()
+        self._start_final()
+        if self._helpers is not None:  # their work is written: they are done
+            self._helpers.close()
+            self._helpers, self._runner = None, InProcess()
+        trimmed = ", ".join(f"'$.{name}'" for name in FINAL_FIELDS)
+        cur = self.txn.execute(
+            f"SELECT json_remove(m.data, {trimmed}) FROM flag_candidates c "
+            "JOIN messages m ON m.id = c.message_id ORDER BY c.ts IS NULL, c.ts, m.rowid"
+        )
+        final, self._final = self._final, None
+        try:
+            if final is None:
+                rows, summary = final_flags([r[0] for r in cur.fetchall()], self.me)
+            else:  # streamed to the helper in parts: this process never holds them all
+                token = f"{os.getpid()}-{id(self)}"
+                while part := cur.fetchmany(FINAL_PART):
+                    final.submit(final_part, token, [r[0] for r in part], self.me).get()
+                rows, summary = final.submit(final_end, token).get()
+        finally:
+            if final is not None:
+                final.close()
         self.txn.execute("DELETE FROM derived_flags")
         self.txn.executemany(
             "INSERT INTO derived_flags (rank, message_id, flag, data) VALUES (?, ?, ?, ?)",
-            [(i, f.message_id, f.flag, f.model_dump_json()) for i, f in enumerate(flags)],
+            ((i, *row) for i, row in enumerate(rows)),
         )
-        return len(flags), self._whole_case_summary(summary)
+        return len(rows), self._whole_case_summary(summary)
 
     def _whole_case_summary(self, summary: dict[str, Any]) -> dict[str, Any]:
         """The flags were read over the key messages only: counts and first contact come from the case."""
