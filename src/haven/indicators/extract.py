@@ -31,28 +31,28 @@ def find_hits(text: str, region: str = "GB", *, prefilter: bool = True) -> list[
 def settle(hits: list[Hit]) -> list[Hit]:
     """Drop exclusive hits that overlap a better one (higher priority, then longer, then earlier). The kept
     spans never overlap each other, so one binary search per hit finds a clash (n log n, not n²)."""
-    exclusive = sorted(
-        (h for h in hits if h.exclusive), key=lambda h: (-h.priority, h.start - h.end, h.start)
-    )
+    exclusive = [h for h in hits if h.exclusive]
+    exclusive.sort(key=_rank)
     kept: list[Hit] = []
     starts: list[int] = []  # kept spans, sorted by start; disjoint, so also sorted by end
     ends: list[int] = []
     empty: list[int] = []  # kept empty spans (no kind makes them; kept exact all the same)
     for h in exclusive:
-        if h.start >= h.end:
-            if any(h.start < e and s < h.end for s, e in zip(starts, ends, strict=True)):
+        hs, he = h.start, h.end
+        if hs >= he:
+            if any(hs < e and s < he for s, e in zip(starts, ends, strict=True)):
                 continue
             kept.append(h)
-            empty.append(h.start)
+            empty.append(hs)
             continue
-        i = bisect_right(starts, h.start)
-        if (i > 0 and ends[i - 1] > h.start) or (i < len(starts) and starts[i] < h.end):
+        i = bisect_right(starts, hs)
+        if (i and ends[i - 1] > hs) or (i < len(starts) and starts[i] < he):
             continue
-        if any(h.start < x < h.end for x in empty):
+        if empty and any(hs < x < he for x in empty):
             continue
         kept.append(h)
-        starts.insert(i, h.start)
-        ends.insert(i, h.end)
+        starts.insert(i, hs)
+        ends.insert(i, he)
     seen: set[tuple[str, int, int, str]] = set()
     out: list[Hit] = []
     for h in kept + [h for h in hits if not h.exclusive]:
@@ -60,8 +60,16 @@ def settle(hits: list[Hit]) -> list[Hit]:
         if key not in seen:
             seen.add(key)
             out.append(h)
-    out.sort(key=lambda h: (h.start, h.end, h.kind))
+    out.sort(key=_place)
     return out
+
+
+def _rank(h: Hit) -> tuple[int, int, int]:
+    return -h.priority, h.start - h.end, h.start
+
+
+def _place(h: Hit) -> tuple[int, int, str]:
+    return h.start, h.end, h.kind
 
 
 def to_indicator(hit: Hit, text: str, provenance: Provenance | None) -> Indicator:

@@ -146,6 +146,7 @@ def windows(
             spans.extend((a - back if a > back else 0, b + after if b + after < n else n) for a, b in runs)
     out: dict[str, list[tuple[int, int]]] = {}
     widened: dict[tuple[int, int], tuple[int, int]] = {}  # kinds with the same trigger share windows
+    tabs = "\t" in text
     for name, spans in per.items():
         if len(spans) > 1:
             spans.sort()
@@ -160,27 +161,37 @@ def windows(
         for span in merged:
             w = widened.get(span)
             if w is None:
-                w = widened[span] = _widen(text, span[0], span[1])
+                w = widened[span] = _widen(text, span[0], span[1], tabs)
             got.append(w)
         out[name] = got
     return out
 
 
-def _widen(text: str, s: int, e: int) -> tuple[int, int]:
+def _widen(text: str, s: int, e: int, tabs: bool = True) -> tuple[int, int]:
     """Stretch a window to whole words (up to 200 characters back, 2000 more), so no token is cut in half.
-    The nearest space is looked for first; newlines and tabs only between it and the window."""
+    The nearest space is looked for first; newlines and tabs only between it and the window (tabs only when
+    ``tabs``: the caller knows whether the text has any)."""
     if s > 0:
-        lo = max(0, s - 200)
+        lo = s - 200 if s > 200 else 0
         cut = text.rfind(" ", lo, s)
-        for ch in "\n\t":
-            cut = max(cut, text.rfind(ch, max(lo, cut + 1), s))
+        nl = text.rfind("\n", cut + 1 if cut >= lo else lo, s)
+        if nl > cut:
+            cut = nl
+        if tabs:
+            tab = text.rfind("\t", cut + 1 if cut >= lo else lo, s)
+            if tab > cut:
+                cut = tab
         s = cut + 1 if cut >= 0 else lo
-    if e < len(text):
-        hi = min(len(text), e + 2000)
+    n = len(text)
+    if e < n:
+        hi = e + 2000 if e + 2000 < n else n
         stop = text.find(" ", e, hi)
-        for ch in "\n\t":
-            i = text.find(ch, e, stop if stop >= 0 else hi)
-            if i >= 0:
-                stop = i
+        nl = text.find("\n", e, stop if stop >= 0 else hi)
+        if nl >= 0:
+            stop = nl
+        if tabs:
+            tab = text.find("\t", e, stop if stop >= 0 else hi)
+            if tab >= 0:
+                stop = tab
         e = stop if stop >= 0 else hi
     return s, e

@@ -152,7 +152,9 @@ def _trunk(region: str) -> str:
     # Seven digits with spaces, dots, dashes or brackets between them (as many as a candidate can hold).
     # Numbers grouped with slashes ("0803/123/4567") have a trigger of their own, so dates (05/11/2026)
     # do not open a window on every line of a chat export.
-    triggers=[(r"\+\s?\(?\d", 2, 30), (r"\d([\s().\-]{0,18}\d){6}", 4, 25), (r"\d{3}/\d{3}", 4, 25)],
+    # The seven digits end where the digits do (a non-digit or the end of the text follows), so a long
+    # digit run reports one trigger, not one per digit.
+    triggers=[(r"\+\s?\(?\d", 2, 30), (r"\d([\s().\-]{0,18}\d){6}(\D|$)", 4, 25), (r"\d{3}/\d{3}", 4, 25)],
 )
 def find(scan: Scan) -> Iterator[Hit]:
     text = scan.text
