@@ -199,6 +199,20 @@ def test_package_html_csv_and_jsonl_hold_every_message_in_order(case: Path, pack
     assert len(pages) > 1 and all(p.rsplit("/", 1)[1] in index for p in pages)
     by_id = {m.id: m for m in Vault.open(case, PASS).messages()}
     assert all(r["text"] == by_id[r["message_id"]].text for r in rows)
+    # the JSONL lines are the messages exactly as Vault.messages gives them (from_me filled in)
+    with zipfile.ZipFile(path) as zf:
+        lines = zf.read("messages.jsonl").decode().splitlines()
+    assert lines == [by_id[i].model_dump_json() for i in ids]
+    assert {m["from_me"] for m in jsonl} == {True, False}
+    # and the CSV rows are what csv_rows writes from the message objects
+    from haven.report.transcript import csv_rows
+
+    with zipfile.ZipFile(path) as zf:
+        written = zf.read("transcript/messages.csv").decode()
+    ref = io.StringIO()
+    exhibits = {r["message_id"]: r["exhibit"] for r in rows}
+    csv_rows((by_id[i] for i in ids), lambda _item: exhibits[ids[0]], ref)
+    assert written == ref.getvalue()
 
 
 def test_package_progress_is_monotonic_and_never_done_before_the_end(package):

@@ -302,8 +302,10 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
     from haven.report.continuity import statement_text
     from haven.report.drafts import drafts_text, platform_drafts
     from haven.report.exhibits import acquisition
+    from haven.report.fullcase import add_deflated, write_case
     from haven.report.misp import build_event
     from haven.report.pdf import render_pdf
+    from haven.report.reads import supported
     from haven.report.stix import build_bundle
     from haven.report.transcript import write_transcript
 
@@ -367,7 +369,12 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
                                   public_key_hex(key))
             withheld_by_id = {i.id: withheld_reason(i, minor=minor, include_intimate=include_intimate)
                               for i in items}
-            if not written:  # the engines read the report's pass: the transcript needs its own
+            lean = None
+            if not written and supported(vault):  # the report read only what it shows: one pass here
+                tick("writing the transcript", 0, data.message_count)
+                lean = write_case(vault, lambda name, body: w.add_bytes(name, body, fast=True), data.exhibit,
+                                  case.reference or case.id, data.message_count, tick)
+            elif not written:  # the engines read the report's pass: the transcript needs its own
                 tick("writing the transcript", 0, data.message_count)
                 transcript(iter(vault.messages()), data.exhibit)
             tick("writing the PDF")
@@ -376,9 +383,12 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
             w.add_bytes("report.pdf", pdf.getvalue())
             w.add_bytes("ledger.jsonl", "".join(e.model_dump_json() + "\n" for e in ledger).encode())
             tick("writing messages.jsonl", 0, 0)
-            with w.open("messages.jsonl") as write_jsonl:
-                for block in jsonl.blocks():
-                    write_jsonl(block)
+            if lean is not None:
+                add_deflated(zf, "messages.jsonl", lean, w.members)
+            else:
+                with w.open("messages.jsonl") as write_jsonl:
+                    for block in jsonl.blocks():
+                        write_jsonl(block)
             w.add_bytes("indicators.csv", indicators_csv(data))
             w.add_bytes("exhibits.csv", exhibits_csv(data, withheld_by_id))
             moments = [{"time": k.time.isoformat() if k.time else None, "what": k.what,

@@ -13,7 +13,7 @@ The order is ``Vault.messages``'s: time order, ties by rowid, messages without a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -94,6 +94,18 @@ class Reads:
         out.first_time = self._message(first[0][0]).timestamp_utc if first else None
         out.last_time = self._message(last[0][0]).timestamp_utc if last else None
         return out
+
+    def raw_in_order(self, batch: int = 1000) -> Iterator[str]:
+        """Every message's stored JSON, in ``Vault.messages`` order, ``batch`` rows at a time."""
+        with self.vault.reading() as conn:
+            cursor = conn.execute("SELECT data FROM messages INDEXED BY messages_in_order ORDER BY ts IS NULL, ts, rowid")
+        while True:
+            with self.vault.reading():
+                rows = cursor.fetchmany(batch)
+            if not rows:
+                return
+            for (data,) in rows:
+                yield data
 
     def first_messages(self, limit: int) -> list[Message]:
         """The first ``limit`` messages of the case (the PDF's transcript)."""
@@ -176,7 +188,7 @@ def collect_indexed(source: Any, items: list[Any], exhibits: dict[str, str], det
                     flag_summary: dict[str, Any], transcript_limit: int, tick: Any,
                     consume: Any = None) -> Any:
     """``data.collect`` for a vault whose derived data is current: indexed reads only (see the module
-    docstring). ``consume`` (the package's transcript writer) gets the one stream of every message."""
+    docstring). ``consume`` is not called: the package reads every message itself (``fullcase``)."""
     from collections import defaultdict
 
     from haven import __version__
@@ -212,8 +224,6 @@ def collect_indexed(source: Any, items: list[Any], exhibits: dict[str, str], det
         if k.message_id:
             k.context = reads.around(k.message_id, CONTEXT)
         tick("key moments", n, len(moments))
-    if consume is not None:
-        consume(iter(source.messages()), lambda item_id: exhibits.get(item_id or "", ""))
     by_conv: dict[str, list[Message]] = defaultdict(list)
     for m in shown:
         by_conv[m.conversation].append(m)

@@ -15,6 +15,9 @@ import html
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
 
 from haven.core.models import Message
 
@@ -47,16 +50,29 @@ def _e(value: object) -> str:
 _ESC = html.escape
 
 
-def _row(m: Message, exhibit: str, conv: str) -> str:
-    """One table row; ``conv`` is the conversation already escaped (the same for long runs)."""
-    t = m.timestamp_utc.isoformat(" ")[:19] if m.timestamp_utc else "—"
-    unsure = '<br><span class="u">day/month unsure</span>' if m.timestamp_ambiguous else ""
-    att = "".join(f"<br><small>attachment: {_e(a.filename)}</small>" for a in m.attachments) if m.attachments else ""
-    kind = f"<small>[{_e(m.kind)}]</small> " if m.kind != "text" else ""
+def _text(value: object) -> str:
+    """Escaped for an element's text (quotes need no escaping there)."""
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+def _row(m: dict[str, Any], exhibit: str, conv: str) -> str:
+    """One table row of a message as stored (JSON); ``conv`` is the conversation already escaped."""
+    ts = m.get("timestamp_utc")
+    t = ts[:19].replace("T", " ") if ts else "—"
+    unsure = '<br><span class="u">day/month unsure</span>' if m.get("timestamp_ambiguous") else ""
+    atts = m.get("attachments")
+    att = "".join(f"<br><small>attachment: {_text(a.get('filename'))}</small>" for a in atts) if atts else ""
+    kind = m.get("kind") or "text"
+    kind_html = f"<small>[{_text(kind)}]</small> " if kind != "text" else ""
     # ids and exhibit references are Haven's own (hex digits, letters, a slash): nothing to escape
-    return (f"<tr><td>{t}<br><small>{_ESC(m.timestamp_original or '')}</small>{unsure}</td><td>{conv}</td>"
-            f"<td>{_ESC(m.sender or '')}</td><td>{kind}{_ESC(m.text)}{att}</td>"
-            f'<td class="m">{exhibit}<br>{m.id}</td></tr>')
+    return (f"<tr><td>{t}<br><small>{_text(m.get('timestamp_original'))}</small>{unsure}</td><td>{conv}</td>"
+            f"<td>{_text(m.get('sender'))}</td><td>{kind_html}{_text(m.get('text'))}{att}</td>"
+            f'<td class="m">{exhibit}<br>{m["id"]}</td></tr>')
+
+
+def as_row(m: Message) -> dict[str, Any]:
+    """A message as the vault stores it (its JSON), the form the transcript is written from."""
+    return dict(orjson.loads(m.model_dump_json()))
 
 
 def _page(title: str, nav: str, rows: list[str], bases: Iterable[str]) -> bytes:
@@ -79,10 +95,19 @@ def _nav(n: int, last: int) -> str:
     return "".join(parts)
 
 
-def _csv_row(m: Message, exhibit: str) -> list[object]:
-    return [m.id, exhibit, m.conversation, m.timestamp_utc.isoformat() if m.timestamp_utc else "",
-            m.timestamp_original or "", m.timestamp_basis or "", m.timestamp_ambiguous, m.sender or "",
-            m.sender_id or "", m.from_me, m.kind, m.text, "; ".join(a.filename for a in m.attachments)]
+def _csv_time(ts: str | None) -> str:
+    """The stored UTC time as ``datetime.isoformat`` writes it (``+00:00``, not ``Z``)."""
+    if not ts:
+        return ""
+    return ts[:-1] + "+00:00" if ts.endswith("Z") else ts
+
+
+def _csv_row(m: dict[str, Any], exhibit: str) -> list[object]:
+    atts = m.get("attachments")
+    return [m["id"], exhibit, m.get("conversation"), _csv_time(m.get("timestamp_utc")),
+            m.get("timestamp_original") or "", m.get("timestamp_basis") or "", bool(m.get("timestamp_ambiguous")),
+            m.get("sender") or "", m.get("sender_id") or "", m.get("from_me"), m.get("kind") or "text",
+            m.get("text") or "", "; ".join(a.get("filename") or "" for a in atts) if atts else ""]
 
 
 def csv_rows(messages: Iterable[Message], exhibit: Callable[[str | None], str], out: io.TextIOBase) -> int:
@@ -91,7 +116,7 @@ def csv_rows(messages: Iterable[Message], exhibit: Callable[[str | None], str], 
     writer.writerow(CSV_HEADER)
     n = 0
     for m in messages:
-        writer.writerow(_csv_row(m, exhibit(m.source_item_id)))
+        writer.writerow(_csv_row(as_row(m), exhibit(m.source_item_id)))
         n += 1
     return n
 
@@ -110,7 +135,15 @@ def csv_files(total: int, csv_part: int = CSV_PART) -> str:
 def write_transcript(messages: Iterable[Message], exhibit: Callable[[str | None], str],
                      add: Callable[[str, bytes], object], case_ref: str = "", page_size: int = PAGE_SIZE,
                      total: int = 0, csv_part: int = CSV_PART) -> list[PageInfo]:
-    """One pass over ``messages``: ``transcript/page-NNNNN.html`` pages and the CSV
+    """``write_rows`` for messages as objects."""
+    return write_rows((as_row(m) for m in messages), exhibit, add, case_ref, page_size, total, csv_part)
+
+
+def write_rows(messages: Iterable[dict[str, Any]], exhibit: Callable[[str | None], str],
+               add: Callable[[str, bytes], object], case_ref: str = "", page_size: int = PAGE_SIZE,
+               total: int = 0, csv_part: int = CSV_PART) -> list[PageInfo]:
+    """One pass over ``messages`` (each as stored: its JSON as a dict): ``transcript/page-NNNNN.html`` pages
+    and the CSV
     (``transcript/messages.csv``, or ``messages-NNN.csv`` parts of ``csv_part`` rows when ``total`` is
     larger), each added whole through ``add(name, bytes)`` as soon as it is full — so at most one page and
     one CSV part are in memory — then ``transcript/index.html``. Returns the pages written."""
@@ -148,15 +181,21 @@ def write_transcript(messages: Iterable[Message], exhibit: Callable[[str | None]
         rows, bases, convs, first, last = [], set(), {}, "", ""
 
     conv_name, conv_html = None, ""
+    item_id: str | None = ""
+    ex = _ESC(exhibit(None))
     for m in messages:
-        ex = _ESC(exhibit(m.source_item_id))
-        if m.conversation != conv_name:
-            conv_name, conv_html = m.conversation, _ESC(m.conversation)
+        if m.get("source_item_id") != item_id:
+            item_id = m.get("source_item_id")
+            ex = _ESC(exhibit(item_id))
+        conv = m.get("conversation") or ""
+        if conv != conv_name:
+            conv_name, conv_html = conv, _text(conv)
+        convs.setdefault(conv, None)
         rows.append(_row(m, ex, conv_html))
-        if m.timestamp_basis:
-            bases.add(m.timestamp_basis)
-        convs.setdefault(m.conversation, None)
-        stamp = m.timestamp_utc.isoformat(" ")[:16] if m.timestamp_utc else ""
+        if basis := m.get("timestamp_basis"):
+            bases.add(basis)
+        ts = m.get("timestamp_utc")
+        stamp = ts[:16].replace("T", " ") if ts else ""
         first = first or stamp
         last = stamp or last
         writer.writerow(_csv_row(m, ex))
