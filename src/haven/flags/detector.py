@@ -113,6 +113,8 @@ _PAYMENT_SHAPE = re.compile(r"(?:\d[^\d\n]{0,2}){6}|(?=[A-Za-z-]{0,110}\d)[A-Za-
 """Every payment detail haven.indicators knows (wallet, gift-card code, MTCN, MoneyGram reference, IBAN,
 sort code and account) has six digits close together or a long code with a digit; text without either
 is not sent to the (much slower) indicator extraction."""
+_DIGIT = re.compile(r"\d")
+"""Both forms of ``_PAYMENT_SHAPE`` hold a digit: text without one is not scanned for the shape."""
 _INDICATOR_KEY = -1  # in the per-text match cache: the payment indicator found by haven.indicators
 _POSSIBLE_KEY = -2  # in the per-text match cache: the flags the prefilter left possible
 
@@ -152,10 +154,22 @@ rules out). Shared by the two readings of a conversation (with no sides, then wi
 each rule runs at most once per distinct text."""
 
 
+SKIP_SILENT = True
+"""Skip the messages no rule can touch (see ``_Detector._silent``); ``False`` reads every message in full,
+the straightforward path ``tests/test_flags_speed_equivalence.py`` compares against."""
+
+
 class _Detector:
-    def __init__(self, lexicons: list[Lexicon], roles: Roles, matches: Matches | None = None) -> None:
+    def __init__(
+        self,
+        lexicons: list[Lexicon],
+        roles: Roles,
+        matches: Matches | None = None,
+        silent: dict[str, bool] | None = None,
+    ) -> None:
         self.lexicons = lexicons
         self.matches: Matches = {} if matches is None else matches
+        self.silent: dict[str, bool] = {} if silent is None else silent
         self.roles = roles
         self.context: set[str] = set()
         self.payments: list[Event] = []
@@ -187,6 +201,13 @@ class _Detector:
             seen[key] = rule.search(text, low)
         return seen[key]
 
+    def search(self, rule: Rule, text: str) -> re.Match[str] | None:
+        """``rule.search(text)``, through the prefilter and the per-text cache."""
+        seen = self.matches.get(text)
+        if seen is not None and id(rule) in seen:
+            return seen[id(rule)]  # type: ignore[no-any-return]
+        return self._search(rule, text, fold(text))
+
     def _best(self, rules: tuple[Rule, ...], text: str, low: str | None) -> tuple[Rule, re.Match[str]] | None:
         best = None
         for rule in rules:
@@ -197,10 +218,29 @@ class _Detector:
                 best = (rule, hit)
         return best
 
+    def _silent(self, raw: str, text: str) -> bool:
+        """True when nothing in the message can raise a flag or note a payment, whatever the sides and
+        the context: the prefilter leaves no rule or signal of the message possible, the self-harm rules
+        are not possible on its respelled form either, and it has no payment detail's shape. Then
+        :meth:`message` would add nothing and change no state; the answer is kept per text."""
+        got = self.silent.get(raw)
+        if got is None:
+            got = not self._possible(text) and not (_DIGIT.search(text) and _PAYMENT_SHAPE.search(text))
+            if got:
+                respelled = respell(raw)
+                if respelled != fold(text) and respelled.strip():
+                    got = "self-harm-risk" not in self._possible(respelled)
+            self.silent[raw] = got
+        return got
+
     def message(self, msg: Message) -> None:
         if msg.kind in (MessageKind.SYSTEM, MessageKind.DELETED) or not msg.text.strip():
             return
+        if SKIP_SILENT and self.silent.get(msg.text):
+            return
         text = normalise(msg.text)
+        if SKIP_SILENT and self._silent(msg.text, text):
+            return
         low = fold(text)
         side = self.roles.side(msg)
         found: dict[str, tuple[Rule, re.Match[str], str]] = {}
@@ -340,20 +380,21 @@ def detect(
     payments: list[Event] = []
     roles_by_conv: dict[str, Roles] = {}
     pending: list[tuple[list[Message], Roles, list[Flag]]] = []  # for the model, all read in one batch
+    matches: Matches = {}  # rule matches are the text's own: shared by every conversation and reading
+    silent: dict[str, bool] = {}
     for conv, conv_messages in by_conv.items():
         roles = given_roles(conv_messages, me)
         detector = None
-        matches: Matches = {}
         if roles is None:
-            first = _Detector(lexicons, Roles(source="unknown"), matches)
+            first = _Detector(lexicons, Roles(source="unknown"), matches, silent)
             for m in conv_messages:
                 first.message(m)
-            roles = infer_roles(conv_messages, first.flags_by_message(), lexicons)
+            roles = infer_roles(conv_messages, first.flags_by_message(), lexicons, search=first.search)
             if roles.source == "unknown":
                 detector = first  # no sides found: the first reading is the answer
         roles_by_conv[conv] = roles
         if detector is None:
-            detector = _Detector(lexicons, roles, matches)
+            detector = _Detector(lexicons, roles, matches, silent)
             for m in conv_messages:
                 detector.message(m)
         if model is not None:

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
-from itertools import chain, pairwise
+from itertools import chain, pairwise, repeat
 
 import numpy as np
 
@@ -239,9 +239,8 @@ class _WordSums:
         # word pairs, read over the flat token list; a pair across two messages is dropped
         if len(flat) > 1:
             pairs = self.vocab.pairs
-            col = np.fromiter(
-                (pairs.get(p, -1) for p in map(" ".join, pairwise(flat))), dtype=np.intp, count=len(flat) - 1
-            )
+            keys = map(" ".join, pairwise(flat))
+            col = np.fromiter(map(pairs.get, keys, repeat(-1)), dtype=np.intp, count=len(flat) - 1)
             inside = np.ones(len(flat) - 1, dtype=bool)
             inside[(ends[full] - 1)[:-1]] = False  # the last token of each message but the last
             keep = np.flatnonzero((col >= 0) & inside)

@@ -14,8 +14,14 @@ by hand because no library translates Python regex syntax into a safe RE2 supers
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import platform
 import re
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 
 try:  # optional speed-up; see the module docstring
     import re2 as _re2
@@ -173,13 +179,16 @@ def _ascii_form(source: str) -> str | None:
     return form
 
 
-def _hyperscan(rules: list[list[str]]) -> tuple[object, list[int], set[int]] | None:
+def _hyperscan(
+    rules: list[list[str]], cached_only: bool = False
+) -> tuple[object, list[int], set[int]] | None:
     """A Hyperscan database in prefilter mode (a superset of each pattern's matches) over the original
     patterns, for ASCII text: RE2's UTF-8 set builds a new DFA state for nearly every character of varied
     chat (2–5 ms a message on a generated chat, most of the detector's time); Hyperscan compiles its
     automaton ahead and reads a message in a few µs. On ASCII text Python and PCRE agree on ``\\w``,
     ``\\d``, ``\\b`` and case; non-ASCII parts are rewritten by :func:`_ascii_form`, and a pattern it or
-    Hyperscan cannot take makes its rule run on every ASCII text."""
+    Hyperscan cannot take makes its rule run on every ASCII text. A database compiled before is read
+    from :func:`cache_dir`; ``cached_only``: only that (``None`` when there is none)."""
     if _hs is None:
         return None
     flags = _hs.HS_FLAG_CASELESS | _hs.HS_FLAG_MULTILINE | _hs.HS_FLAG_SINGLEMATCH | _hs.HS_FLAG_PREFILTER
@@ -196,6 +205,19 @@ def _hyperscan(rules: list[list[str]]) -> tuple[object, list[int], set[int]] | N
             exprs.append(form.encode())
             owner.append(index)
 
+    key = _cache_key(exprs, flags)
+    cached = _load_cached(key)
+    if cached is not None or cached_only:
+        return cached
+    built = _compile(exprs, owner, always, flags)
+    if built is not None:
+        _save_cached(key, *built)
+    return built
+
+
+def _compile(
+    exprs: list[bytes], owner: list[int], always: set[int], flags: int
+) -> tuple[object, list[int], set[int]] | None:
     def build(es: list[bytes]) -> object:
         db = _hs.Database()
         db.compile(expressions=es, ids=list(range(len(es))), elements=len(es), flags=[flags] * len(es))
@@ -215,6 +237,65 @@ def _hyperscan(rules: list[list[str]]) -> tuple[object, list[int], set[int]] | N
         if not kept:
             return None
         return build([exprs[k] for k in kept]), [owner[k] for k in kept], always
+
+
+_CACHE_MAGIC = b"haven-hyperscan-1\n"
+
+
+def cache_dir() -> Path:
+    """Where compiled Hyperscan databases are kept between runs: ``$HAVEN_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/haven``, else ``~/.cache/haven``. The files hold only the lexicon's compiled
+    patterns (no message text), named by a hash of the patterns, flags and Hyperscan version."""
+    given = os.environ.get("HAVEN_CACHE_DIR")
+    if given:
+        return Path(given)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "haven"
+
+
+def _cache_key(exprs: list[bytes], flags: int) -> str:
+    h = hashlib.sha256()
+    h.update(f"{getattr(_hs, '__version__', '')}|{platform.machine()}|{flags}|{len(exprs)}".encode())
+    for e in exprs:
+        h.update(len(e).to_bytes(4, "little"))
+        h.update(e)
+    return h.hexdigest()[:32]
+
+
+def _load_cached(key: str) -> tuple[object, list[int], set[int]] | None:
+    """A database compiled by an earlier run (about 4 CPU-s saved), or ``None``: absent, unreadable,
+    from another Hyperscan or CPU (``loadb`` refuses it), or not this key."""
+    try:
+        blob = (cache_dir() / f"hyperscan-{key}.db").read_bytes()
+        if not blob.startswith(_CACHE_MAGIC):
+            return None
+        head, _, body = blob[len(_CACHE_MAGIC) :].partition(b"\n")
+        meta = json.loads(head)
+        if meta.get("key") != key:
+            return None
+        db = _hs.loadb(body, _hs.HS_MODE_BLOCK)
+        db.scratch = _hs.Scratch(db)  # a loaded database comes without one
+        return db, [int(i) for i in meta["owner"]], {int(i) for i in meta["always"]}
+    except (OSError, ValueError, KeyError, TypeError, _hs.error):
+        return None
+
+
+def _save_cached(key: str, db: object, owner: list[int], always: set[int]) -> None:
+    """Keep the database for the next run (best effort: a read-only home only costs the compile again)."""
+    try:
+        body = _hs.dumpb(db)  # type: ignore[arg-type]
+        head = json.dumps({"key": key, "owner": owner, "always": sorted(always)}).encode()
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".hyperscan-")
+    except (OSError, ValueError, TypeError, _hs.error):
+        return
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(_CACHE_MAGIC + head + b"\n" + bytes(body))
+        os.replace(tmp, folder / f"hyperscan-{key}.db")
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
 
 
 class Prefilter:
@@ -263,16 +344,16 @@ class Prefilter:
 
     def candidates(self, text: str) -> set[int] | None:
         self._reads += 1
+        if self._reads == 1 and not self._hs_tried:  # compiled by an earlier run: use it at once
+            self._hs_db = _hyperscan(self._rules, cached_only=True)
+            self._hs_tried = self._hs_db is not None
         use_hs = self._hs_tried or self._reads > HYPERSCAN_AFTER or self._set is None
-        if use_hs and self._hs is not None and not _UNSAFE_TEXT.search(text):
+        if use_hs and text.isascii() and self._hs is not None and not _UNSAFE_TEXT.search(text):
             db, owner, always = self._hs
-            hits: set[int] = set(always)
-
-            def seen(k: int, *_: object) -> None:
-                hits.add(owner[k])
-
-            db.scan(text.encode("ascii"), match_event_handler=seen)  # type: ignore[attr-defined]
-            return hits
+            found: list[int] = []
+            db.scan(text.encode("ascii"), match_event_handler=lambda k, *_: found.append(k))  # type: ignore[attr-defined]
+            hits = set(map(owner.__getitem__, found))
+            return hits | always if always else hits
         if self._set is None:
             return None
         matched = self._set.Match(text)

@@ -13,11 +13,12 @@ In order:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from haven.core.errors import HavenError
 from haven.core.models import Message
-from haven.flags.lexicon import Lexicon, normalise
+from haven.flags.lexicon import Lexicon, Rule, normalise
 
 # How much a flag found on a sender's message counts towards "this sender is the one threatening".
 OFFENDER_WEIGHTS = {
@@ -89,22 +90,30 @@ def given_roles(messages: list[Message], me: str | None = None) -> Roles | None:
 
 
 def infer_roles(
-    messages: list[Message], flags_by_message: dict[str, set[str]], lexicons: list[Lexicon]
+    messages: list[Message],
+    flags_by_message: dict[str, set[str]],
+    lexicons: list[Lexicon],
+    search: Callable[[Rule, str], object] | None = None,
 ) -> Roles:
     """Infer the sides from a first reading with no sides: the sender whose messages carry the most
-    threat, recording, demand and contact-list flags is the other side; the rest are the victim."""
+    threat, recording, demand and contact-list flags is the other side; the rest are the victim.
+    ``search(rule, text)`` replaces ``rule.search(text)`` (the detector's prefiltered, cached search)."""
+    find = search or (lambda rule, text: rule.search(text))
     scores: Counter[str] = Counter()
+    pleas = [plea.rules for lexicon in lexicons if (plea := lexicon.signals.get("victim-plea"))]
+    plea_weight = VICTIM_WEIGHTS["victim-plea"]
     for m in messages:
-        found = flags_by_message.get(m.id, set())
-        offender = sum(OFFENDER_WEIGHTS.get(f, 0.0) for f in found)
+        found = flags_by_message.get(m.id)
+        offender = sum(OFFENDER_WEIGHTS.get(f, 0.0) for f in found) if found else 0.0
         victim = 0.0
         if not offender:
             text = normalise(m.text)
-            victim += sum(VICTIM_WEIGHTS.get(f, 0.0) for f in found)
-            for lexicon in lexicons:
-                plea = lexicon.signals.get("victim-plea")
-                if text and plea and any(r.search(text) for r in plea.rules):
-                    victim += VICTIM_WEIGHTS["victim-plea"]
+            if found:
+                victim += sum(VICTIM_WEIGHTS.get(f, 0.0) for f in found)
+            if text:
+                for rules in pleas:
+                    if any(find(r, text) for r in rules):
+                        victim += plea_weight
         scores[sender_key(m)] += offender - victim  # type: ignore[assignment]
     senders = list(dict.fromkeys(sender_key(m) for m in messages if m.kind != "system"))
     if not scores:
