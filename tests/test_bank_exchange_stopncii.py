@@ -77,3 +77,53 @@ def test_grouped_pages_keep_the_exchange_order(tmp_path: Path) -> None:
         engine.dispose()
     finally:
         server.shutdown()
+
+
+def test_fast_page_reader_agrees_with_pytx_records() -> None:
+    """The bulk reader (msgspec, then record by record when a page does not fit) keeps and skips exactly
+    the records python-threatexchange's reader (``hash_record``) keeps and skips."""
+    import orjson
+    import pytest
+
+    from haven.bank.exchanges.stopncii_client import hash_record
+    from haven.bank.exchanges.stopncii_pages import read_page
+
+    good = [
+        record(1, "a" * 64),
+        record(2, "b" * 64, "Withdrawn"),
+        {**record(3, "c" * 64), "CSPFeedbacks": [{"feedbackValue": "Blocked", "tags": ["t"], "source": "p"}]},
+        {**record(4, "d" * 64), "caseNumbers": []},
+        {**record(5, "e" * 64), "signalType": "VideoMD5", "hashStatus": "Deleted"},
+    ]
+    bad = [
+        {**record(6, "f" * 64), "caseNumbers": {"x": "Bogus"}},
+        {**record(7, "1" * 64), "signalType": "Nope"},
+        {**record(8, "2" * 64), "CSPFeedbacks": [{"feedbackValue": "Nope"}]},
+        {**record(9, "3" * 64), "lastModtimestamp": "9"},
+        {k: v for k, v in record(10, "4" * 64).items() if k != "hashValue"},
+    ]
+    for r in bad:
+        with pytest.raises((KeyError, TypeError, ValueError)):
+            hash_record(r)
+    want = [
+        ("pdq", "a" * 64, True),
+        ("pdq", "b" * 64, False),
+        ("pdq", "c" * 64, True),
+        ("pdq", "d" * 64, True),
+        ("video_md5", "e" * 64, False),
+    ]
+    for records in (good, good[:2] + bad + good[2:], good + bad[2:3]):
+        page = read_page(
+            orjson.dumps(
+                {
+                    "count": len(records),
+                    "nextPageToken": "7",
+                    "nextSetTimestamp": 11,
+                    "hasMoreRecords": True,
+                    "hashRecords": records,
+                }
+            )
+        )
+        assert [r[:3] for r in page.records] == want
+        assert (page.more, page.token, page.next_set_timestamp) == (True, "7", 11)
+        assert page.records[2][3] == [{"feedbackValue": "Blocked", "tags": ["t"], "source": "p"}]

@@ -22,7 +22,8 @@ from threatexchange.exchanges.impl import stop_ncii_api as impl
 from haven.bank import banks as store
 from haven.bank import bulk
 from haven.bank.db import bank_meta
-from haven.bank.exchanges.stopncii_client import FastStopNCIIAPI, changes, feedback_list
+from haven.bank.exchanges.stopncii_client import FastStopNCIIAPI, feedback_list
+from haven.bank.exchanges.stopncii_pages import read_page
 
 TYPES = {"pdq": "pdq", "video_md5": "md5"}  # pytx name -> Haven signal type
 GONE = (sapi.StopNCIICaseStatus.Withdrawn, sapi.StopNCIICaseStatus.Deleted)
@@ -39,8 +40,8 @@ class StopNCIIExchange(impl.StopNCIISignalExchangeAPI):
         is not :class:`FastStopNCIIAPI`."""
         start = checkpoint.update_time if checkpoint is not None else sapi.StopNCIIAPI.DEFAULT_START_TIME
         if isinstance(self.api, FastStopNCIIAPI):
-            for data in self.api.fetch_pages(start_timestamp=start):
-                yield changes(data), impl.StopNCIICheckpoint(int(data["nextSetTimestamp"]), int(time.time()))
+            for page in self.api.fetch_pages(read_page, start_timestamp=start):
+                yield page.records, impl.StopNCIICheckpoint(page.next_set_timestamp, int(time.time()))
             return
         names = impl._type_mapping()
         for result in self.api.fetch_hashes_iter(start_timestamp=start):

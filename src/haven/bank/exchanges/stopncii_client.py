@@ -61,12 +61,34 @@ def feedback_list(feedbacks: t.Iterable[dict[str, t.Any]]) -> list[sapi.StopNCII
     ]
 
 
+class Paged(t.Protocol):
+    more: bool  # hasMoreRecords
+    token: str | None  # nextPageToken
+
+
+P = t.TypeVar("P", bound=Paged)
+
+
+class _RawPage:
+    def __init__(self, data: dict[str, t.Any]) -> None:
+        self.data, self.more = data, bool(data["hasMoreRecords"])
+        token = data.get("nextPageToken")
+        self.token = None if token is None else str(token)
+
+    @classmethod
+    def read(cls, body: bytes) -> "_RawPage":
+        return cls(orjson.loads(body))
+
+
 class FastStopNCIIAPI(sapi.StopNCIIAPI):
     """``StopNCIIAPI`` whose ``fetch_hashes`` reads pages without dacite (same objects, same skips)."""
 
     _sessions: dict[sapi.StopNCIIEndpoint, requests.Session]
 
     def _get(self, endpoint: sapi.StopNCIIEndpoint, **params: t.Any) -> t.Any:
+        return orjson.loads(self._get_body(endpoint, **params))  # ~3x faster than the json module
+
+    def _get_body(self, endpoint: sapi.StopNCIIEndpoint, **params: t.Any) -> bytes:
         if not hasattr(self, "_sessions"):
             self._sessions, self._session_lock = {}, threading.Lock()
         with self._session_lock:  # one request at a time per client (requests' sessions are not shared)
@@ -74,7 +96,7 @@ class FastStopNCIIAPI(sapi.StopNCIIAPI):
                 self._sessions[endpoint] = self._get_session(endpoint)
             response = self._sessions[endpoint].get("/".join((self._base_url, endpoint.value)), params=params)
             response.raise_for_status()
-            return orjson.loads(response.content)  # ~3x faster than the json module on a page
+            return bytes(response.content)
 
     def close(self) -> None:
         for session in getattr(self, "_sessions", {}).values():
@@ -83,18 +105,20 @@ class FastStopNCIIAPI(sapi.StopNCIIAPI):
 
     def fetch_pages(
         self,
+        read: t.Callable[[bytes], P],
         start_timestamp: int = sapi.StopNCIIAPI.DEFAULT_START_TIME,
         page_size: int = PAGE_SIZE,
         ahead: int = AHEAD,
-    ) -> t.Iterator[dict[str, t.Any]]:
-        """FetchHashes pages as read from the wire (``nextPageToken`` until ``hasMoreRecords`` is false),
-        fetched on a helper thread up to ``ahead`` pages before the caller, so the downloads go on while
-        the caller stores what it has (a page's token comes from the one before: the pages themselves
-        cannot be asked for in parallel). An error on the helper thread is raised here, in order."""
-        out: queue.Queue[tuple[dict[str, t.Any] | None, BaseException | None]] = queue.Queue(ahead)
+    ) -> t.Iterator[P]:
+        """FetchHashes pages, each body made into a page by ``read`` (``nextPageToken`` until
+        ``hasMoreRecords`` is false), fetched and read on a helper thread up to ``ahead`` pages before
+        the caller, so the downloads go on while the caller stores what it has (a page's token comes
+        from the one before: pages cannot be asked for in parallel). An error on the helper thread is
+        raised here, in order."""
+        out: queue.Queue[tuple[P | None, BaseException | None]] = queue.Queue(ahead)
         stop = threading.Event()
 
-        def put(item: tuple[dict[str, t.Any] | None, BaseException | None]) -> bool:
+        def put(item: tuple[P | None, BaseException | None]) -> bool:
             while not stop.is_set():
                 try:
                     out.put(item, timeout=0.2)
@@ -110,11 +134,10 @@ class FastStopNCIIAPI(sapi.StopNCIIAPI):
                     params: dict[str, t.Any] = {"startTimestamp": start_timestamp, "pageSize": page_size}
                     if token:
                         params["nextPageToken"] = token
-                    data = self._get(sapi.StopNCIIEndpoint.FetchHashes, **params)
-                    more = bool(data["hasMoreRecords"])
-                    if not put((data, None)) or not more:
+                    got = read(self._get_body(sapi.StopNCIIEndpoint.FetchHashes, **params))
+                    if not put((got, None)) or not got.more:
                         break
-                    token = str(data.get("nextPageToken") or "")
+                    token = got.token or ""
             except BaseException as exc:  # handed to the caller, who raises it
                 put((None, exc))
                 return
@@ -138,8 +161,8 @@ class FastStopNCIIAPI(sapi.StopNCIIAPI):
         self, start_timestamp: int = sapi.StopNCIIAPI.DEFAULT_START_TIME
     ) -> t.Iterator[sapi.FetchHashesResponse]:
         """pytx's paging, pages read ahead on a helper thread (:meth:`fetch_pages`), as pytx's objects."""
-        for data in self.fetch_pages(start_timestamp):
-            yield response(data)
+        for page in self.fetch_pages(_RawPage.read, start_timestamp):
+            yield response(page.data)
 
     def fetch_hashes(
         self,
