@@ -169,6 +169,29 @@ def test_whatsapp_order_settled_by_message_order() -> None:
     assert order.result() == ("mdy", False)  # d/m/y would run backwards from May to April
 
 
+def test_whatsapp_date_order_counts_every_line_of_a_repeated_day() -> None:
+    fed, fresh = DateOrder(), DateOrder()
+    stamps = ["13/02/2021, 10:00"] * 3 + ["14/02/2021, 09:00"] * 2 + ["03/04/2021, 08:00"]
+    for stamp in stamps:
+        header = parse_header(f"{stamp} - A: x")
+        assert header is not None
+        fed.feed(header.parts, header.ampm)
+    assert fed.seen == 6 and fed.result() == ("dmy", False)
+    assert fed._cands["mdy"].invalid == 5  # month 13 and 14, once per line, not once per day
+    for stamp in stamps[::-1]:
+        header = parse_header(f"{stamp} - A: x")
+        assert header is not None
+        fresh.feed(header.parts, header.ampm)
+    assert fresh._cands["dmy"].inversions == 2
+
+
+def test_whatsapp_message_ids_are_the_shared_deterministic_ids() -> None:
+    from haven.importers.whatsapp import _message_ids
+
+    new_id = _message_ids("ab" * 32)
+    assert [new_id(i) for i in (0, 1, 99_999)] == [make_message_id("ab" * 32, i) for i in (0, 1, 99_999)]
+
+
 @pytest.mark.parametrize(
     ("line", "stamp"),
     [

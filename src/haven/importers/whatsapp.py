@@ -8,6 +8,7 @@ from the messages that name them; media the export left out are kept as file nam
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -23,7 +24,6 @@ from haven.importers.base import (
     ImportSink,
     add_source_item,
     guess_media_type,
-    make_message_id,
     sink_option,
 )
 from haven.importers.localtime import region_date_order, time_basis, to_utc
@@ -32,6 +32,7 @@ from haven.importers.whatsapp_parse import (
     ORDERS,
     DateOrder,
     group_lines,
+    header_dates,
     header_datetime,
     looks_like_chat,
     parse_body,
@@ -96,10 +97,10 @@ def _first_order(
     if prefer is not None and prefer not in ORDERS:
         raise ImportFileError(f"date order {prefer!r} is not one of {', '.join(ORDERS)}")
     resolver = DateOrder()
+    feed = resolver.feed
     with opener() as fh:
-        for raw in group_lines(text_lines(fh, label)):
-            if raw.header is not None:
-                resolver.feed(raw.header.parts, raw.header.ampm)
+        for parts, ampm in header_dates(text_lines(fh, label)):
+            feed(parts, ampm)
     if resolver.seen == 0:
         raise ImportFileError(f"{label} has no WhatsApp message lines (is it a WhatsApp chat export?)")
     order, ambiguous = resolver.result(prefer, default)
@@ -123,6 +124,18 @@ def _member(zf: SafeZip, member: zipfile.ZipInfo, sink: ImportSink, weight: floa
 def _head(zf: zipfile.ZipFile, name: str) -> str:
     with zf.open(name) as fh:
         return fh.read(65536).decode("utf-8", "replace")
+
+
+def _message_ids(source_sha256: str) -> Callable[[int], str]:
+    """``make_message_id(source_sha256, seq)`` for one source, its common prefix hashed once."""
+    prefix = hashlib.sha256(f"{source_sha256}:".encode())
+
+    def new_id(seq: int) -> str:
+        h = prefix.copy()
+        h.update(str(seq).encode())
+        return f"msg-{h.hexdigest()[:32]}"
+
+    return new_id
 
 
 class WhatsAppImporter(Importer):
@@ -239,12 +252,15 @@ class WhatsAppImporter(Importer):
         if ambiguous:
             sink.warn(Notice("date-order-ambiguous", file=label, order="/".join(order)))
         missing = 0
+        add, new_id = sink.add_message, _message_ids(source.sha256)
+        fmt, source_id = self.name, source.id
         for seq, raw in enumerate(self._raw(fh, label)):
             parsed = parse_body(raw)
+            header = raw.header
             stamp = local = None
-            if raw.header is not None:
-                stamp = raw.header.stamp
-                local = header_datetime(raw.header, order)
+            if header is not None:
+                stamp = header.stamp
+                local = header_datetime(header, order)
                 if local is None:
                     sink.warn(
                         f"{label} line {raw.line_no}: {stamp!r} is not a real date and time; kept without one"
@@ -262,11 +278,11 @@ class WhatsAppImporter(Importer):
             extra: dict[str, object] = {"line": raw.line_no}
             if parsed.media_omitted:
                 extra["media_omitted"] = True
-            sink.add_message(
+            add(
                 Message(
-                    id=make_message_id(source.sha256, seq),
-                    source_format=self.name,
-                    source_item_id=source.id,
+                    id=new_id(seq),
+                    source_format=fmt,
+                    source_item_id=source_id,
                     conversation=conversation,
                     sender=parsed.sender,
                     timestamp_utc=to_utc(local, zone) if local else None,

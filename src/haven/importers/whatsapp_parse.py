@@ -26,7 +26,7 @@ _SP = r"[ \u202f\u00a0]"
 HEADER = re.compile(
     r"^[\u200e\u200f\ufeff\u202a\u202c]*"
     r"(?P<open>\[)?"
-    r"(?P<stamp>(?P<date>\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4})\.?,?" + _SP + r"+"
+    r"(?P<stamp>(?P<date>(?P<d1>\d{1,4})[./\-](?P<d2>\d{1,2})[./\-](?P<d3>\d{1,4}))\.?,?" + _SP + r"+"
     r"(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
     r"(?:" + _SP + r"*(?P<ampm>[aApP]\.?" + _SP + r"?[mM]\.?))?)"
     r"(?(open)\]" + _SP + r"?|" + _SP + r"?[-–]" + _SP + r")"
@@ -86,12 +86,19 @@ class Header:
     rest: str
 
 
+_MATCH = HEADER.match
+_MAY_START = frozenset("0123456789[" + MARKS[:3] + MARKS[4:])
+"""A header line starts with a digit, ``[`` or an invisible mark (``HEADER``): others are not tried."""
+
+
 def parse_header(line: str) -> Header | None:
-    m = HEADER.match(line)
+    if not line or line[0] not in _MAY_START:
+        return None
+    m = _MATCH(line)
     if not m:
         return None
-    a, b, c = _DATE_SPLIT.split(m["date"])
-    return Header(m["stamp"], (a, b, c), m["time"], m["ampm"], m["rest"])
+    stamp, a, b, c, time, ampm, rest = m.group("stamp", "d1", "d2", "d3", "time", "ampm", "rest")
+    return Header(stamp, (a, b, c), time, ampm, rest)
 
 
 @lru_cache(maxsize=8192)
@@ -129,14 +136,25 @@ class DateOrder:
     seen: int = 0
     _cands: dict[str, _Candidate] = field(default_factory=lambda: {o: _Candidate() for o in ORDERS})
 
+    _last: tuple[str, str, str] | None = None
+    _last_invalid: list[_Candidate] = field(default_factory=list)
+
     def feed(self, parts: tuple[str, str, str], ampm: str | None) -> None:
         self.seen += 1
-        self.twelve_hour = self.twelve_hour or bool(ampm)
+        if ampm:
+            self.twelve_hour = True
+        if parts == self._last:  # the same day as the line before (most lines): nothing moves but this
+            for cand in self._last_invalid:
+                cand.invalid += 1
+            return
+        self._last = parts
         self.year_first = self.year_first or len(parts[0]) == 4
+        invalid = self._last_invalid = []
         for order, cand in self._cands.items():
             ymd = _ymd(parts, order)
             if ymd is None:
                 cand.invalid += 1
+                invalid.append(cand)
                 continue
             if cand.prev is not None and ymd < cand.prev:
                 cand.inversions += 1
@@ -173,16 +191,25 @@ def header_datetime(h: Header, order: str) -> datetime | None:
     ymd = _ymd(h.parts, order)
     if ymd is None:
         return None
-    nums = [int(x) for x in _TIME_SPLIT.split(h.time)]
+    hms = _hms(h.time, h.ampm)
+    if hms is None:
+        return None
+    return datetime(*ymd, *hms)
+
+
+@lru_cache(maxsize=8192)
+def _hms(time: str, ampm: str | None) -> tuple[int, int, int] | None:
+    """Hour, minute and second of a header's clock (a chat has a few thousand distinct ones)."""
+    nums = [int(x) for x in _TIME_SPLIT.split(time)]
     hour, minute, second = nums[0], nums[1], nums[2] if len(nums) > 2 else 0
-    if h.ampm:
-        pm = h.ampm.strip().lower().startswith("p")
+    if ampm:
+        pm = ampm.strip().lower().startswith("p")
         if hour > 12:
             return None
         hour = hour % 12 + (12 if pm else 0)
     if hour > 23 or minute > 59 or second > 59:
         return None
-    return datetime(*ymd, hour, minute, second)
+    return hour, minute, second
 
 
 @dataclass
@@ -197,12 +224,14 @@ class RawMessage:
 def group_lines(lines: Iterable[str]) -> Iterator[RawMessage]:
     """Group lines into messages: a header line starts one, other lines continue it (streaming)."""
     current: RawMessage | None = None
+    may_start, match = _MAY_START, _MATCH
     for number, line in enumerate(lines, start=1):
-        header = parse_header(line)
-        if header is not None:
+        m = match(line) if line and line[0] in may_start else None
+        if m is not None:
             if current is not None:
                 yield current
-            current = RawMessage(header, [header.rest], number)
+            stamp, a, b, c, time, ampm, rest = m.group("stamp", "d1", "d2", "d3", "time", "ampm", "rest")
+            current = RawMessage(Header(stamp, (a, b, c), time, ampm, rest), [rest], number)
         elif current is None:
             current = RawMessage(None, [line], number)
         else:
@@ -223,9 +252,19 @@ class Parsed:
     media_omitted: bool = False
 
 
+def header_dates(lines: Iterable[str]) -> Iterator[tuple[tuple[str, str, str], str | None]]:
+    """The date parts and am/pm of every header line (what ``DateOrder`` reads), without grouping."""
+    may_start, match = _MAY_START, _MATCH
+    for line in lines:
+        if line and line[0] in may_start and (m := match(line)) is not None:
+            a, b, c, ampm = m.group("d1", "d2", "d3", "ampm")
+            yield (a, b, c), ampm
+
+
 def parse_body(raw: RawMessage) -> Parsed:
     """Split sender from text and classify the message (never drops anything)."""
-    body = "\n".join(raw.lines).rstrip()
+    lines = raw.lines
+    body = (lines[0] if len(lines) == 1 else "\n".join(lines)).rstrip()
     if raw.header is None:
         return Parsed(None, body, MessageKind.SYSTEM)
     m = SENDER.match(body)
