@@ -29,7 +29,8 @@ PLATFORMS = (
 
 # Profile links, anchored on the platform host; group 1 = host, group 2 = the path's first segment.
 _LINK = re.compile(
-    r"(?<![\w.-])(?:https?://)?(?:www\.|m\.|mobile\.)?"
+    # the look-ahead names every first letter a link can have, so the engine skips the other positions
+    r"(?=[dfhikmstwx])(?<![\w.-])(?:https?://)?(?:www\.|m\.|mobile\.)?"
     r"(instagram\.com|instagr\.am|snapchat\.com/add|facebook\.com|fb\.com|m\.me|tiktok\.com|t\.me|"
     r"telegram\.me|wa\.me|twitter\.com|x\.com|kik\.me|discord\.gg|discord\.com/users)/@?"
     r"([A-Za-z0-9_.+\-]{1,64})",
@@ -293,8 +294,7 @@ def find(scan: Scan) -> Iterator[Hit]:
             name = "live:" + name[5:]
         yield handle_hit(platform, name, m.start(), m.end(), text[m.start() : m.end()], 0.8, "prose")
     low = scan.lower
-    before = [(ws, we) for ws, we in spans if _BEFORE_QUICK.search(low, ws, we)]
-    for m in (m for ws, we in before for m in _BEFORE.finditer(scan, ws, we)):
+    for m in _before(scan, low, spans):
         name = text[m.start(1) : m.end(1)]
         at = text[m.start() : m.start(1)].endswith("@")
         if name.lower() in stop or _NOT_USERNAME.fullmatch(name) or name.isdigit():
@@ -305,3 +305,22 @@ def find(scan: Scan) -> Iterator[Hit]:
         yield handle_hit(
             platform, name, m.start(1) - at, m.end(), text[m.start(1) - at : m.end()], 0.8, "prose"
         )
+
+
+_BEFORE_REACH = 120
+"""How far before its "on <platform>" a name-before-platform phrase can start (verb, "@", a name of at
+most 40 characters, the spaces between)."""
+
+
+def _before(scan: Scan, low: str, spans: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    """``_BEFORE`` matches, searched only just before each "on <platform>" (every match ends with one),
+    not over whole windows: the regex is slow where it cannot match."""
+    for ws, we in spans:
+        last = ws
+        for q in _BEFORE_QUICK.finditer(low, ws, we):
+            if q.end() <= last:
+                continue
+            lo = q.start() - _BEFORE_REACH
+            for m in _BEFORE.finditer(scan, lo if lo > last else last, q.end()):
+                last = m.end()
+                yield m
