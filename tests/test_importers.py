@@ -372,3 +372,17 @@ def test_generic_stores_and_warns() -> None:
 def test_unknown_format_name_is_a_clear_error() -> None:
     with pytest.raises(ImportFileError, match="unknown importer"):
         get_importer("myspace")
+
+
+def test_whatsapp_sender_split_reads_as_the_sender_pattern() -> None:
+    import random
+
+    from haven.importers.whatsapp_parse import SENDER, split_sender
+
+    rnd = random.Random(14)
+    pieces = ["a", "Sam", ":", " ", "\u202f", '"', "“", "”", "\n", "x" * 79, "é", "", "\t"]
+    bodies = ["Sam: hi", "Sam:", "Sam:\n", "Sam:x", "x" * 81 + ": hi", "a: b: c"]
+    bodies += ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 8))) for _ in range(20_000)]
+    for body in bodies:
+        m = SENDER.match(body)
+        assert split_sender(body) == ((m["name"], m["text"] or "") if m else None), repr(body)

@@ -261,20 +261,36 @@ def header_dates(lines: Iterable[str]) -> Iterator[tuple[tuple[str, str, str], s
             yield (a, b, c), ampm
 
 
+_NOT_IN_NAME = frozenset('"“”\n')
+
+
+def split_sender(body: str) -> tuple[str, str] | None:
+    """``(name, text)`` as ``SENDER`` reads them (a name cannot hold ``:``, so it ends at the first one),
+    or None when the body names no sender (a system line)."""
+    i = body.find(":")
+    if not 1 <= i <= 80 or not _NOT_IN_NAME.isdisjoint(body[:i]):
+        return None
+    if i + 1 == len(body) or body[i + 1 :] == "\n":
+        return body[:i], ""
+    if body[i + 1] not in " \u202f":
+        return None
+    return body[:i], body[i + 2 :]
+
+
 def parse_body(raw: RawMessage) -> Parsed:
     """Split sender from text and classify the message (never drops anything)."""
     lines = raw.lines
     body = (lines[0] if len(lines) == 1 else "\n".join(lines)).rstrip()
     if raw.header is None:
         return Parsed(None, body, MessageKind.SYSTEM)
-    m = SENDER.match(body)
+    split = split_sender(body)
     p = _phrase_sets()
-    if not m:
+    if split is None:
         plain = strip_marks(body).strip()
         is_call = plain.lower().startswith(p.calls)
         return Parsed(None, plain, MessageKind.CALL if is_call else MessageKind.SYSTEM)
-    sender = strip_marks(m["name"]).strip()
-    text = (m["text"] or "").strip()
+    sender = strip_marks(split[0]).strip()
+    text = split[1].strip()
     plain = strip_marks(text).strip()
     low = plain.lower()
     if low in p.deleted:
