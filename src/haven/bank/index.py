@@ -357,11 +357,12 @@ class HammingIndex:
         """One query in one compiled call (chunking, probes, buffer scan and de-duplication inside): the
         request path of ``GET /v1/match`` pays one dispatch instead of ~25 numpy calls."""
         t, n = self._tables, self._n
+        query = np.array(queries[0], dtype=np.uint64)  # writable: one compiled version for every caller
         cap = 64
         while True:
             out_r, out_d = np.empty(cap, np.int64), np.empty(cap, np.int64)
             found = kernels.search_one(
-                queries[0],
+                query,
                 t.word,
                 t.shift,
                 t.cmask,

@@ -322,7 +322,7 @@ class ShardedIndex:
         caller's thread: the compiled search releases the GIL, so callers run side by side."""
         queries = np.ascontiguousarray(words, dtype="<u8").reshape(-1, 4)
         if self.local is not None:
-            return _merge([self.local._search(queries.tobytes(), radius)], len(queries))
+            return self._direct(queries, radius)
         mine: Future[list[list[tuple[int, int, str]]]] = Future()
         with self._lock:
             self._waiting.append((queries, radius, mine))
@@ -336,6 +336,22 @@ class ShardedIndex:
                     break
             self._run(batch)
         return mine.result()
+
+    def _direct(self, queries: np.ndarray, radius: int) -> list[list[tuple[int, int, str]]]:
+        """The one local shard, without packing: its index's arrays, ordered as a merge orders them."""
+        local = self.local
+        assert local is not None
+        qidx, ids, dist = local.index.search_arrays(queries, radius)
+        out: list[list[tuple[int, int, str]]] = [[] for _ in range(len(queries))]
+        if not len(ids):
+            return out
+        order = np.lexsort((ids, dist, qidx))
+        names = local.banks.names
+        codes = local.banks.of(ids[order]).tolist()
+        hits = zip(qidx[order].tolist(), ids[order].tolist(), dist[order].tolist(), codes, strict=True)
+        for qi, sid, d, code in hits:
+            out[qi].append((sid, d, names[code]))
+        return out
 
     def _run(self, batch: list[tuple[np.ndarray, int, Future[list[list[tuple[int, int, str]]]]]]) -> None:
         for radius in sorted({r for _q, r, _f in batch}):
@@ -391,15 +407,6 @@ class ShardedIndex:
         for s in self.shards:
             ray.kill(s)
         self.local = None
-
-
-def _merge(answers: list[tuple[bytes, list[str]]], count: int) -> list[list[tuple[int, int, str]]]:
-    parts = []
-    for payload, names in answers:
-        if payload:
-            cols = unpack(payload)
-            parts.append((cols, np.asarray(names, dtype=object)[cols[3]]))
-    return _merge_columns(parts, count)
 
 
 def _merge_columns(
