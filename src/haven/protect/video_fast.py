@@ -14,9 +14,12 @@ libraries) gets the *same* frames, pixel for pixel, while decoding far fewer:
 3. With more than one core, the video is cut at key frames into parts of similar work, decoded by
    threads (FFmpeg releases the GIL); a video with a single group of pictures uses FFmpeg's own frame
    threads instead.
-4. Each frame is shrunk by an integer factor (area average) so its short side stays at least
-   ``MIN_SIDE`` pixels, as grey, and hashed with PDQ (which box-filters it down to 64x64 anyway). PDQ
-   on a full 1080p frame costs about as much as decoding 15 frames.
+4. Each frame is shrunk by an integer factor (area average: the block means of its luma) so its short
+   side stays at least ``MIN_SIDE`` pixels, as grey, and hashed as the full-size frame: PDQ's box filter
+   and decimation are linear, so they fold over the blocks into two small matrices (``pdq_jpeg``'s
+   operators). Meta's C++ on the shrunk picture cost about as much as decoding a frame and hashed the
+   small picture, not the full frame ``vpdq`` hashes (mean 2.9 bits from it on the 1080p benchmark clip,
+   now 0.8).
 
 If anything looks unusual (packets without timestamps, a stream that does not start with a key frame,
 a wanted frame that did not come out) the engine falls back to decoding every frame and counting them
@@ -33,16 +36,22 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
 import av
 import numpy as np
-import pdqhash
-from numpy.lib.stride_tricks import as_strided
 
 from haven.core.errors import HavenError
 from haven.protect.images import bits_hex
+from haven.protect.pdq_jpeg import (  # its PDQ operators, shared (the JPEG path folds them the same way)
+    _block_operators,
+    _dct,
+    _quality,
+    _sample_operator,
+    one_blas_thread,
+)
 from haven.protect.signals import VpdqFrame
 
 MIN_SIDE = 512  # frames are shrunk by an integer factor while the short side stays >= this
@@ -159,23 +168,26 @@ def split_plan(plan: Plan, parts: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in ranges if any(plan.actions[a:b])]
 
 
-def _shrunk_grey(frame: av.VideoFrame) -> np.ndarray:
-    """The frame as grey RGB (R = G = B = luma), shrunk by an integer factor (short side >= MIN_SIDE).
-
-    The three channels are one array seen three times (a zero stride), so nothing is copied.
-    """
+def _hash_frame(frame: av.VideoFrame) -> tuple[str, int]:
+    """PDQ hex and quality of the full-size frame from its grey shrink by an integer factor (the block
+    means of its luma, short side >= ``MIN_SIDE``): PDQ's box filter and decimation folded over the
+    blocks (``pdq_jpeg``'s operators), then its DCT, median and quality, so two small matrix products
+    replace Meta's C++ on a shrunk picture (which cost about a frame's decoding, and hashed the small
+    picture rather than the full frame ``vpdq`` hashes). Call under ``one_blas_thread``."""
     factor = max(1, min(frame.width, frame.height) // MIN_SIDE)
     w, h = max(1, frame.width // factor), max(1, frame.height // factor)
-    grey = np.ascontiguousarray(
-        frame.reformat(width=w, height=h, format="gray", interpolation="AREA").to_ndarray()
-    )
-    return as_strided(grey, shape=(h, w, 3), strides=(grey.strides[0], 1, 0))
+    grey = frame.reformat(width=w, height=h, format="gray", interpolation="AREA").to_ndarray()
+    rows, cols = _operator(frame.height, h, factor), _operator(frame.width, w, factor)
+    b64 = rows @ grey.astype(np.float32) @ cols.T
+    return bits_hex(_dct(b64)), _quality(b64)
 
 
-def _hash_frame(frame: av.VideoFrame) -> tuple[str, int]:
-    """PDQ hex and quality with Meta's C++ (``pdqhash``), as ``images.pdq_from_array`` does."""
-    values, quality = pdqhash.compute_float(_shrunk_grey(frame))
-    return bits_hex(np.asarray(values, dtype=np.float64)), int(quality)
+@lru_cache(maxsize=32)
+def _operator(n: int, blocks: int, factor: int) -> np.ndarray:
+    """64 x ``blocks``: PDQ's filter and decimation along ``n`` pixels, over blocks of ``factor``."""
+    if factor == 1:
+        return _sample_operator(n).astype(np.float32)
+    return _block_operators(n, blocks, factor, False)[0]
 
 
 def _decoder(
@@ -256,6 +268,11 @@ def hash_video_fast(
     deblocking (faster; the hashes drift a few bits further from Meta's).
     """
     workers = max(1, workers or os.cpu_count() or 1)
+    with one_blas_thread():  # once per video: the frames' small products gain nothing from BLAS threads
+        return _hash_video_fast(path, seconds_per_hash, workers, deblock)
+
+
+def _hash_video_fast(path: Path, seconds_per_hash: float, workers: int, deblock: bool) -> list[VpdqFrame]:
     try:
         rate, packets = _scan(path)
         if rate <= 0:
@@ -282,7 +299,7 @@ def hash_keyframes(path: Path, *, workers: int | None = None) -> list[VpdqFrame]
     """PDQ of the key frames only (timestamps from the stream; frame numbers from the frame rate)."""
     result = []
     try:
-        with _open(path) as container:
+        with one_blas_thread(), _open(path) as container:
             stream, codec = _decoder(container, path, max(1, workers or os.cpu_count() or 1), True)
             rate = frame_rate(stream)
             codec.skip_frame = "NONKEY"
