@@ -99,3 +99,40 @@ def test_feed_and_mirror(tmp_path: Path) -> None:
         assert c.get("/v1/match", params={"signal_type": "pdq", "signal": PDQS[0]}).json()["matches"] == []
         for h in PDQS[1:6]:
             assert len(c.get("/v1/match", params={"signal_type": "pdq", "signal": h}).json()["matches"]) == 1
+
+
+def test_mirror_page_of_two_banks_in_order(tmp_path: Path) -> None:
+    """One page holding changes of two source banks: each bank's signals go to its own holder case, the
+    events keep the page's order, a remove withdraws without a value."""
+    from sqlalchemy import select
+
+    from haven.bank.db import cases, events, make_engine, signals
+    from haven.bank.mirror import apply_page
+
+    engine = make_engine(str(tmp_path / "m.sqlite"))
+    a, b, c = "a" * 64, "b" * 64, "c" * 64
+    page = {
+        "next": 4,
+        "changes": [
+            [1, "add", 10, "ONE", "pdq", a],
+            [2, "add", 11, "TWO", "pdq", b],
+            [3, "remove", 10, "ONE", "pdq", None],
+            [4, "add", 12, "ONE", "md5", c[:32]],
+        ],
+    }
+    holders: dict[str, int] = {}
+    assert apply_page(engine, page, holders) == (3, 1)
+    with engine.connect() as conn:
+        held = dict(conn.execute(select(cases.c.number, cases.c.id)).all())
+        rows = conn.execute(
+            select(signals.c.id, signals.c.case_id, signals.c.bank, signals.c.signal_type, signals.c.active)
+            .order_by(signals.c.id)
+        ).all()
+        ops = conn.execute(select(events.c.signal_id, events.c.op).order_by(events.c.seq)).all()
+    assert rows == [
+        (10, held["MIRROR-ONE"], "ONE", "pdq", False),
+        (11, held["MIRROR-TWO"], "TWO", "pdq", True),
+        (12, held["MIRROR-ONE"], "ONE", "md5", True),
+    ]
+    assert [tuple(o) for o in ops] == [(10, "add"), (11, "add"), (10, "remove"), (12, "add")]
+    engine.dispose()
