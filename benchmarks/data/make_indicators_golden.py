@@ -6,7 +6,10 @@ Made with the extractor as it was after tuning round 2 and BEFORE the speed work
 once since, only to rename the reserved phone range's ``extra`` key ``source`` to ``reserved_by`` (the CLI
 uses ``source`` for the input file); the rebuilt file differed from the first in those keys only. Rebuilt
 again for the handle rules of issue 16 (fillers such as "instead" between platform and name): the only
-difference is the new finding ``instagram:ryan_fitz.07`` in r001 (and in the whole round-2 text). Kinds added
+difference is the new finding ``instagram:ryan_fitz.07`` in r001 (and in the whole round-2 text); and for
+the amount and deadline rules of the same round ("300 quid to this acc or its going everywhere", a "fine"
+asked for by someone claiming to be the police, money the writer owes a friend): r004 and r030 gain their
+labelled amount and deadline, r035 and r050 lose their false ones (in the whole round-2 text too). Kinds added
 after the record was first made (``NEWER_KINDS``) are left out, as the test leaves them out. Rebuild it only
 on purpose, when the matching rules change:
 

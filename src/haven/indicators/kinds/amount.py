@@ -68,6 +68,7 @@ _DEMAND = re.compile(
     r"to keep|keep quiet|silence|in btc|in bitcoin|bitcoin|btc|gift card|moneygram|western union|cash\s?app|"
     r"venmo|paypal|zelle|gcash|paymaya|maya|pix|opay|palmpay|upi|paytm|phonepe|extort\w*|blackmail\w*|"
     r"asked for|asking for|demanded|demanding|or the (?:video|pics?|photos?|clip)|"
+    r"or it['’]?s|or its|or everything|or this|to this (?:acc|account|wallet|address|iban|number)|"
     # French
     r"pa(?:ie|ye|yer|yez|ies|yes)|envoie\w*|envoy\w*|verse\w*|virement|transf[eè]re\w*|sinon|ou je|"
     r"ou tout|rançon|je veux|il me faut|donne(?:-moi)?|orange money|mtn money|wave|"
@@ -91,7 +92,9 @@ _STRONG = re.compile(
 _ORDINARY = re.compile(
     r"\b(?:dinner|lunch|breakfast|ticket|tickets|rent|bill|bills|shopping|groceries|uber|taxi|pizza|"
     r"coffee|drinks?|price|prices|priced|sale|discount|off|per|each|salary|wage|costs?(?! you)|"
-    r"spent|pay (?:you|u) back|paid (?:you|u) back|split|concert|cinema|movie|film|netflix|subscription|"
+    r"spent|pay (?:you|u|me) back|paid (?:you|u|me) back|split|concert|cinema|movie|film|netflix|"
+    r"subscription|"
+    r"i owe|i owed|we owe|owes? (?:you|u)|"
     r"deposit on|"
     r"fare|petrol|gas|shoes|jacket|dress|phone bill|quote|was|were|cheap|expensive|worth|raise|"
     r"earn\w*|won|win|lottery|pocket money|birthday|"
@@ -241,6 +244,11 @@ _CFA = dict.fromkeys(("CI", "SN", "BJ", "BF", "ML", "NE", "TG", "GW"), "XOF") | 
         Example("die Miete kostet 1.500,00 EUR im Monat"),
         Example("I have 1 500 followers and 2 cats"),
         Example("ticket to Lagos was N45,000 and the bus N2,000"),
+        # a demand said with "or it's ..." or "to this account"; money the writer owes a friend is not one
+        Example("300 quid to this acc or its going everywhere", ("GBP:300",)),
+        Example("£400 or it's all over your school page", ("GBP:400",)),
+        Example("I owe Sam 20 quid, will transfer tonight"),
+        Example("can u pay me back the £12 from friday"),
     ],
     triggers=[
         ("£|€|\\$|₹|₦|₱", 6, 30),

@@ -42,7 +42,13 @@ _MONEY = re.compile(r"\b(?:pay|paid|payment|transfer|wire|money|cash|funds)\b|[�
 _EVERYDAY = re.compile(
     r"\b(?:bills?|rent|invoice|electricity|gas|water|council|tax|mortgage|loan|tuition|subscription|"
     r"deposit|tickets?|order|delivery|parcel|refund|dinner|lunch|shopping|pay (?:you|u) back|owe (?:you|u)|"
-    r"lend|borrow\w*|split|fine|fees?|due)\b"
+    r"lend|borrow\w*|split|fine|fees?|due|pay (?:me|him|her|them) back|paid (?:me|him|her|them) back|"
+    r"cinema|concert|movie|party|owe|owes|owed)\b"
+)
+# Someone claiming to be the police or an agency and asking for money: a "fine" there is extortion.
+_AUTHORITY = re.compile(
+    r"\b(?:police|cyber\s?(?:crime|unit|division|team)|cybercrime|fbi|nca|interpol|gendarmerie|polic[ií]a|"
+    r"polizei|officer|agent|arrest\w*|warrant|prosecut\w*|court|tribunal)\b"
 )
 
 
@@ -60,6 +66,14 @@ _EVERYDAY = re.compile(
         Example("can you send me the wedding photos by tonight x"),
         Example("you have 24 hours to pay", ("you have 24 hours",)),
         Example("kik me at 9pm. i'll post it all in 2 hours if u ignore me", ("in 2 hours",)),
+        # a "fine" asked for by someone claiming to be the police; money owed between friends
+        Example(
+            "I work for the cyber crime unit, pay the fine of £250 within 24 hours",
+            ("within 24 hours",),
+        ),
+        Example("can u pay me back the £12 for the cinema by friday"),
+        Example("i called the police, they will come by tomorrow"),
+        Example("the parking fine of £60 is due by friday"),
     ],
     triggers=[
         (
@@ -92,9 +106,13 @@ def find(scan: Scan) -> Iterator[Hit]:
     low = scan.lower
     text = scan.text
     for m in (m for ws, we in scan.windows("deadline") for m in _DEADLINE.finditer(scan, ws, we)):
-        if not _THREAT.search(low, max(0, m.start() - 150), min(len(low), m.end() + 150)) and (
-            not _MONEY.search(low, max(0, m.start() - 150), min(len(low), m.end() + 150))
-            or _EVERYDAY.search(low, max(0, m.start() - 80), min(len(low), m.end() + 60))
+        a, b = max(0, m.start() - 150), min(len(low), m.end() + 150)
+        if not _THREAT.search(low, a, b) and (
+            not _MONEY.search(low, a, b)
+            or (
+                _EVERYDAY.search(low, max(0, m.start() - 80), min(len(low), m.end() + 60))
+                and not _AUTHORITY.search(low, a, b)
+            )
         ):
             continue
         value = text[m.start() : m.end()]
@@ -105,3 +123,4 @@ def find(scan: Scan) -> Iterator[Hit]:
 # Skip straight to the letters these word lists start with (same matches; see ``first_char_hint``).
 _THREAT = first_char_hint(_THREAT)
 _EVERYDAY = first_char_hint(_EVERYDAY)
+_AUTHORITY = first_char_hint(_AUTHORITY)
