@@ -117,6 +117,7 @@ _DIGIT = re.compile(r"\d")
 """Both forms of ``_PAYMENT_SHAPE`` hold a digit: text without one is not scanned for the shape."""
 _INDICATOR_KEY = -1  # in the per-text match cache: the payment indicator found by haven.indicators
 _POSSIBLE_KEY = -2  # in the per-text match cache: the flags the prefilter left possible
+_ALLOWED_KEY = -3  # in the per-text match cache: the rules (by id) the prefilter left to run
 
 
 def _payment_indicator(text: str) -> re.Match[str] | None:
@@ -149,9 +150,10 @@ def _applies(spec_side: str, side: str, roles: Roles, *, recall_first: bool = Fa
 
 
 Matches = dict[str, dict[int, Any]]
-"""Per message text, per rule (by id): the rule's match (``None`` up front for the rules the prefilter
-rules out). Shared by the two readings of a conversation (with no sides, then with the sides found), so
-each rule runs at most once per distinct text."""
+"""Per message text, per rule (by id): the rule's match (``None`` for the rules the prefilter rules out),
+and under negative keys the prefilter's answer. Shared by every conversation of a ``detect`` call and by
+both readings of each (with no sides, then with the sides found), so each rule runs at most once per
+distinct text."""
 
 
 SKIP_SILENT = True
@@ -178,34 +180,45 @@ class _Detector:
 
     def _possible(self, text: str) -> set[str]:
         """The flags (and signals) with a rule that might match ``text``; the prefilter's answer is kept
-        in the match cache, so rules it rules out are never run."""
-        seen = self.matches.setdefault(text, {})
+        in the match cache (the rules left to run, by id), so rules it rules out are never run."""
+        seen = self.matches.get(text)
+        if seen is None:
+            seen = self.matches[text] = {}
         flags = seen.get(_POSSIBLE_KEY)
         if flags is None:
             flags = set()
+            allowed: set[int] = set()
             for lexicon in self.lexicons:
                 ids = lexicon.candidates(text)
                 if ids is None:
                     flags.update(lexicon.flags, lexicon.signals)
-                    continue
-                seen.update(dict.fromkeys(lexicon.rule_ids - ids))
-                flags.update(lexicon.flag_of[i] for i in ids)
+                    allowed.update(lexicon.rule_ids)
+                elif ids:
+                    flags.update(lexicon.flag_of[i] for i in ids)
+                    allowed.update(ids)
             seen[_POSSIBLE_KEY] = flags
+            seen[_ALLOWED_KEY] = allowed
         return flags
 
     def _search(self, rule: Rule, text: str, low: str | None) -> re.Match[str] | None:
-        self._possible(text)
-        seen = self.matches[text]
+        seen = self.matches.get(text)
+        if seen is None or _ALLOWED_KEY not in seen:
+            self._possible(text)
+            seen = self.matches[text]
         key = id(rule)
         if key not in seen:
-            seen[key] = rule.search(text, low)
-        return seen[key]
+            seen[key] = rule.search(text, low) if key in seen[_ALLOWED_KEY] else None
+        return seen[key]  # type: ignore[no-any-return]
 
     def search(self, rule: Rule, text: str) -> re.Match[str] | None:
         """``rule.search(text)``, through the prefilter and the per-text cache."""
         seen = self.matches.get(text)
-        if seen is not None and id(rule) in seen:
-            return seen[id(rule)]  # type: ignore[no-any-return]
+        if seen is not None and _ALLOWED_KEY in seen:
+            key = id(rule)
+            if key in seen:
+                return seen[key]  # type: ignore[no-any-return]
+            if key not in seen[_ALLOWED_KEY]:
+                return None
         return self._search(rule, text, fold(text))
 
     def _best(self, rules: tuple[Rule, ...], text: str, low: str | None) -> tuple[Rule, re.Match[str]] | None:
