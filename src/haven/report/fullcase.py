@@ -6,7 +6,8 @@ with orjson for the pages and the CSV, and its stored JSON *is* its ``messages.j
 
 A zip member must be finished before the next begins, and the pages and CSV parts are added as they fill,
 so ``messages.jsonl`` is kept deflated in memory meanwhile (about a sixth of its size) and then written into
-the zip as it is, already compressed (no second compression).
+the zip as it is, already compressed (no second compression). Compressing and hashing (zlib and hashlib
+let other threads run) happen in one helper thread while this one formats the next rows.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import hashlib
 import time
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -27,36 +31,79 @@ from haven.report.transcript import write_rows
 JSONL_BATCH = 2000
 
 
-class DeflatedJsonl:
-    """``messages.jsonl`` as raw deflate (level 1) in memory, with its CRC-32, SHA-256 and size."""
+@dataclass
+class Deflated:
+    """A member's bytes as raw deflate (level 1), with the CRC-32, size and SHA-256 of the plain bytes."""
 
-    def __init__(self) -> None:
+    parts: list[bytes] = field(default_factory=list)
+    crc: int = 0
+    size: int = 0
+    sha256: str = ""
+
+
+def deflate(data: bytes) -> Deflated:
+    """Compress and hash ``data`` (zlib and hashlib let other threads run meanwhile)."""
+    c = zlib.compressobj(1, zlib.DEFLATED, -15)
+    sha = hashlib.sha256(data).hexdigest()
+    return Deflated([c.compress(data) + c.flush()], zlib.crc32(data), len(data), sha)
+
+
+class Background:
+    """Deflates and hashes members in one helper thread while this one formats the next rows; writes them
+    into the zip here, in order. At most ``depth`` members wait (so memory stays a few pages)."""
+
+    def __init__(self, zf: zipfile.ZipFile, members: list[dict[str, Any]], depth: int = 4) -> None:
+        self.zf, self.members, self.depth = zf, members, depth
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="haven-deflate")
+        self.pending: deque[tuple[str, Future[Deflated]]] = deque()
+        self.jsonl = DeflatedJsonl(self.pool)
+
+    def add(self, name: str, data: bytes) -> None:
+        self.pending.append((name, self.pool.submit(deflate, data)))
+        while len(self.pending) > self.depth:
+            self._write_next()
+
+    def _write_next(self) -> None:
+        name, fut = self.pending.popleft()
+        add_deflated(self.zf, name, fut.result(), self.members)
+
+    def finish(self) -> Deflated:
+        """Write every waiting member; returns ``messages.jsonl`` (to be added when its turn comes)."""
+        while self.pending:
+            self._write_next()
+        jsonl = self.jsonl.close()
+        self.pool.shutdown()
+        return jsonl
+
+
+class DeflatedJsonl:
+    """``messages.jsonl`` deflated in memory as it comes, by the helper thread, in order."""
+
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        self.pool = pool
         self._c = zlib.compressobj(1, zlib.DEFLATED, -15)
-        self.parts: list[bytes] = []
-        self.crc = 0
-        self.size = 0
-        self.sha = hashlib.sha256()
+        self._sha = hashlib.sha256()
+        self.out = Deflated()
+        self.waiting: deque[Future[None]] = deque()
+
+    def _take(self, data: bytes) -> None:
+        self.out.crc = zlib.crc32(data, self.out.crc)
+        self.out.size += len(data)
+        self._sha.update(data)
+        if part := self._c.compress(data):
+            self.out.parts.append(part)
 
     def write(self, data: bytes) -> None:
-        self.crc = zlib.crc32(data, self.crc)
-        self.size += len(data)
-        self.sha.update(data)
-        if out := self._c.compress(data):
-            self.parts.append(out)
+        self.waiting.append(self.pool.submit(self._take, data))
+        while len(self.waiting) > 4:
+            self.waiting.popleft().result()
 
-    def close(self) -> None:
-        self.parts.append(self._c.flush())
-
-    def blocks(self) -> Iterator[bytes]:
-        """The uncompressed bytes again (the fallback when the zip cannot take deflated data as it is)."""
-        d = zlib.decompressobj(-15)
-        parts, self.parts = self.parts, []
-        for i, part in enumerate(parts):
-            parts[i] = b""
-            if out := d.decompress(part):
-                yield out
-        if tail := d.flush():
-            yield tail
+    def close(self) -> Deflated:
+        while self.waiting:
+            self.waiting.popleft().result()
+        self.out.parts.append(self._c.flush())
+        self.out.sha256 = self._sha.hexdigest()
+        return self.out
 
 
 class _Flushed:
@@ -69,31 +116,36 @@ class _Flushed:
         return b""
 
 
-def add_deflated(zf: zipfile.ZipFile, name: str, jsonl: DeflatedJsonl, members: list[dict[str, Any]]) -> None:
-    """Write ``jsonl`` as the deflated member ``name`` without compressing it again, recording its hash."""
+def add_deflated(zf: zipfile.ZipFile, name: str, data: Deflated, members: list[dict[str, Any]]) -> None:
+    """Write ``data`` as the deflated member ``name`` without compressing it again, recording its hash."""
     info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
     info.compress_type = zipfile.ZIP_DEFLATED
     with zf.open(info, "w", force_zip64=True) as dst:
         if all(hasattr(dst, a) for a in ("_compressor", "_fileobj", "_crc", "_file_size", "_compress_size")):
             dst._compressor = _Flushed()  # type: ignore[attr-defined]
             raw = dst._fileobj  # type: ignore[attr-defined]
-            for i, part in enumerate(jsonl.parts):
+            for i, part in enumerate(data.parts):
                 raw.write(part)
                 dst._compress_size += len(part)  # type: ignore[attr-defined]
-                jsonl.parts[i] = b""
-            dst._crc, dst._file_size = jsonl.crc, jsonl.size  # type: ignore[attr-defined]
+                data.parts[i] = b""
+            dst._crc, dst._file_size = data.crc, data.size  # type: ignore[attr-defined]
         else:  # another zipfile than CPython's: compress again
-            for block in jsonl.blocks():
-                dst.write(block)
-    members.append({"path": name, "sha256": jsonl.sha.hexdigest(), "size": jsonl.size})
+            d = zlib.decompressobj(-15)
+            for part in data.parts:
+                dst.write(d.decompress(part))
+            dst.write(d.flush())
+    members.append({"path": name, "sha256": data.sha256, "size": data.size})
 
 
-def write_case(vault: Any, add: Callable[[str, bytes], object], exhibit: Callable[[str | None], str],
-               case_ref: str, total: int, tick: Callable[[str, int, int], None]) -> DeflatedJsonl:
-    """The one pass: transcript pages and CSV through ``add(name, bytes)``; returns ``messages.jsonl``."""
+def write_case(vault: Any, zf: zipfile.ZipFile, members: list[dict[str, Any]],
+               exhibit: Callable[[str | None], str], case_ref: str, total: int,
+               tick: Callable[[str, int, int], None]) -> Deflated:
+    """The one pass: transcript pages and CSV into ``zf`` (recorded in ``members``); returns
+    ``messages.jsonl``, deflated, for ``add_deflated`` when its turn comes."""
     me = list(vault.case.me)
     own: dict[tuple[Any, Any], bool] = {}
-    jsonl = DeflatedJsonl()
+    background = Background(zf, members)
+    jsonl = background.jsonl
     chunk: list[str] = []
     null = '"from_me":null'
 
@@ -119,6 +171,8 @@ def write_case(vault: Any, add: Callable[[str, bytes], object], exhibit: Callabl
             jsonl.write(("\n".join(chunk) + "\n").encode())
         tick("writing the transcript", n, max(n, total))
 
-    write_rows(rows(), exhibit, add, case_ref, total=total)
-    jsonl.close()
-    return jsonl
+    try:
+        write_rows(rows(), exhibit, background.add, case_ref, total=total)
+    finally:
+        out = background.finish()
+    return out

@@ -372,8 +372,8 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
             lean = None
             if not written and supported(vault):  # the report read only what it shows: one pass here
                 tick("writing the transcript", 0, data.message_count)
-                lean = write_case(vault, lambda name, body: w.add_bytes(name, body, fast=True), data.exhibit,
-                                  case.reference or case.id, data.message_count, tick)
+                lean = write_case(vault, zf, w.members, data.exhibit, case.reference or case.id,
+                                  data.message_count, tick)
             elif not written:  # the engines read the report's pass: the transcript needs its own
                 tick("writing the transcript", 0, data.message_count)
                 transcript(iter(vault.messages()), data.exhibit)

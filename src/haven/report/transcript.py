@@ -50,23 +50,30 @@ def _e(value: object) -> str:
 _ESC = html.escape
 
 
-def _text(value: object) -> str:
-    """Escaped for an element's text (quotes need no escaping there)."""
-    return html.escape("" if value is None else str(value), quote=False)
+def _text(value: str | None) -> str:
+    """Escaped for an element's text (quotes need no escaping there); most texts need nothing."""
+    if not value:
+        return ""
+    if "&" in value or "<" in value or ">" in value:
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value
+
+
+_UNSURE = '<br><span class="u">day/month unsure</span>'
 
 
 def _row(m: dict[str, Any], exhibit: str, conv: str) -> str:
     """One table row of a message as stored (JSON); ``conv`` is the conversation already escaped."""
-    ts = m.get("timestamp_utc")
-    t = ts[:19].replace("T", " ") if ts else "—"
-    unsure = '<br><span class="u">day/month unsure</span>' if m.get("timestamp_ambiguous") else ""
-    atts = m.get("attachments")
+    g = m.get
+    ts = g("timestamp_utc")
+    atts = g("attachments")
     att = "".join(f"<br><small>attachment: {_text(a.get('filename'))}</small>" for a in atts) if atts else ""
-    kind = m.get("kind") or "text"
+    kind = g("kind") or "text"
     kind_html = f"<small>[{_text(kind)}]</small> " if kind != "text" else ""
     # ids and exhibit references are Haven's own (hex digits, letters, a slash): nothing to escape
-    return (f"<tr><td>{t}<br><small>{_text(m.get('timestamp_original'))}</small>{unsure}</td><td>{conv}</td>"
-            f"<td>{_text(m.get('sender'))}</td><td>{kind_html}{_text(m.get('text'))}{att}</td>"
+    return (f"<tr><td>{ts[:19].replace('T', ' ') if ts else '—'}<br><small>{_text(g('timestamp_original'))}</small>"
+            f"{_UNSURE if g('timestamp_ambiguous') else ''}</td><td>{conv}</td><td>{_text(g('sender'))}</td>"
+            f"<td>{kind_html}{_text(g('text'))}{att}</td>"
             f'<td class="m">{exhibit}<br>{m["id"]}</td></tr>')
 
 
@@ -103,11 +110,12 @@ def _csv_time(ts: str | None) -> str:
 
 
 def _csv_row(m: dict[str, Any], exhibit: str) -> list[object]:
-    atts = m.get("attachments")
-    return [m["id"], exhibit, m.get("conversation"), _csv_time(m.get("timestamp_utc")),
-            m.get("timestamp_original") or "", m.get("timestamp_basis") or "", bool(m.get("timestamp_ambiguous")),
-            m.get("sender") or "", m.get("sender_id") or "", m.get("from_me"), m.get("kind") or "text",
-            m.get("text") or "", "; ".join(a.get("filename") or "" for a in atts) if atts else ""]
+    g = m.get
+    atts = g("attachments")
+    return [m["id"], exhibit, g("conversation"), _csv_time(g("timestamp_utc")), g("timestamp_original") or "",
+            g("timestamp_basis") or "", bool(g("timestamp_ambiguous")), g("sender") or "", g("sender_id") or "",
+            g("from_me"), g("kind") or "text", g("text") or "",
+            "; ".join(a.get("filename") or "" for a in atts) if atts else ""]
 
 
 def csv_rows(messages: Iterable[Message], exhibit: Callable[[str | None], str], out: io.TextIOBase) -> int:
@@ -184,20 +192,20 @@ def write_rows(messages: Iterable[dict[str, Any]], exhibit: Callable[[str | None
     item_id: str | None = ""
     ex = _ESC(exhibit(None))
     for m in messages:
-        if m.get("source_item_id") != item_id:
-            item_id = m.get("source_item_id")
+        g = m.get
+        if g("source_item_id") != item_id:
+            item_id = g("source_item_id")
             ex = _ESC(exhibit(item_id))
-        conv = m.get("conversation") or ""
+        conv = g("conversation") or ""
         if conv != conv_name:
             conv_name, conv_html = conv, _text(conv)
-        convs.setdefault(conv, None)
+        convs[conv] = None
         rows.append(_row(m, ex, conv_html))
-        if basis := m.get("timestamp_basis"):
+        if basis := g("timestamp_basis"):
             bases.add(basis)
-        ts = m.get("timestamp_utc")
-        stamp = ts[:16].replace("T", " ") if ts else ""
-        first = first or stamp
-        last = stamp or last
+        if ts := g("timestamp_utc"):
+            last = ts[:16].replace("T", " ")
+            first = first or last
         writer.writerow(_csv_row(m, ex))
         csv_rows_in_part += 1
         if csv_rows_in_part >= csv_part and parts:
