@@ -94,11 +94,14 @@ _ORDINARY = re.compile(
     r"coffee|drinks?|price|prices|priced|sale|discount|off|per|each|salary|wage|costs?(?! you)|"
     r"spent|pay (?:you|u|me) back|paid (?:you|u|me) back|split|concert|cinema|movie|film|netflix|"
     r"subscription|"
-    r"i owe|i owed|we owe|owes? (?:you|u)|"
+    r"i owe|i owed|we owe|owes? (?:you|u)|got paid|paycheck|payday|savings|"
+    r"for (?:the |my |a )?(?:train|bus|transport|data|airtime|recharge|load|chai|tea|food|fuel|books|uni|"
+    r"school fees|present|gift(?!\s?cards?))|"
     r"deposit on|"
     r"fare|petrol|gas|shoes|jacket|dress|phone bill|quote|was|were|cheap|expensive|worth|raise|"
     r"earn\w*|won|win|lottery|pocket money|birthday|"
     # French, Spanish, Portuguese, German everyday spending
+    r"cadeau|geschenk|regalo|pang load|"
     r"prix|co[uû]te(?! cher)|co[uû]tent|coûté|dîner|diner|déjeuner|loyer|billets?|courses|resto|soldes|"
     r"salaire|facture|precio|precios|cuesta|cuestan|costó|cena|comida|alquiler|entradas?|boletos?|"
     r"rebajas?|oferta|salario|factura|preço|preco|custa|custou|jantar|almoço|aluguel|ingressos?|"
@@ -249,6 +252,13 @@ _CFA = dict.fromkeys(("CI", "SN", "BJ", "BF", "ML", "NE", "TG", "GW"), "XOF") | 
         Example("£400 or it's all over your school page", ("GBP:400",)),
         Example("I owe Sam 20 quid, will transfer tonight"),
         Example("can u pay me back the £12 from friday"),
+        Example("I just got paid $1,200 this week"),
+        Example("I sent my sister N5,000 for transport", region="NG"),
+        Example("I paid Rs. 500 for the recharge", region="IN"),
+        Example("i need £20 for the train home"),
+        Example("envoie-moi 20 € pour le cadeau de maman"),
+        Example("schick mir 20 € für das Geschenk"),
+        Example("send £100 in amazon gift cards or the pics go out", ("GBP:100",)),
     ],
     triggers=[
         ("£|€|\\$|₹|₦|₱", 6, 30),
