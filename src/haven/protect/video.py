@@ -4,7 +4,7 @@ Engines, all on this computer only:
 
 * ``fast`` (the default): the same frames as Meta's ``vpdq`` (frame numbers 0, k, 2k, ... with
   k = int(fps x seconds per hash)), decoded bit-exact with PyAV while skipping every frame they do not
-  depend on, shrunk to half size (grey) and hashed with PDQ. See ``video_fast``.
+  depend on, shrunk to half size (grey) and hashed with PDQ as the full-size frame. See ``video_fast``.
 * ``vpdq`` (the reference, ``--exact``): Meta's ``vpdq`` package decodes every frame with libav and
   hashes the chosen ones at full size.
 * ``fast-nodeblock``: ``fast`` that also skips H.264/HEVC deblocking (a little faster; hashes drift a
