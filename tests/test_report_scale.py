@@ -367,3 +367,23 @@ def test_staged_progress_makes_room_for_a_stage_it_did_not_expect():
     for stage in ("a", "b", "c"):  # more stages than the count: the last share is not passed
         counted(stage)
     assert counted.fraction == 0.5
+
+
+def test_a_package_stopped_midway_leaves_nothing_behind(case: Path, tmp_path: Path):
+    """Cancel (the job's progress call raises) while the transcript is written: no zip, no helper thread
+    left running, and the case still verifies."""
+    import threading
+
+    from haven.jobs.status import Cancelled
+
+    def stop(stage: str, done: int, total: int) -> None:
+        if stage == "writing the transcript" and done > 0:
+            raise Cancelled
+
+    before = {t.name for t in threading.enumerate()}
+    with Vault.open(case, PASS) as v:
+        with pytest.raises(Cancelled):
+            export_package(v, tmp_path / "out.zip", progress=stop)
+        assert v.verify() == []
+    assert not list(tmp_path.iterdir())
+    assert {t.name for t in threading.enumerate()} - before == set()

@@ -6,8 +6,8 @@ with orjson for the pages and the CSV, and its stored JSON *is* its ``messages.j
 
 A zip member must be finished before the next begins, and the pages and CSV parts are added as they fill,
 so ``messages.jsonl`` is kept deflated in memory meanwhile (about a sixth of its size) and then written into
-the zip as it is, already compressed (no second compression). Compressing and hashing (zlib and hashlib
-let other threads run) happen in one helper thread while this one formats the next rows.
+the zip as it is, already compressed (no second compression). Reading (SQLite), compressing and hashing
+(zlib, hashlib) let other threads run, so each has a helper thread while this one formats the rows.
 """
 
 from __future__ import annotations
@@ -137,6 +137,51 @@ def add_deflated(zf: zipfile.ZipFile, name: str, data: Deflated, members: list[d
     members.append({"path": name, "sha256": data.sha256, "size": data.size})
 
 
+def prefetched(vault: Any, batch: int = 1000, ahead: int = 8) -> Iterator[str]:
+    """``Reads.raw_in_order`` read by a helper thread ``ahead`` batches in front (SQLite lets other threads
+    run while it reads and decrypts), so reading overlaps the formatting here."""
+    import queue
+    import threading
+
+    q: queue.Queue[list[str] | BaseException | None] = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def put(value: list[str] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(value, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            rows: list[str] = []
+            for data in Reads(vault).raw_in_order(batch):
+                rows.append(data)
+                if len(rows) >= batch:
+                    if not put(rows):
+                        return
+                    rows = []
+            if rows and not put(rows):
+                return
+            put(None)
+        except BaseException as exc:  # handed to the reader, raised there
+            put(exc)
+
+    worker = threading.Thread(target=produce, name="haven-read", daemon=True)
+    worker.start()
+    try:
+        while (got := q.get()) is not None:
+            if isinstance(got, BaseException):
+                raise got
+            yield from got
+    finally:
+        stop.set()
+        worker.join()
+
+
 def write_case(vault: Any, zf: zipfile.ZipFile, members: list[dict[str, Any]],
                exhibit: Callable[[str | None], str], case_ref: str, total: int,
                tick: Callable[[str, int, int], None]) -> Deflated:
@@ -151,7 +196,7 @@ def write_case(vault: Any, zf: zipfile.ZipFile, members: list[dict[str, Any]],
 
     def rows() -> Iterator[dict[str, Any]]:
         n = 0
-        for n, data in enumerate(Reads(vault).raw_in_order(), start=1):
+        for n, data in enumerate(prefetched(vault), start=1):
             row = orjson.loads(data)
             if me and row.get("from_me") is None:
                 key = (row.get("sender"), row.get("sender_id"))
