@@ -36,7 +36,7 @@ def rand_words(rng: np.random.Generator, n: int) -> np.ndarray:
 
 @pytest.fixture(params=["small", "large"])
 def layout(request, monkeypatch) -> str:
-    """Run with the 16x16 layout and with the 12-chunk (22/21/21) layout used above 2 M hashes."""
+    """Run with the 16x16 layout and with the 12-chunk (22/21/21) layout used above 500,000 hashes."""
     if request.param == "large":
         monkeypatch.setattr(hindex, "SMALL_LAYOUT_MAX", 0)
     return request.param
