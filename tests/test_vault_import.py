@@ -351,3 +351,22 @@ def test_upload_refused_without_memory_backed_storage(vault: Vault, monkeypatch:
     with pytest.raises(HavenError, match="cannot be taken in safely"):
         vault.import_stream(io.BytesIO(b"x"), "a.txt", fmt=ToyChat())
     assert vault.items() == []
+
+
+def test_time_keys_sort_and_read_as_utc_text():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from haven.core.models import Message
+    from haven.vault.sink import ts_key
+
+    cases = [
+        datetime(2019, 3, 1, 8, 0, tzinfo=UTC),
+        datetime(2019, 3, 1, 8, 0, 0, 1234, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(2024, 2, 29, 23, 59, 59),
+        datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC),
+    ]
+    for ts in cases:
+        utc = ts.astimezone(UTC) if ts.tzinfo else ts
+        msg = Message(id="m", source_format="x", conversation="c", timestamp_utc=ts)
+        assert ts_key(msg) == utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert ts_key(Message(id="m", source_format="x", conversation="c")) is None

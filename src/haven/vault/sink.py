@@ -38,9 +38,13 @@ def ts_key(msg: Message) -> str | None:
     ts = msg.timestamp_utc
     if ts is None:
         return None
+    if ts.year < 1000:  # strftime does not pad such years; isoformat would
+        return (ts.astimezone(UTC) if ts.tzinfo is not None else ts).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if ts.tzinfo is UTC:  # what the importers give: "...T08:00:00.000000+00:00"
+        return ts.isoformat(timespec="microseconds")[:26] + "Z"
     if ts.tzinfo is not None:
-        ts = ts.astimezone(UTC)
-    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        ts = ts.astimezone(UTC).replace(tzinfo=None)
+    return ts.isoformat(timespec="microseconds") + "Z"
 
 
 def message_digest_line(msg_id: str, data: str) -> bytes:
@@ -246,15 +250,17 @@ class VaultSink:
         rows: list[MessageRow] = []
         fresh: list[Message] = []
         fresh_data: list[str] = []
+        lines: list[bytes] = []
         for msg in batch:
             if msg.id not in new_ids:
                 continue
             new_ids.discard(msg.id)  # a repeated id inside the batch is stored once
             data = msg.model_dump_json()
             rows.append(MessageRow(msg.id, msg.conversation, ts_key(msg), data))
-            self._msg_hash.update(message_digest_line(msg.id, data))
+            lines.append(message_digest_line(msg.id, data))
             fresh.append(msg)
             fresh_data.append(data)
+        self._msg_hash.update(b"".join(lines))  # the same SHA-256 as line by line
         if rows:
             self.txn.add_messages(rows)
             self.summary.new_messages += len(rows)
