@@ -42,9 +42,10 @@ _PHONE_WORDS = re.compile(
     r"appelle\w*|llam\w*|liga\w*|ligue|ruf\w*|anruf\w*|contacto|contato|joindre|"
     r"paytm|gpay|phonepe|gcash|bizum|m-?pesa|zelle)\b[^\n\d]{0,25}$"
 )
-# Words that make a number something else (an order, a card, a parcel): never a phone number.
+# Words that make a number something else (an order, a card, a parcel): never a phone number. Whole words
+# only ("id" is not the end of "paid" or "said").
 _NOT_PHONE = re.compile(
-    r"(?:order|tracking|track|invoice|acc|account|a/c|iban|mtcn|transfer|control|moneygram|"
+    r"(?<![^\W\d_])(?:order|tracking|track|invoice|acc|account|a/c|iban|mtcn|transfer|control|moneygram|"
     r"sort\s*code|code|card|pin|voucher|serial|id|#|commande|pedido|encomenda|bestell\w*|sendung\w*|"
     r"colis|paquete|rastreio|rastreamento|rastreo|suivi|seguimiento|guía|guia|awb|waybill|consignment|"
     r"parcel|shipment|booking|reservation|pnr|receipt|recibo|factura|fatura|facture|rechnung|"
@@ -54,8 +55,10 @@ _NOT_PHONE = re.compile(
     r"licen[cs]e|registration|vat|tax|nhs|student|employee|staff|badge|model|part|batch|sku|item|"
     r"product|meter|contract|subscription|loan|mortgage|application|quote|dossier|expediente|processo|"
     r"protocolo|aktenzeichen|vorgang\w*|mitglieds\w*|adhérent|socio|matr[ií]cula|carnet|"
-    r"bank|banking|acct|compte|cuenta|conta|konto\w*|rib|blz|clabe|nuban|details)\b"
-    r"\W{0,4}(?:(?:no\.?|number|num|#)\W{0,3})?"
+    r"bank|banking|acct|compte|cuenta|conta|konto\w*|rib|blz|clabe|nuban|details|sécu|siret|siren|"
+    # German compounds in -nummer (Rechnungs-, Vertrags-, Versicherungsnummer), except the phone ones
+    r"\w+(?<!handy)(?<!telefon)(?<!ruf)(?<!mobil)(?<!kontakt)(?<!whatsapp)nummer)\b"
+    r"\W{0,4}(?:(?:no\.?|number|num|#|ref\.?|reference)\W{0,3})?"
     r"(?:is|was)?\W{0,3}$"
 )
 # A "reference" may be a phone number all the same (offenders give a number as the payment reference):
@@ -135,6 +138,12 @@ def _trunk(region: str) -> str:
         Example("numéro de compte 0612345678", region="FR"),
         Example("rib 06 12 34 56 78", region="FR"),
         Example("bank details 07911 123456"),
+        Example("Rechnungsnummer 0151 23456789", region="DE"),
+        Example("Versicherungsnummer: 0151 23456789", region="DE"),
+        Example("meine Handynummer 0151 23456789", ("+4915123456789",), region="DE"),
+        Example("numéro de sécu 06 12 34 56 78", region="FR"),
+        Example("order ref 07911 123456"),
+        Example("i said 07911 123456 is my number", ("+447911123456",)),
         Example("send it to gtbank 0123456789 name emeka", region="NG"),
         # wallets whose account is a phone number
         Example("paytm 9876543210 abhi ke abhi", ("+919876543210",), region="IN"),
