@@ -71,10 +71,7 @@ def _holder(conn: Any, bank: str, holders: dict[str, int]) -> int:
 def apply_page(engine: Engine, data: dict[str, Any], holders: dict[str, int]) -> tuple[int, int]:
     """Write one verified page and its checkpoint in one transaction; returns (added, removed).
 
-    No Python object is made per change: on SQLite the page's change arrays themselves are the
-    parameters of ``executemany`` (numbered parameters pick the fields; a statement keeps only its kind
-    of change) and the events are made by SQLite from the page as JSON (``json_each``), in the page's
-    order; on PostgreSQL the rows go through ``COPY``."""
+    SQLite: ``executemany``; PostgreSQL: ``COPY`` (events in the page's order either way)."""
     changes: list[list[Any]] = data["changes"]
     now = datetime.now(UTC)
     with engine.begin() as conn:
@@ -87,32 +84,30 @@ def apply_page(engine: Engine, data: dict[str, Any], holders: dict[str, int]) ->
 
 
 def _write_sqlite(conn: Any, changes: list[list[Any]], holders: dict[str, int], now: datetime) -> int:
+    """The page through ``executemany`` with rows taken from the change arrays by comprehension
+    (measured: as fast as anything tried here, ``json_each`` or filtering in SQL included; SQLite's own
+    inserts are most of the cost)."""
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DateTime format
-    # a change is [seq, op, signal id, bank, signal type, value]: ?2 op, ?3 id, ?4 bank, ?5 type, ?6 value
-    if len(holders) == 1:  # every add is of that bank (the holders of the page's banks were made first)
-        holder = str(next(iter(holders.values())))
-    else:  # the holder case of the change's bank (made above), by its number
-        holder = "(SELECT id FROM cases WHERE number = substr('MIRROR-' || ?4, 1, 40))"
+    # a change is [seq, op, signal id, bank, signal type, value]
+    adds = [(c[2], holders[c[3]], c[3], c[4], c[5]) for c in changes if c[1] == "add"]
     cur = conn.connection.driver_connection.cursor()
     try:
         cur.executemany(
             "INSERT INTO signals (id, case_id, bank, signal_type, value, active, created_at) "
-            f"SELECT ?3, {holder}, ?4, ?5, ?6, 1, '{stamp}' WHERE ?2 = 'add'",
-            changes,
+            f"VALUES (?, ?, ?, ?, ?, 1, '{stamp}')",
+            adds,
         )
-        added = max(int(cur.rowcount), 0)
-        removes = [(c[2],) for c in changes if c[1] != "add"]
-        if removes:
-            cur.executemany(f"UPDATE signals SET active = 0, withdrawn_at = '{stamp}' WHERE id = ?", removes)
-        cur.execute(
-            "INSERT INTO events (signal_id, op, created_at) SELECT value ->> 2, "
-            f"CASE value ->> 1 WHEN 'add' THEN 'add' ELSE 'remove' END, '{stamp}' FROM json_each(?) "
-            "ORDER BY key",
-            (orjson.dumps(changes).decode(),),
+        cur.executemany(
+            f"UPDATE signals SET active = 0, withdrawn_at = '{stamp}' WHERE id = ?",
+            [(c[2],) for c in changes if c[1] != "add"],
+        )
+        cur.executemany(
+            f"INSERT INTO events (signal_id, op, created_at) VALUES (?, ?, '{stamp}')",
+            [(c[2], "add" if c[1] == "add" else "remove") for c in changes],
         )
     finally:
         cur.close()
-    return added
+    return len(adds)
 
 
 def _write_postgres(conn: Any, changes: list[list[Any]], holders: dict[str, int], now: datetime) -> int:
