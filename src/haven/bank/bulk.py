@@ -21,7 +21,6 @@ a fetch that is stopped or killed resumes after the last page that was stored, n
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -82,12 +81,15 @@ def _reserve_ids(conn: Any, table: str, count: int) -> list[int]:
     """``count`` fresh ids for ``table`` (the caller holds SQLite's write lock)."""
     if count == 0:
         return []
-    if conn.dialect.name == "postgresql":
-        rows = conn.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+    if conn.dialect.name == "postgresql":  # one row holding them all (an array: no per-id row)
+        ids = conn.execute(
+            text(
+                "SELECT array_agg(nextval(q.s)) FROM generate_series(1, :n), "
+                "(SELECT pg_get_serial_sequence(:t, 'id')::regclass AS s) q"
+            ),
             {"t": table, "n": count},
-        )
-        return sorted(int(r[0]) for r in rows)
+        ).scalar_one()
+        return sorted(ids)
     top = int(conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one())
     return list(range(top + 1, top + 1 + count))
 
@@ -161,37 +163,47 @@ def _write_postgres(
     gone: list[int],
     now: datetime,
 ) -> None:
+    """The rows as a few ``INSERT … SELECT FROM unnest(arrays)``: each column of the page is one array
+    parameter (sent and read in C by psycopg), so no Python object is made per row (``COPY``'s
+    ``write_row`` cost ~10 µs a row here)."""
     cur = conn.connection.driver_connection.cursor()
-
-    def copy_rows(table_and_columns: str, data: Iterable[tuple[Any, ...]]) -> None:
-        with cur.copy(f"COPY {table_and_columns} FROM STDIN") as copy:
-            for row in data:
-                copy.write_row(row)
-
-    status, bank, by = rows.status, rows.bank, rows.by
     try:
-        copy_rows(
-            "cases (id, number, pin_hash, status, bank, submitted_by, created_at, updated_at, failed_pins, "
-            "locked_until)",
-            ((cid, f"EXCH-{cid}", NO_PIN, status, bank, by, now, now, 0, 0.0) for cid in rows.case_ids),
-        )
-        copy_rows(
-            "signals (id, case_id, bank, signal_type, value, active, created_at)",
-            (
-                (sid, cid, bank, stype, value, True, now)
-                for sid, cid, (stype, value) in zip(rows.signal_ids, rows.case_ids, rows.new, strict=True)
-            ),
-        )
         if gone:
             cur.execute(
                 "UPDATE signals SET active = false, withdrawn_at = %s WHERE id = ANY(%s)", (now, gone)
             )
-        copy_rows(
-            "events (signal_id, op, created_at)",
-            itertools.chain(
-                ((sid, "remove", now) for sid in gone), ((sid, "add", now) for sid in rows.signal_ids)
-            ),
-        )
+            cur.execute(
+                "INSERT INTO events (signal_id, op, created_at) "
+                "SELECT s, 'remove', %s FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(s, n) ORDER BY n",
+                (now, gone),
+            )
+        if rows.new:
+            cur.execute(
+                "INSERT INTO cases (id, number, pin_hash, status, bank, submitted_by, created_at, "
+                "updated_at, failed_pins, locked_until) "
+                "SELECT i, 'EXCH-' || i, %s, %s, %s, %s, %s, %s, 0, 0.0 "
+                "FROM unnest(%s::bigint[]) AS u(i)",
+                (NO_PIN, rows.status, rows.bank, rows.by, now, now, rows.case_ids),
+            )
+            cur.execute(
+                "INSERT INTO signals (id, case_id, bank, signal_type, value, active, created_at) "
+                "SELECT s, c, %s, t, v, true, %s "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) "
+                "WITH ORDINALITY AS u(s, c, t, v, n) ORDER BY n",
+                (
+                    rows.bank,
+                    now,
+                    rows.signal_ids,
+                    rows.case_ids,
+                    [stype for stype, _v in rows.new],
+                    [value for _t, value in rows.new],
+                ),
+            )
+            cur.execute(
+                "INSERT INTO events (signal_id, op, created_at) "
+                "SELECT s, 'add', %s FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(s, n) ORDER BY n",
+                (now, rows.signal_ids),
+            )
     finally:
         cur.close()
 
