@@ -220,6 +220,36 @@ class _Rows:
     signal_ids: list[int]
 
 
+SCANS = 3  # pages of withdrawals only answered by one scan each before the live set is read instead
+
+
+def _live_ids(conn: Any, bank: str, keys: list[tuple[str, str]]) -> list[int]:
+    """The ids of the bank's live signals with these (type, value) pairs, found by the database in one
+    scan (there is no index on values): a fetch that only withdraws, such as the next fetch after a
+    big one, need not read the whole bank into memory (measured: 1,000,000 live hashes read into the
+    live set cost ~3 CPU-s; one scan costs a fraction of that)."""
+    if not keys:
+        return []
+    types, values = [k[0] for k in keys], [k[1] for k in keys]
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        if conn.dialect.name == "postgresql":
+            cur.execute(
+                "SELECT s.id FROM signals s JOIN unnest(%s::text[], %s::text[]) AS k(t, v) "
+                "ON s.signal_type = k.t AND s.value = k.v WHERE s.bank = %s AND s.active ORDER BY s.id",
+                (types, values, bank),
+            )
+        else:
+            cur.execute(
+                "SELECT id FROM signals WHERE bank = ? AND active = 1 AND signal_type || ' ' || value IN "
+                "(SELECT value FROM json_each(?)) ORDER BY id",
+                (bank, orjson.dumps([f"{t} {v}" for t, v in keys]).decode()),
+            )
+        return [int(r[0]) for r in cur.fetchall()]
+    finally:
+        cur.close()
+
+
 class BankWriter:
     """Applies pages of adds and withdrawals to one bank (one fetch run; not shared between threads)."""
 
@@ -227,6 +257,7 @@ class BankWriter:
         self.engine, self.bank, self.submitted_by = engine, bank, submitted_by
         self._live: dict[tuple[str, str], list[int]] | None = None
         self._seq = 0  # the last event reflected in ``_live``
+        self._scans = 0  # pages of withdrawals only, answered by the database before ``_live`` is read
 
     def _catch_up(self, conn: Any) -> dict[tuple[str, str], list[int]]:
         """The bank's live signals as the database has them now (read once, then event by event)."""
@@ -287,9 +318,14 @@ class BankWriter:
                 update(bank_meta).where(bank_meta.c.key == "instance").values(value=bank_meta.c.value)
             )
             _set_meta(conn, meta or {})
-            live = self._catch_up(conn)
-            gone = [sid for key in gone_keys for sid in live.get(key, ())]
-            new = [key for key in add_keys if key not in live]
+            live: dict[tuple[str, str], list[int]] | None = None
+            if self._live is None and not add_keys and self._scans < SCANS:
+                gone, new = _live_ids(conn, bank, gone_keys), []  # withdrawals only: no live set needed
+                self._scans += 1
+            else:
+                live = self._catch_up(conn)
+                gone = [sid for key in gone_keys for sid in live.get(key, ())]
+                new = [key for key in add_keys if key not in live]
             rows = _Rows(
                 bank,
                 self.submitted_by,
@@ -303,6 +339,8 @@ class BankWriter:
             if gone or new:
                 self._seq = int(conn.execute(select(func.max(events.c.seq))).scalar_one())
         # the transaction is committed: now the picture may change
+        if live is None:
+            return Applied(added=0, withdrawn=len(gone), skipped=skipped)
         for key in gone_keys:
             live.pop(key, None)
         for sid, key in zip(rows.signal_ids, new, strict=True):
