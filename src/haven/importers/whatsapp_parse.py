@@ -63,6 +63,7 @@ class _Phrases:
     suffixes: tuple[str, ...]
     calls: tuple[str, ...]
     system: tuple[str, ...]
+    call_set: frozenset[str]
 
 
 @cache
@@ -74,10 +75,11 @@ def _phrase_sets() -> _Phrases:
         tuple(" " + x for x in p["attached_suffixes"]),
         tuple(p["call"]),
         tuple(p["system_contains"]),
+        frozenset(p["call"]),
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Header:
     stamp: str
     parts: tuple[str, str, str]
@@ -114,7 +116,7 @@ def _ymd(parts: tuple[str, str, str], order: str) -> tuple[int, int, int] | None
     return year, month, day
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     invalid: int = 0
     prev: tuple[int, int, int] | None = None
@@ -212,7 +214,7 @@ def _hms(time: str, ampm: str | None) -> tuple[int, int, int] | None:
     return hour, minute, second
 
 
-@dataclass
+@dataclass(slots=True)
 class RawMessage:
     """One message as written: its header and every line of its text."""
 
@@ -240,7 +242,7 @@ def group_lines(lines: Iterable[str]) -> Iterator[RawMessage]:
         yield current
 
 
-@dataclass
+@dataclass(slots=True)
 class Parsed:
     """Sender, text and kind of one message body."""
 
@@ -289,9 +291,13 @@ def parse_body(raw: RawMessage) -> Parsed:
         plain = strip_marks(body).strip()
         is_call = plain.lower().startswith(p.calls)
         return Parsed(None, plain, MessageKind.CALL if is_call else MessageKind.SYSTEM)
-    sender = strip_marks(split[0]).strip()
-    text = split[1].strip()
-    plain = strip_marks(text).strip()
+    name, text = split
+    text = text.strip()
+    if _MARK_RE.search(body) is None:  # most messages: no invisible marks anywhere
+        sender, plain, marked = name.strip(), text, False
+    else:
+        sender, plain = strip_marks(name).strip(), strip_marks(text).strip()
+        marked = text.startswith(_MARK_TUPLE)
     low = plain.lower()
     if low in p.deleted:
         return Parsed(sender, plain, MessageKind.DELETED)
@@ -301,13 +307,12 @@ def parse_body(raw: RawMessage) -> Parsed:
         att = ATTACHED.search(plain)
         if att:
             return Parsed(sender, plain, MessageKind.MEDIA, attached=att["file"].strip())
-    first = low.split("\n", 1)[0]
+    first = low.partition("\n")[0]
     if first.endswith(p.suffixes):
         suffix = next(x for x in p.suffixes if first.endswith(x))
-        original_first = plain.split("\n", 1)[0]
+        original_first = plain.partition("\n")[0]
         return Parsed(sender, plain, MessageKind.MEDIA, attached=original_first[: -len(suffix)].strip())
-    marked = text.startswith(_MARK_TUPLE)
-    if low in p.calls or (marked and low.startswith(p.calls)):
+    if low in p.call_set or (marked and low.startswith(p.calls)):
         return Parsed(sender, plain, MessageKind.CALL)
     if marked and any(x in low for x in p.system):
         return Parsed(sender, plain, MessageKind.SYSTEM)
