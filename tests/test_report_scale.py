@@ -387,3 +387,16 @@ def test_a_package_stopped_midway_leaves_nothing_behind(case: Path, tmp_path: Pa
         assert v.verify() == []
     assert not list(tmp_path.iterdir())
     assert {t.name for t in threading.enumerate()} - before == set()
+
+
+def test_a_row_stored_by_an_older_haven_still_goes_into_the_transcript():
+    from haven.report.transcript import write_rows
+
+    out: dict[str, bytes] = {}
+    old = {"id": "msg-1", "source_format": "whatsapp", "conversation": "Jess", "sender": "Jess",
+           "timestamp_utc": "2020-01-02T03:04:05Z", "text": "a <b> & c"}  # fields added later are missing
+    write_rows([old], lambda _i: "SJ/1", out.__setitem__, "R-1")
+    page = out["transcript/page-00001.html"].decode()
+    assert "2020-01-02 03:04:05" in page and "a &lt;b&gt; &amp; c" in page
+    row = next(csv.DictReader(io.StringIO(out["transcript/messages.csv"].decode())))
+    assert row["time_utc"] == "2020-01-02T03:04:05+00:00" and row["kind"] == "text" and row["from_me"] == ""

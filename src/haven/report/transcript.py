@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from pydantic_core import PydanticUndefined
 
 from haven.core.models import Message
 
@@ -62,19 +63,16 @@ def _text(value: str | None) -> str:
 _UNSURE = '<br><span class="u">day/month unsure</span>'
 
 
-def _row(m: dict[str, Any], exhibit: str, conv: str) -> str:
-    """One table row of a message as stored (JSON); ``conv`` is the conversation already escaped."""
-    g = m.get
-    ts = g("timestamp_utc")
-    atts = g("attachments")
-    att = "".join(f"<br><small>attachment: {_text(a.get('filename'))}</small>" for a in atts) if atts else ""
-    kind = g("kind") or "text"
-    kind_html = f"<small>[{_text(kind)}]</small> " if kind != "text" else ""
-    # ids and exhibit references are Haven's own (hex digits, letters, a slash): nothing to escape
-    return (f"<tr><td>{ts[:19].replace('T', ' ') if ts else '—'}<br><small>{_text(g('timestamp_original'))}</small>"
-            f"{_UNSURE if g('timestamp_ambiguous') else ''}</td><td>{conv}</td><td>{_text(g('sender'))}</td>"
-            f"<td>{kind_html}{_text(g('text'))}{att}</td>"
-            f'<td class="m">{exhibit}<br>{m["id"]}</td></tr>')
+def _kind_and_attachments(kind: str, atts: list[dict[str, Any]] | None) -> tuple[str, str, str]:
+    """The kind before the text, the attachments after it (HTML), and the attachments' names (CSV)."""
+    names = [a.get("filename") or "" for a in atts or ()]
+    return (f"<small>[{_text(kind)}]</small> " if kind != "text" else "",
+            "".join(f"<br><small>attachment: {_text(n)}</small>" for n in names), "; ".join(names))
+
+
+FIELDS: dict[str, Any] = {name: (f.default if f.default is not PydanticUndefined else None)
+                          for name, f in Message.model_fields.items()}
+"""Every field a stored message has, with its default."""
 
 
 def as_row(m: Message) -> dict[str, Any]:
@@ -178,7 +176,7 @@ def write_rows(messages: Iterable[dict[str, Any]], exhibit: Callable[[str | None
         csv_rows_in_part = 0
 
     def flush(final: bool) -> None:
-        nonlocal rows, bases, convs, first, last
+        nonlocal bases, convs, first, last
         if not rows:
             return
         n = len(pages) + 1
@@ -186,27 +184,37 @@ def write_rows(messages: Iterable[dict[str, Any]], exhibit: Callable[[str | None
         nav = _nav(n, n if final else 0)
         add(f"transcript/{name}", _page(f"Case {case_ref} — messages, page {n}", nav, rows, bases))
         pages.append(PageInfo(name, first, last, len(rows), list(convs)))
-        rows, bases, convs, first, last = [], set(), {}, "", ""
+        rows.clear()  # in place: the loop holds its append
+        bases, convs, first, last = set(), {}, "", ""
 
     conv_name, conv_html = None, ""
     item_id: str | None = ""
     ex = _ESC(exhibit(None))
+    rows_append, text = rows.append, _text
     for m in messages:
-        g = m.get
-        if g("source_item_id") != item_id:
-            item_id = g("source_item_id")
+        if len(m) < len(FIELDS):  # stored by an older Haven: the fields it did not have take their default
+            m = {**FIELDS, **m}
+        if m["source_item_id"] != item_id:
+            item_id = m["source_item_id"]
             ex = _ESC(exhibit(item_id))
-        conv = g("conversation") or ""
+        conv = m["conversation"] or ""
         if conv != conv_name:
-            conv_name, conv_html = conv, _text(conv)
+            conv_name, conv_html = conv, text(conv)
         convs[conv] = None
-        rows.append(_row(m, ex, conv_html))
-        if basis := g("timestamp_basis"):
+        ts, original, sender, body = m["timestamp_utc"], m["timestamp_original"] or "", m["sender"] or "", m["text"] or ""
+        unsure, kind, atts, basis = m["timestamp_ambiguous"], m["kind"] or "text", m["attachments"], m["timestamp_basis"]
+        if basis:
             bases.add(basis)
-        if ts := g("timestamp_utc"):
+        if ts:
             last = ts[:16].replace("T", " ")
             first = first or last
-        writer.writerow(_csv_row(m, ex))
+        extra = _kind_and_attachments(kind, atts) if atts or kind != "text" else ("", "", "")
+        # ids and exhibit references are Haven's own (hex digits, letters, a slash): nothing to escape
+        rows_append(f"<tr><td>{ts[:19].replace('T', ' ') if ts else '—'}<br><small>{text(original)}</small>"
+                    f"{_UNSURE if unsure else ''}</td><td>{conv_html}</td><td>{text(sender)}</td>"
+                    f'<td>{extra[0]}{text(body)}{extra[1]}</td><td class="m">{ex}<br>{m["id"]}</td></tr>')
+        writer.writerow([m["id"], ex, conv, _csv_time(ts), original, basis or "", bool(unsure), sender,
+                         m["sender_id"] or "", m["from_me"], kind, body, extra[2]])
         csv_rows_in_part += 1
         if csv_rows_in_part >= csv_part and parts:
             flush_csv()
