@@ -62,6 +62,7 @@ class IndicatorKind:
 KINDS: Registry[IndicatorKind] = Registry("indicator kind")
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_R = TypeVar("_R")
 _RESULT_CACHES: list[Any] = []
 
 
@@ -263,3 +264,96 @@ def first_char_hint(pattern: re.Pattern[str]) -> re.Pattern[str]:
     if not chars or not all(len(c) == 1 and c.isalnum() for c in chars):
         return pattern
     return re.compile("(?=[" + "".join(sorted(chars)) + "])" + pattern.pattern, pattern.flags)
+
+
+_GLOBAL_FLAGS = re.compile(r"\A\(\?[aiLmsux]+\)")
+_ZERO_WIDTH = ("AT", "ASSERT", "ASSERT_NOT")
+
+
+def lead_hint(pattern: re.Pattern[str], most: int = 40) -> re.Pattern[str]:
+    """The same regex behind a look-ahead for the characters any match can start with, found by walking
+    its parse tree (literals, classes, groups, repeats, alternatives; anchors and look-arounds take no
+    character): Python's engine then skips the other positions quickly. Returned unchanged when a match can
+    start with any character, can be empty, or could start with more than ``most`` characters."""
+    from re import _parser as sre_p  # type: ignore[attr-defined]
+
+    caseless = bool(pattern.flags & re.IGNORECASE)
+
+    def chars_of(op: Any, av: Any) -> set[str] | None:
+        name = str(op)
+        if name == "LITERAL":
+            c = chr(av)
+            return {c.lower(), c.upper()} if caseless else {c}
+        if name == "IN":
+            out: set[str] = set()
+            for sub_op, sub_av in av:
+                sub = str(sub_op)
+                if sub == "LITERAL":
+                    c = chr(sub_av)
+                    out |= {c.lower(), c.upper()} if caseless else {c}
+                elif sub == "RANGE" and sub_av[1] - sub_av[0] < 64:
+                    for code in range(sub_av[0], sub_av[1] + 1):
+                        c = chr(code)
+                        out |= {c.lower(), c.upper()} if caseless else {c}
+                else:
+                    return None  # negated sets, categories (\d, \w), wide ranges
+            return out
+        return None
+
+    def firsts(items: list[Any]) -> tuple[set[str], bool] | None:
+        """(first characters, whether the sequence can match empty), None when unknown."""
+        out: set[str] = set()
+        for op, av in items:
+            name = str(op)
+            if name in _ZERO_WIDTH:
+                continue
+            if name == "SUBPATTERN":
+                if av[1] or av[2]:
+                    return None  # a scoped flag such as (?i:...) changes which characters match
+                got = firsts(list(av[-1]))
+            elif name == "BRANCH":
+                acc: set[str] = set()
+                empty = False
+                for branch in av[1]:
+                    sub = firsts(list(branch))
+                    if sub is None:
+                        return None
+                    acc |= sub[0]
+                    empty = empty or sub[1]
+                got = (acc, empty)
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                sub = firsts(list(av[2]))
+                if sub is None:
+                    return None
+                got = (sub[0], sub[1] or av[0] == 0)
+            else:
+                chars = chars_of(op, av)
+                if chars is None:
+                    return None
+                got = (chars, False)
+            if got is None:
+                return None
+            out |= got[0]
+            if not got[1]:
+                return out, False
+        return out, True
+
+    try:
+        tree = list(sre_p.parse(pattern.pattern, pattern.flags))
+        found = firsts(tree)
+    except Exception:  # pragma: no cover - a pattern that compiled always parses
+        return pattern
+    if found is None or found[1] or not found[0] or len(found[0]) > most:
+        return pattern
+    body = _GLOBAL_FLAGS.sub("", pattern.pattern)
+    cls = "".join(re.escape(c) for c in sorted(found[0]))
+    return re.compile("(?=[" + cls + "])(?:" + body + ")", pattern.flags)
+
+
+def hinted(rx: _R) -> _R:
+    """``lead_hint`` for a compiled regex or both regexes of a :class:`Caseless`."""
+    if isinstance(rx, Caseless):
+        rx.on_lower = lead_hint(rx.on_lower)
+        rx.on_text = lead_hint(rx.on_text)
+        return rx
+    return lead_hint(rx)  # type: ignore[arg-type,return-value]

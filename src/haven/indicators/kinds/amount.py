@@ -15,7 +15,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
-from haven.indicators.base import Caseless, Example, Hit, Scan, first_char_hint, register
+from haven.indicators.base import Caseless, Example, Hit, Scan, first_char_hint, hinted, register
 
 _SPACE = "[ \u00a0\u202f]"
 """A thousands space: plain, no-break or narrow no-break."""
@@ -323,3 +323,7 @@ _STRONG = first_char_hint(_STRONG)
 _ORDINARY = first_char_hint(_ORDINARY)
 _BUYING = first_char_hint(_BUYING)
 _GIFT = first_char_hint(_GIFT)
+
+
+# Skip straight to the characters these regexes' matches start with (same matches; see ``lead_hint``).
+_SYM = hinted(_SYM)

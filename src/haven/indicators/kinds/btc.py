@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from haven.indicators.base import Example, Hit, Scan, register
+from haven.indicators.base import Example, Hit, Scan, hinted, register
 from haven.indicators.codecs import b58check_payload, segwit_decode
 from haven.indicators.kinds._base58coin import BASE58_RUN, shaped
 
@@ -69,3 +69,8 @@ def find(scan: Scan) -> Iterator[Hit]:
         else:
             extra["type"] = "taproot" if dec[0] == 1 and len(dec[1]) == 32 else f"segwit-v{dec[0]}"
             yield Hit("btc", m.start(), m.end(), value, low, True, 1.0, extra, PRIORITY)
+
+
+# Skip straight to the characters these regexes' matches start with (same matches; see ``lead_hint``).
+_LEGACY = hinted(_LEGACY)
+_SEGWIT = hinted(_SEGWIT)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from haven.indicators.base import Example, Hit, Scan, register
+from haven.indicators.base import Example, Hit, Scan, hinted, register
 from haven.indicators.kinds._paylink import find_links, find_tags, link_pattern
 
 _LINK = link_pattern(r"cash\.app|cash\.me", prefix=r"\$")
@@ -35,3 +35,8 @@ def find(scan: Scan) -> Iterator[Hit]:
     for hit in find_tags(scan, "cashapp", "cashapp", _TAG, None, confidence=0.75):
         if hit.end not in seen and hit.normalized.partition(":")[2] not in _CURRENCIES:
             yield hit
+
+
+# Skip straight to the characters these regexes' matches start with (same matches; see ``lead_hint``).
+_LINK = hinted(_LINK)
+_TAG = hinted(_TAG)

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from haven.indicators.base import Example, Hit, Scan, register
 
 _BRANDS = re.compile(
-    r"(amazon|amzn)|(apple|itunes|i-tunes|app\s?store)|(google\s?play|play\s?store|google\s+gift|gplay)|"
-    r"(steam)|(paysafe\s?card|paysafe|psc)"
+    r"(?=[agips])"  # the first letters of the brand names: the engine skips to them
+    r"(?:(amazon|amzn)|(apple|itunes|i-tunes|app\s?store)|(google\s?play|play\s?store|google\s+gift|gplay)|"
+    r"(steam)|(paysafe\s?card|paysafe|psc))"
 )
 _BRAND_NAMES = ("amazon", "apple", "google-play", "steam", "paysafecard")
 # Codes: runs of letters/digits in groups separated by "-" or " ".

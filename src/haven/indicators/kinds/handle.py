@@ -12,7 +12,7 @@ from importlib.resources import files
 
 import phonenumbers
 
-from haven.indicators.base import Caseless, Example, Hit, Scan, register
+from haven.indicators.base import Caseless, Example, Hit, Scan, hinted, register
 
 PLATFORMS = (
     "instagram",
@@ -324,3 +324,8 @@ def _before(scan: Scan, low: str, spans: list[tuple[int, int]]) -> Iterator[re.M
             for m in _BEFORE.finditer(scan, lo if lo > last else last, q.end()):
                 last = m.end()
                 yield m
+
+
+# Skip straight to the characters these regexes' matches start with (same matches; see ``lead_hint``).
+_PROSE = hinted(_PROSE)
+_BEFORE = hinted(_BEFORE)

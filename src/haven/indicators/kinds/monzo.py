@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from haven.indicators.base import Example, Hit, Scan, register
+from haven.indicators.base import Example, Hit, Scan, hinted, register
 from haven.indicators.kinds._paylink import find_links, link_pattern
 
 _LINK = link_pattern(r"monzo\.me")
@@ -24,3 +24,7 @@ _LINK = link_pattern(r"monzo\.me")
 )
 def find(scan: Scan) -> Iterator[Hit]:
     yield from find_links(scan, "monzo", "monzo", _LINK)
+
+
+# Skip straight to the characters these regexes' matches start with (same matches; see ``lead_hint``).
+_LINK = hinted(_LINK)

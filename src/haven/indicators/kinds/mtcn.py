@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from haven.indicators.base import Example, Hit, Scan, register
+from haven.indicators.base import Example, Hit, Scan, hinted, register
 
 _WORDS = re.compile(r"mtcn|western\s*union|\bwu\b|money\s+transfer\s+control|control\s+(?:number|no)")
 _CODE = re.compile(r"(?<![\d-])\d(?:[- .]?\d){9}(?![\d-])")
@@ -44,3 +44,7 @@ def find(scan: Scan) -> Iterator[Hit]:
             continue
         if any(m.start() - 200 < e and s < m.end() + 200 for s, e in words):
             yield Hit("mtcn", m.start(), m.end(), m.group(), re.sub(r"\D", "", m.group()), True, 0.85, {}, 70)
+
+
+# Skip straight to the characters these regexes' matches start with (same matches; see ``lead_hint``).
+_WORDS = hinted(_WORDS)

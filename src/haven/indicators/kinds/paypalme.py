@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from haven.indicators.base import Example, Hit, Scan, register
+from haven.indicators.base import Example, Hit, Scan, hinted, register
 from haven.indicators.kinds._paylink import find_links, link_pattern
 
 _LINK = link_pattern(r"paypal\.me|paypal\.com/paypalme")
@@ -26,3 +26,7 @@ _LINK = link_pattern(r"paypal\.me|paypal\.com/paypalme")
 )
 def find(scan: Scan) -> Iterator[Hit]:
     yield from find_links(scan, "paypalme", "paypal", _LINK)
+
+
+# Skip straight to the characters these regexes' matches start with (same matches; see ``lead_hint``).
+_LINK = hinted(_LINK)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from haven.indicators.base import Example, Hit, Scan, register
+from haven.indicators.base import Example, Hit, Scan, hinted, register
 from haven.indicators.kinds._base58coin import BASE58_RUN, find_base58
 
 _SHAPE = re.compile(r"(?<![0-9A-Za-z])T[1-9A-HJ-NP-Za-km-z]{33}(?![0-9A-Za-z])")
@@ -28,3 +28,7 @@ _SHAPE = re.compile(r"(?<![0-9A-Za-z])T[1-9A-HJ-NP-Za-km-z]{33}(?![0-9A-Za-z])")
 )
 def find(scan: Scan) -> Iterator[Hit]:
     yield from find_base58(scan, "trx", _SHAPE, {0x41: "tron"}, length=21)
+
+
+# Skip straight to the characters these regexes' matches start with (same matches; see ``lead_hint``).
+_SHAPE = hinted(_SHAPE)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from haven.indicators.base import Example, Hit, Scan, first_char_hint, register
+from haven.indicators.base import Example, Hit, Scan, first_char_hint, hinted, register
 
 _SORT_WORDS = re.compile(r"sort\s*-?code|sortcode|\bs/c\b|\bsc\b|\bsort\b")
 _SORT = re.compile(r"(?<![\d-])(\d{2})[- ]?(\d{2})[- ]?(\d{2})(?![\d-])")
@@ -63,3 +63,7 @@ def find(scan: Scan) -> Iterator[Hit]:
 
 # Skip straight to the letters these word lists start with (same matches; see ``first_char_hint``).
 _ACC_WORDS = first_char_hint(_ACC_WORDS)
+
+
+# Skip straight to the characters these regexes' matches start with (same matches; see ``lead_hint``).
+_SORT_WORDS = hinted(_SORT_WORDS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from haven.indicators.base import Example, Hit, Scan, register
+from haven.indicators.base import Example, Hit, Scan, hinted, register
 from haven.indicators.kinds._paylink import find_links, find_tags, link_pattern
 
 _LINK = link_pattern(r"(?:account\.)?venmo\.com", prefix=r"(?:u/)?")
@@ -33,3 +33,8 @@ def find(scan: Scan) -> Iterator[Hit]:
     for hit in find_tags(scan, "venmo", "venmo", _TAG, _NEAR):
         if hit.start not in seen:
             yield hit
+
+
+# Skip straight to the characters these regexes' matches start with (same matches; see ``lead_hint``).
+_LINK = hinted(_LINK)
+_TAG = hinted(_TAG)

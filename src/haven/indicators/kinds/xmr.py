@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from haven.indicators.base import Example, Hit, Scan, register, result_cache
+from haven.indicators.base import Example, Hit, Scan, hinted, register, result_cache
 from haven.indicators.codecs import keccak256, monero_b58decode
 from haven.indicators.kinds._base58coin import BASE58_RUN, CRYPTO_WORDS, shaped
 
@@ -49,3 +49,7 @@ def find(scan: Scan) -> Iterator[Hit]:
             continue
         if scan.near(m.start(), m.end(), CRYPTO_WORDS) and len(set(value)) > 10:
             yield Hit("xmr", m.start(), m.end(), value, value, False, 0.3, {"type": "base58"}, 90)
+
+
+# Skip straight to the characters these regexes' matches start with (same matches; see ``lead_hint``).
+_SHAPE = hinted(_SHAPE)
