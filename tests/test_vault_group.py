@@ -143,3 +143,30 @@ def test_a_kill_between_groups_keeps_the_committed_groups_and_resumes(tmp_path: 
         assert v.verify() == []
         assert _blob_files(case) == 20
     assert not list((case / "tmp").iterdir())
+
+
+def test_another_thread_writes_between_groups(tmp_path: Path) -> None:
+    """The lock is held only while a group is open: a note written from another thread during a long
+    grouped import goes in (its own transaction), and the case stays whole."""
+    import threading
+
+    src = _files(tmp_path / "src", 9)
+    with Vault.create(tmp_path / "case", PASS, kdf=FAST_KDF) as v:
+        started: list[threading.Thread] = []
+        done = threading.Event()
+
+        def note() -> None:
+            v.add_note("written while the import ran")
+            done.set()
+
+        def events(_progress: object) -> None:
+            if not started:
+                started.append(threading.Thread(target=note))
+                started[0].start()
+
+        with v.grouped(Limits(files=3, seconds=1e9)):
+            assert v.import_paths([src], fmt="generic", events=events).ok
+        started[0].join(timeout=60)
+        assert done.is_set()
+        assert [n["text"] for n in v.notes()] == ["written while the import ran"]
+        assert len(v.items()) == 9 and v.verify() == []

@@ -14,8 +14,9 @@ is committed once it holds ``Limits.bytes`` of new blobs, ``Limits.files`` files
 * crash safety is unchanged in kind: a kill leaves every committed group complete, and the files of the
   open group are simply not there (their encrypted temporary files are swept on the next open); a
   re-import is idempotent, so it resumes without duplicates;
-* the group holds the vault's lock while it is open, so another thread waits at most one group (bounded
-  by ``Limits.seconds`` plus the file in progress) and never sees or joins its uncommitted work.
+* the vault's lock is held while a group's transaction is open (not between groups), so another thread
+  waits at most one group (bounded by ``Limits.seconds`` plus the file in progress) and never sees or
+  joins its uncommitted work.
 
 If the group's commit itself fails (a disk error at the final ``fsync``), every file since the previous
 commit is lost: that is raised as ``GroupLost``, past the pipeline's per-file error handling, and
@@ -72,7 +73,12 @@ class Group:
     def nested(self) -> Iterator[WriteTxn]:
         """One file's transaction, as a savepoint in the group's (begun on first use)."""
         if self.outer is None:
-            self.outer = self.vault._begin()
+            self.vault._lock.acquire()  # held while the group's transaction is open (see the docstring)
+            try:
+                self.outer = self.vault._begin()
+            except BaseException:
+                self.vault._lock.release()
+                raise
             self.files, self.since = 0, time.monotonic()
         outer = self.outer
         self._serial += 1
@@ -106,7 +112,10 @@ class Group:
             outer.execute(f"RELEASE {name}")
         except sqlcipher3.Error as exc:  # the database dropped the whole transaction
             self.outer = None
-            self.vault._abort(outer)
+            try:
+                self.vault._abort(outer)
+            finally:
+                self.vault._lock.release()
             raise GroupLost(str(exc)) from exc
         inner.nested_rolled_back()
         self.vault._forget_case()
@@ -117,7 +126,10 @@ class Group:
         if outer is None:
             return
         try:
-            self.vault._commit(outer)
-        except Exception as exc:
-            raise GroupLost(str(exc)) from exc
-        self.vault._after_commit(outer)
+            try:
+                self.vault._commit(outer)
+            except Exception as exc:
+                raise GroupLost(str(exc)) from exc
+            self.vault._after_commit(outer)
+        finally:
+            self.vault._lock.release()

@@ -164,15 +164,20 @@ class Vault(CaseReads):
         """This thread's ``write()`` transactions inside are committed together in bounded groups (many
         small files per commit; see ``haven.vault.group``). Raises ``GroupLost`` if a group's commit fails."""
         with self._lock:
-            if self._group is not None:  # already grouped: one group at a time
-                yield
-                return
-            group = self._group = Group(self, limits or Limits())
+            group = None if self._group is not None else Group(self, limits or Limits())
+            if group is not None:
+                self._group = group
+        if group is None:  # already grouped (one group at a time): these writes join it or run alone
+            yield
+            return
+        try:
+            yield
+        finally:
             try:
-                yield
-            finally:
-                self._group = None
                 group.commit()
+            finally:
+                with self._lock:
+                    self._group = None
 
     def _begin(self) -> WriteTxn:
         try:
