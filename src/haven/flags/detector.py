@@ -118,6 +118,7 @@ _DIGIT = re.compile(r"\d")
 _INDICATOR_KEY = -1  # in the per-text match cache: the payment indicator found by haven.indicators
 _POSSIBLE_KEY = -2  # in the per-text match cache: the flags the prefilter left possible
 _ALLOWED_KEY = -3  # in the per-text match cache: the rules (by id) the prefilter left to run
+_NOTHING: frozenset = frozenset()  # both answers when the prefilter leaves nothing (read only, shared)
 
 
 def _payment_indicator(text: str) -> re.Match[str] | None:
@@ -230,6 +231,57 @@ class _Detector:
             if hit:
                 best = (rule, hit)
         return best
+
+    def prepass(self, messages: list[Message]) -> None:
+        """Decide ``_silent`` for every distinct text at once (the prefilter reads them in one loop)."""
+        raws = [r for r in dict.fromkeys(m.text for m in messages) if r not in self.silent and r.strip()]
+        texts = [normalise(r) for r in raws]
+        self._possible_many(texts)
+        later: list[tuple[str, str]] = []  # (raw, respelled) to read again
+        for raw, text in zip(raws, texts, strict=True):
+            if self.matches[text][_POSSIBLE_KEY] or (_DIGIT.search(text) and _PAYMENT_SHAPE.search(text)):
+                self.silent[raw] = False
+                continue
+            respelled = respell(raw)
+            if respelled != fold(text) and respelled.strip():
+                later.append((raw, respelled))
+            else:
+                self.silent[raw] = True
+        self._possible_many([r for _, r in later])
+        for raw, respelled in later:
+            self.silent[raw] = "self-harm-risk" not in self.matches[respelled][_POSSIBLE_KEY]
+
+    def _possible_many(self, texts: list[str]) -> None:
+        """``_possible`` of each text not read yet."""
+        todo = [t for t in dict.fromkeys(texts) if _POSSIBLE_KEY not in self.matches.get(t, ())]
+        found = [
+            lexicon._prefilter[0].candidates_many(todo) if lexicon._prefilter else [None] * len(todo)
+            for lexicon in self.lexicons
+        ]
+        matches = self.matches
+        for k, text in enumerate(todo):
+            if not any(answers[k] is None or answers[k] for answers in found):  # most texts: no rule at all
+                seen = matches.get(text)
+                if seen is None:
+                    matches[text] = {_POSSIBLE_KEY: _NOTHING, _ALLOWED_KEY: _NOTHING}
+                else:
+                    seen[_POSSIBLE_KEY] = seen[_ALLOWED_KEY] = _NOTHING
+                continue
+            flags: set[str] = set()
+            allowed: set[int] = set()
+            for lexicon, answers in zip(self.lexicons, found, strict=True):
+                hits = answers[k]
+                if hits is None:
+                    flags.update(lexicon.flags, lexicon.signals)
+                    allowed.update(lexicon.rule_ids)
+                elif hits:
+                    ids = lexicon._prefilter[1]
+                    rules = [ids[i] for i in hits]
+                    flags.update(lexicon.flag_of[i] for i in rules)
+                    allowed.update(rules)
+            seen = self.matches.setdefault(text, {})
+            seen[_POSSIBLE_KEY] = flags
+            seen[_ALLOWED_KEY] = allowed
 
     def _silent(self, raw: str, text: str) -> bool:
         """True when nothing in the message can raise a flag or note a payment, whatever the sides and
@@ -395,6 +447,8 @@ def detect(
     pending: list[tuple[list[Message], Roles, list[Flag]]] = []  # for the model, all read in one batch
     matches: Matches = {}  # rule matches are the text's own: shared by every conversation and reading
     silent: dict[str, bool] = {}
+    if SKIP_SILENT:
+        _Detector(lexicons, Roles(), matches, silent).prepass(ordered)
     for conv, conv_messages in by_conv.items():
         roles = given_roles(conv_messages, me)
         detector = None

@@ -40,14 +40,16 @@ def prepare(conversations: list[Conversation]) -> tuple[list[Message], list[list
     texts: list[Message] = []
     lex: list[list[set[str]]] = []
     speakers: list[list[str]] = []
+    skip = (MessageKind.SYSTEM, MessageKind.DELETED)
     for messages, roles, flags in conversations:
         by_msg: dict[str, set[str]] = {}
         for f in flags:
             by_msg.setdefault(f.message_id, set()).add(f.flag)
-        readable = [m for m in messages if _readable(m)]
+        readable = [m for m in messages if m.kind not in skip and m.text.strip()]  # as _readable
         texts.extend(readable)
-        lex.append([by_msg.get(m.id, set()) for m in readable])
-        speakers.append([roles.side(m) for m in readable])
+        get = by_msg.get
+        lex.append([get(m.id) or set() for m in readable])
+        speakers.append(list(map(roles.side, readable)))
     return texts, lex, speakers
 
 
@@ -73,7 +75,12 @@ def model_adds(
     stage: set[str] = set()
     wanted = set(rows.tolist())
     last = int(rows[-1])
-    for i in range(last + 1):
+    # only rows that can change the stage or get a flag (a row with no lexicon flag and no model hit
+    # adds nothing to the stage), and the conversation starts that reset it
+    steps = sorted(
+        wanted | {i for i, f in enumerate(flat_lex[: last + 1]) if f} | (starts & set(range(last + 1)))
+    )
+    for i in steps:
         if i in starts:
             stage = set()
         mine = set(flat_lex[i])

@@ -342,6 +342,38 @@ class Prefilter:
             self._hs_db = _hyperscan(self._rules)
         return self._hs_db
 
+    def candidates_many(self, texts: list[str]) -> list[set[int] | None]:
+        """``[candidates(t) for t in texts]``, with the Hyperscan scan of ASCII text in one tight loop."""
+        out: list[set[int] | None] = []
+        k = 0
+        while k < len(texts) and not (self._hs_tried and self._hs_db is not None):
+            out.append(self.candidates(texts[k]))  # the first reads decide the engine (see candidates)
+            k += 1
+            if not self._hs_tried and self._reads > HYPERSCAN_AFTER and self._set is not None:
+                break
+        if k == len(texts) or self._hs is None:
+            return out + [self.candidates(t) for t in texts[k:]]
+        db, owner, always = self._hs
+        found: list[int] = []
+        scan, unsafe, get = db.scan, _UNSAFE_TEXT.search, owner.__getitem__  # type: ignore[attr-defined]
+
+        def handler(k: int, *_: object) -> None:
+            found.append(k)
+
+        for text in texts[k:]:
+            if not text.isascii() or unsafe(text):
+                out.append(self.candidates(text))
+                continue
+            self._reads += 1
+            scan(text.encode("ascii"), match_event_handler=handler)
+            if found:
+                hits = set(map(get, found))
+                found.clear()
+                out.append(hits | always if always else hits)
+            else:
+                out.append(set(always))
+        return out
+
     def candidates(self, text: str) -> set[int] | None:
         self._reads += 1
         if self._reads == 1 and not self._hs_tried:  # compiled by an earlier run: use it at once
