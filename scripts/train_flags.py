@@ -8,8 +8,11 @@ Fixed seed, deterministic solvers (liblinear, lbfgs). Trained on the ``train`` s
 vocabulary (features seen in at least two train messages), the first layer (text + lexicon + speaker),
 then the second layer (context) on out-of-fold first-layer scores (3 folds by template family). Per-flag
 thresholds are picked on ``dev`` with the detector's own combination rule (lexicon flags kept, model
-flags on the flag's side, gated flags after a gate): best F1 over the grid, and for self-harm the best F3
-(recall first; see SELF_HARM_BETA).
+flags on the flag's side, gated flags after a gate): best F1 over the grid. Self-harm (recall first): its
+first layer is class-balanced, and its threshold catches the most dev cues, then the best F3; the model's
+self-harm score counts only on a message with a cue word (``haven/flags/data/selfharm_cues.toml``) or at
+``self_harm_sure``, the lowest score at which the model alone raises (almost) no dev victim line without a
+cue word (SURE_BUDGET).
 ``blind`` is never read here.
 """
 
@@ -31,9 +34,18 @@ SEED = 16
 FOLDS = 3
 C1, C2 = 4.0, 1.0
 WEIGHT1: str | None = None
+WEIGHT1_SELF_HARM: str | None = "balanced"
+"""Class weight of self-harm's first layer (its cues are rare: ``"balanced"`` lifts their scores)."""
 WEIGHT2: str | None = None
 GRID = np.round(np.arange(0.2, 0.96, 0.05), 2)
-SELF_HARM_GRID = np.round(np.arange(0.02, 0.96, 0.02), 2)
+SELF_HARM_GRID = np.round(np.concatenate([[0.005, 0.01, 0.015], np.arange(0.02, 0.96, 0.02)]), 3)
+SELF_HARM_RECALL_FIRST = True
+"""Self-harm's threshold and gate: the most dev cues caught first, then the best F3 among those settings (a
+missed self-harm cue is the worst error Haven can make)."""
+SURE_BUDGET = 0.002
+"""Share of dev's victim-side lines without a cue word the model may raise self-harm on by itself."""
+SURE_GRID = (1.0, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5)
+"""Candidate ``self_harm_sure`` levels (the model's self-harm score that counts without a cue word)."""
 SELF_HARM_BETA = 3.0
 """Self-harm's threshold maximises F-beta with beta 3 on dev (recall weighs nine times precision): on dev,
 recall 1.00 from the model alone would cost hundreds of false alarms for the last few cues."""
@@ -137,9 +149,11 @@ def _fit(x, y: np.ndarray, c: float, weight: str | None, intercept: bool = True)
 
 
 def _first_layer(x, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from haven.flags.model import SELF_HARM
+
     coefs, intercepts = [], []
     for j in range(y.shape[1]):
-        coef, b = _fit(x, y[:, j], C1, WEIGHT1)
+        coef, b = _fit(x, y[:, j], C1, WEIGHT1_SELF_HARM if j == SELF_HARM else WEIGHT1)
         coefs.append(coef)
         intercepts.append(b)
     return np.array(coefs, dtype=np.float32).T, np.array(intercepts, dtype=np.float32)
@@ -187,16 +201,36 @@ def train():  # type: ignore[no-untyped-def]
     return model
 
 
-def _combined_counts(model, dev: Split, t: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _raw_probs(model, dev: Split) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Dev probabilities before the self-harm cue gate (kept on the split)."""
+    if not hasattr(dev, "probs"):
+        sure = model.self_harm_sure
+        model.self_harm_sure = 0.0  # no row is below 0: the gate is off
+        dev.probs = model.probabilities_many(dev.texts, dev.lex, dev.speakers)  # type: ignore[attr-defined]
+        model.self_harm_sure = sure
+    return dev.probs  # type: ignore[attr-defined,no-any-return]
+
+
+def _gated(model, dev: Split, sure: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Dev probabilities with the self-harm cue gate at ``sure`` (what the shipped model computes)."""
+    from haven.flags.model import SELF_HARM, has_self_harm_cue
+
+    probs = _raw_probs(model, dev).copy()
+    if not hasattr(dev, "cue"):
+        dev.cue = np.array([has_self_harm_cue(t) for t in dev.texts])  # type: ignore[attr-defined]
+    col = probs[:, SELF_HARM]
+    probs[:, SELF_HARM] = np.where(dev.cue | (col >= sure), col, 0.0)  # type: ignore[attr-defined]
+    return probs
+
+
+def _combined_counts(model, dev: Split, t: float, sure: float = 1.0) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Per flag (tp, fp, fn) on dev when every flag's threshold is ``t`` (the detector's own rule)."""
     from haven.flags import load_lexicon
     from haven.flags.hybrid import model_adds
     from haven.flags.lexicon import FLAG_NAMES
 
     sides = {name: spec.side for name, spec in load_lexicon("en").flags.items()}
-    probs = dev.probs if hasattr(dev, "probs") else None
-    if probs is None:
-        probs = dev.probs = model.probabilities_many(dev.texts, dev.lex, dev.speakers)  # type: ignore[attr-defined]
+    probs = _gated(model, dev, sure)
     pred = np.zeros(dev.y.shape, dtype=bool)
     flat_lex = [f for conv in dev.lex for f in conv]
     for i, flags in enumerate(flat_lex):
@@ -209,27 +243,60 @@ def _combined_counts(model, dev: Split, t: float) -> np.ndarray:  # type: ignore
     return np.stack([(pred & y).sum(0), (pred & ~y).sum(0), (~pred & y).sum(0)], axis=1)
 
 
+def _f(tp: int, fp: int, fn: int, beta2: float) -> float:
+    return float((1 + beta2) * tp / max((1 + beta2) * tp + beta2 * fn + fp, 1))
+
+
 def thresholds(model, dev: Split) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Every flag's threshold on dev (best F1; self-harm best F3 over its threshold and the cue gate's
+    ``sure`` level, which is set on the model)."""
     from haven.flags.model import SELF_HARM
 
-    grid = sorted(set(GRID.tolist()) | set(SELF_HARM_GRID.tolist()))
-    counts = {t: _combined_counts(model, dev, t) for t in grid}
-    out = np.zeros(counts[grid[0]].shape[0], dtype=np.float32)
+    counts = {float(t): _combined_counts(model, dev, float(t)) for t in GRID}
+    out = np.zeros(counts[float(GRID[0])].shape[0], dtype=np.float32)
     for j in range(len(out)):
-        beta2 = SELF_HARM_BETA**2 if j == SELF_HARM else 1.0
+        if j == SELF_HARM:
+            continue
         best, best_f1 = 0.5, -1.0
-        for t in SELF_HARM_GRID if j == SELF_HARM else GRID:
-            tp, fp, fn = counts[float(t)][j]
-            f1 = (1 + beta2) * tp / max((1 + beta2) * tp + beta2 * fn + fp, 1)
+        for t in GRID:
+            f1 = _f(*counts[float(t)][j], 1.0)
             if f1 > best_f1 + 1e-9:
                 best, best_f1 = float(t), f1
         out[j] = best
+    beta2 = SELF_HARM_BETA**2
+    best_sh, best_key = (0.5, 1.0), (-1, -1.0)
+    for sure in SURE_GRID:  # most gated first, and the highest threshold first: ties keep the stricter
+        for t in SELF_HARM_GRID[::-1]:
+            tp, fp, fn = _combined_counts(model, dev, float(t), sure)[SELF_HARM]
+            key = (int(tp) if SELF_HARM_RECALL_FIRST else 0, _f(tp, fp, fn, beta2))
+            if key[0] > best_key[0] or (key[0] == best_key[0] and key[1] > best_key[1] + 1e-9):
+                best_sh, best_key = (float(t), float(sure)), key
+    out[SELF_HARM] = best_sh[0]
+    model.self_harm_sure = min(best_sh[1], _sure_level(model, dev))
     return out
+
+
+def _sure_level(model, dev: Split) -> float:  # type: ignore[no-untyped-def]
+    """The lowest self-harm score at which the model alone (no cue word) raises at most SURE_BUDGET of
+    dev's victim-side non-cue lines: the cue list was written seeing train and dev cues, so dev cannot tell
+    what it misses; the model's own confident reading is kept above this level (chosen on negatives)."""
+    from haven.flags.model import SELF_HARM
+
+    col = _raw_probs(model, dev)[:, SELF_HARM]
+    _gated(model, dev, 1.0)  # computes dev.cue
+    me = np.array([s == "me" for sp in dev.speakers for s in sp])
+    neg = me & ~dev.y[:, SELF_HARM] & ~dev.cue  # type: ignore[attr-defined]
+    budget = SURE_BUDGET * max(int(neg.sum()), 1)
+    for level in np.round(np.arange(0.05, 1.0, 0.05), 2):
+        if (col[neg] >= level).sum() <= budget:
+            return float(level)
+    return 1.0
 
 
 def same(a, b) -> bool:  # type: ignore[no-untyped-def]
     return a.vocabulary == b.vocabulary and all(
-        np.allclose(getattr(a, k), getattr(b, k), atol=1e-5) for k in ("w1", "c1", "b1", "w2", "threshold")
+        np.allclose(getattr(a, k), getattr(b, k), atol=1e-5)
+        for k in ("w1", "c1", "b1", "w2", "threshold", "self_harm_sure")
     )
 
 
@@ -248,7 +315,9 @@ def main() -> int:
     model.save(SHIPPED)
     print(
         f"wrote {SHIPPED.relative_to(ROOT)} ({SHIPPED.stat().st_size // 1024} KiB, "
-        f"{len(model.vocabulary)} features); thresholds " + ", ".join(f"{t:.2f}" for t in model.threshold)
+        f"{len(model.vocabulary)} features); thresholds "
+        + ", ".join(f"{t:.3f}" for t in model.threshold)
+        + f"; self-harm sure {model.self_harm_sure:.2f}"
     )
     return 0
 

@@ -81,7 +81,15 @@ def test_blind_split_is_unchanged_by_later_rounds() -> None:
 def test_second_round_families_never_reach_blind() -> None:
     for r in _rows():
         if r["split"] == "blind":
-            assert not any("/x" in fam for fam in r["families"]), r["families"]
+            assert not any("/x" in fam or "/r" in fam for fam in r["families"]), r["families"]
+
+
+def test_third_round_rows_have_provenance_and_stay_off_blind() -> None:
+    third = [r for r in _rows() if "-r3-" in r["conversation"]]
+    assert len({r["conversation"] for r in third}) >= 300
+    assert {r["split"] for r in third} == {"train", "dev"}
+    assert all("engineer D" in r["author"] and r["families"] for r in third)
+    assert any(fam.split("/")[-1].startswith("r") for r in third for fam in r["families"])
 
 
 def test_shipped_weights_reproduce() -> None:
@@ -93,6 +101,7 @@ def test_shipped_weights_reproduce() -> None:
     for name in ("w1", "c1", "b1", "w2"):
         np.testing.assert_allclose(getattr(rebuilt, name), getattr(shipped, name), atol=1e-3)
     np.testing.assert_allclose(rebuilt.threshold, shipped.threshold, atol=1e-6)
+    assert abs(rebuilt.self_harm_sure - shipped.self_harm_sure) < 1e-6
 
 
 def test_model_reads_other_languages_and_respellings() -> None:

@@ -151,3 +151,38 @@ def test_explanation_points_to_help() -> None:
     report = detect(_victim_chat("i want to die"))
     flag = next(f for f in report.flags if f.flag == "self-harm-risk")
     assert "999" in flag.explanation and "You matter" in flag.explanation
+
+
+def test_self_harm_cue_words_in_every_language() -> None:
+    """The model's self-harm score counts only on a message with a cue word (or a very high score); the
+    cue list reads respellings and every language Haven's users write in."""
+    from haven.flags.model import has_self_harm_cue
+
+    cues = [
+        "i want to d1e",
+        "nobody would even notice if i was gone",
+        "sorry for everything",
+        "je n'en peux plus",
+        "ya no puedo más",
+        "não aguento mais",
+        "ich kann nicht mehr",
+        "dwi isio marw",
+        "mamatay na lang ako",
+        "i no fit continue",
+    ]
+    filler = ["i dey fine o", "je travaille demain", "mae gen i ysgol fory", "ich kenne dich nicht", "lol ok"]
+    assert all(has_self_harm_cue(t) for t in cues), [t for t in cues if not has_self_harm_cue(t)]
+    assert not any(has_self_harm_cue(t) for t in filler), [t for t in filler if has_self_harm_cue(t)]
+
+
+def test_model_raises_no_self_harm_on_everyday_filler() -> None:
+    """Short everyday victim lines (the shipped model once read 6% of them as self-harm) raise nothing."""
+    lines = ["i dey fine o", "je travaille demain", "mae gen i ysgol fory", "ich kenne dich nicht", "ok", "k"]
+    msgs = [
+        Message(id="t0", source_format="test", conversation="c", sender="Them", text="hey whats up"),
+        *(
+            Message(id=f"m{i}", source_format="test", conversation="c", sender="Me", from_me=True, text=t)
+            for i, t in enumerate(lines)
+        ),
+    ]
+    assert not [f for f in detect(msgs).flags if f.flag == "self-harm-risk"]

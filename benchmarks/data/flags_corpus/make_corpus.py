@@ -21,12 +21,17 @@ import banks_extra_pt_de_cy  # noqa: E402, F401
 import rounds  # noqa: E402
 from banks import B  # noqa: E402
 from banks_extra_en import X  # noqa: E402
+from banks_r3 import R3  # noqa: E402
 
 SEED = 16
 SPLITS = ("train", "dev", "blind")
 N_CONV = {"train": 240, "dev": 50, "blind": 70}
 N_CONV2 = {"train": 900, "dev": 160}
 """Second-round conversations (``rounds.py``, with the extra banks) added to train and dev."""
+N_CONV3 = {"train": 600, "dev": 120}
+"""Third-round conversations (``rounds.py`` scripts, ``banks_r3.py`` families first), train and dev."""
+R3_SHARE = 0.6
+"""In a third-round chat, the share of lines taken from ``banks_r3.py`` (when it has flag and language)."""
 _EXTRA_PATTERN = ("train", "train", "dev", "train", "train")
 _PATTERN = ("train", "blind", "dev", "train", "train", "blind", "train", "dev", "train", "train")
 LANGS = {
@@ -75,6 +80,16 @@ def family_split(flag: str, lang: str, index: int) -> str:
 def extra_split(flag: str, lang: str, index: int) -> str:
     """Second-round families (``banks_extra_*``) go to train or dev, never to blind."""
     return _EXTRA_PATTERN[index % len(_EXTRA_PATTERN)]
+
+
+def r3_split(flag: str, lang: str, index: int) -> str:
+    """Third-round families (``banks_r3``) go to train or dev, never to blind."""
+    return _EXTRA_PATTERN[index % len(_EXTRA_PATTERN)]
+
+
+def r3_families(flag: str, lang: str, split: str) -> list[tuple[str, str]]:
+    bank = R3.get((flag, lang), [])
+    return [(f"{flag}/{lang}/r{i}", t) for i, t in enumerate(bank) if r3_split(flag, lang, i) == split]
 
 
 def families(flag: str, lang: str, split: str, extra: bool = False) -> list[tuple[str, str]]:
@@ -134,12 +149,16 @@ def noise(text: str, rng: random.Random) -> tuple[str, list[str]]:
 
 
 class Builder:
-    def __init__(self, split: str, rng: random.Random, extra: bool = False) -> None:
-        self.split, self.rng, self.extra = split, rng, extra
+    def __init__(self, split: str, rng: random.Random, extra: bool = False, r3: bool = False) -> None:
+        self.split, self.rng, self.extra, self.r3 = split, rng, extra, r3
 
     def pick(self, flag: str, lang: str) -> tuple[str, str] | None:
         if lang != "en" and self.rng.random() < 0.15:  # code-switching: an English line in the chat
             lang = "en"
+        if self.r3 and self.rng.random() < R3_SHARE:
+            fams = r3_families(flag, lang, self.split)
+            if fams:
+                return self.rng.choice(fams)
         fams = families(flag, lang, self.split, self.extra)
         return self.rng.choice(fams) if fams else None
 
@@ -271,13 +290,21 @@ def build() -> list[dict]:
                 )
     for split, count in N_CONV2.items():
         rows.extend(_round2(split, count))
+    for split, count in N_CONV3.items():
+        rows.extend(_round2(split, count, third=True))
     return rows
 
 
-def _round2(split: str, count: int) -> list[dict]:
-    """Second-round train/dev conversations (``rounds.py``; families of banks.py and banks_extra_*)."""
-    rng = random.Random(f"{SEED}-{split}-round2")
-    b = Builder(split, rng, extra=True)
+def _round2(split: str, count: int, third: bool = False) -> list[dict]:
+    """Second-round train/dev conversations (``rounds.py``; families of banks.py and banks_extra_*).
+    ``third``: the third round's (``banks_r3.py`` families first, its own random stream)."""
+    rng = random.Random(f"{SEED}-{split}-round{3 if third else 2}")
+    b = Builder(split, rng, extra=True, r3=third)
+    prefix, author = (
+        ("r3", "engineer D (Haven team), synthetic round 3 from banks_r3.py, banks.py and banks_extra_*.py")
+        if third
+        else ("r2", "engineer C (Haven team), synthetic round 2 from banks.py and banks_extra_*.py")
+    )
     rows = []
     for n in range(count):
         variety = rng.choice(list(LANGS))
@@ -301,7 +328,7 @@ def _round2(split: str, count: int) -> list[dict]:
             rounds.ordinary2(say, rng)
         else:
             rounds.sextortion2(say, paid, rng)
-        conv = f"{split}-r2-{n:04d}"
+        conv = f"{split}-{prefix}-{n:04d}"
         for i, m in enumerate(msgs):
             rows.append(
                 {
@@ -311,7 +338,7 @@ def _round2(split: str, count: int) -> list[dict]:
                     "language": variety,
                     "index": i,
                     **m,
-                    "author": "engineer C (Haven team), synthetic round 2 from banks.py and banks_extra_*.py",
+                    "author": author,
                 }
             )
     return rows

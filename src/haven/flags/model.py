@@ -10,6 +10,10 @@
    flags of the neighbours, the speaker and the position in the chat. So "i want 300 euros" next to
    "or everyone sees your video" is read together. Self-harm reads its own message only (the words, the
    lexicon and who speaks): it must not learn "a victim's line after a threat is a self-harm cue".
+3. **Self-harm cue gate**: the model's self-harm score counts only on a message holding a cue word of
+   ``data/selfharm_cues.toml`` (dying, ending, not existing, methods, goodbyes... in every language), or
+   once it reaches ``self_harm_sure``; a short everyday line that merely looks like a short training cue
+   ("i dey fine o") scores 0. The gate reads the message alone (no neighbours).
 
 ``scripts/train_flags.py`` builds both layers with a fixed seed from the train split of
 ``benchmarks/data/flags_corpus`` (the second layer on out-of-fold first-layer scores) and picks each
@@ -19,6 +23,7 @@ flag's threshold on the dev split. Scoring a batch is one sparse product and a f
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -26,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from haven.flags.features import Vocabulary
+from haven.flags.features import Vocabulary, normalise
 from haven.flags.lexicon import FLAG_NAMES
 
 N_FLAGS = len(FLAG_NAMES)
@@ -46,6 +51,7 @@ CTX2_NAMES = (
 SELF_HARM_CTX2 = [f"z1:{FLAG_NAMES[SELF_HARM]}", f"lex:{FLAG_NAMES[SELF_HARM]}", "speaker:them", "speaker:me"]
 """The second-layer inputs self-harm may read (its own message only)."""
 MODEL_FILE = "flags_model.npz"
+CUES_FILE = "selfharm_cues.toml"
 _INDEX = {f: i for i, f in enumerate(FLAG_NAMES)}
 _WORDS = re.compile(r"\w+")
 
@@ -107,6 +113,29 @@ def ctx2(z1: np.ndarray, lex: np.ndarray, speakers: list[str]) -> np.ndarray:
     ).astype(np.float32)
 
 
+@cache
+def self_harm_cues() -> re.Pattern[str]:
+    """One pattern of every self-harm cue word (``data/selfharm_cues.toml``, all languages)."""
+    ref = resources.files("haven.flags") / "data" / CUES_FILE
+    data = tomllib.loads(ref.read_text(encoding="utf-8"))
+    return re.compile("|".join(f"(?:{p})" for pats in data["cues"].values() for p in pats))
+
+
+def has_self_harm_cue(text: str) -> bool:
+    """A self-harm cue word in the message, read in its normalised and in its plain lower-case form."""
+    cues = self_harm_cues()
+    return bool(cues.search(normalise(text)) or cues.search(text.lower()))
+
+
+def gate_self_harm(probs: np.ndarray, texts: list[str], low: float, sure: float) -> None:
+    """In place: the self-harm column is zeroed where its score is at least ``low`` (it could count) but
+    below ``sure`` and the message holds no cue word."""
+    col = probs[:, SELF_HARM]
+    for i in np.flatnonzero((col >= low) & (col < sure)):
+        if not has_self_harm_cue(texts[int(i)]):
+            col[i] = 0.0
+
+
 @dataclass
 class Model:
     vocabulary: list[str]
@@ -115,6 +144,7 @@ class Model:
     b1: np.ndarray  # (N_FLAGS,)
     w2: np.ndarray  # (len(CTX2_NAMES), N_FLAGS); bias included as the last input
     threshold: np.ndarray  # (N_FLAGS,) probability at which the model alone raises the flag
+    self_harm_sure: float = 1.0  # self-harm score counted without a cue word (1.0: never)
     vocab: Vocabulary = field(init=False, repr=False, compare=False)
     _scores: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -143,7 +173,9 @@ class Model:
             end = start + len(conv)
             parts.append(ctx2(z1[start:end], lex[start:end], conv))
             start = end
-        return _sigmoid(np.vstack(parts) @ self.w2)
+        probs = _sigmoid(np.vstack(parts) @ self.w2)
+        gate_self_harm(probs, texts, float(self.threshold[SELF_HARM]), self.self_harm_sure)
+        return probs
 
     def probabilities(
         self, texts: list[str], lexicon_flags: list[set[str]], speakers: list[str]
@@ -180,6 +212,7 @@ class Model:
             b1=self.b1.astype(np.float32),
             w2=self.w2.astype(np.float32),
             threshold=self.threshold.astype(np.float32),
+            self_harm_sure=np.float32(self.self_harm_sure),
             flags=np.array(FLAG_NAMES),
         )
 
@@ -197,6 +230,7 @@ def load_from(path: Any) -> Model:
             b1=data["b1"],
             w2=data["w2"],
             threshold=data["threshold"],
+            self_harm_sure=float(data["self_harm_sure"]) if "self_harm_sure" in data else 1.0,
         )
 
 
