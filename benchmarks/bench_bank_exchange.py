@@ -156,6 +156,11 @@ def run(args: argparse.Namespace) -> None:
                 + (f" + {database:.2f} s CPU PostgreSQL" if database else "")
                 + f", {got.added / wall:,.0f} hashes/s"
             )
+            print(
+                f"  of which the writer thread (bulk.BankWriter, {db} in-process for SQLite): "
+                f"{got.store_wall:.2f} s wall, {got.store_cpu:.2f} s CPU; the rest of the client CPU is "
+                f"download + page reading + grouping ({cpu - got.store_cpu:.2f} s)"
+            )
 
             withdrawn.value = int(args.size * args.withdraw)
             w1, c1 = time.perf_counter(), time.process_time()

@@ -81,6 +81,8 @@ class FetchResult:
     pages: int = 0
     added: int = 0
     withdrawn: int = 0
+    store_wall: float = 0.0  # seconds the writer thread spent storing groups (wall, then its own CPU)
+    store_cpu: float = 0.0
 
 
 def _key(bank: str) -> str:
@@ -130,6 +132,16 @@ def fetch_into_bank(
             out.added += done.added
             out.withdrawn += done.withdrawn
 
+    def timed(
+        adds: list[tuple[str, str]], deletes: list[tuple[str, str]], meta: dict[str, str]
+    ) -> bulk.Applied:
+        w0, c0 = time.perf_counter(), time.thread_time()
+        try:
+            return writer.apply(adds, deletes, meta)
+        finally:
+            out.store_wall += time.perf_counter() - w0
+            out.store_cpu += time.thread_time() - c0
+
     with ThreadPoolExecutor(1, thread_name_prefix="haven-stopncii-store") as pool:
 
         def store_group() -> None:
@@ -139,7 +151,7 @@ def fetch_into_bank(
             adds = [k for k, add in waiting.items() if add]
             deletes = [k for k, add in waiting.items() if not add]
             stored()  # the group before is in the database before this one is sent
-            storing = pool.submit(writer.apply, adds, deletes, _checkpoint_meta(bank, last))
+            storing = pool.submit(timed, adds, deletes, _checkpoint_meta(bank, last))
             waiting = {}
 
         try:
