@@ -400,3 +400,16 @@ def test_a_row_stored_by_an_older_haven_still_goes_into_the_transcript():
     assert "2020-01-02 03:04:05" in page and "a &lt;b&gt; &amp; c" in page
     row = next(csv.DictReader(io.StringIO(out["transcript/messages.csv"].decode())))
     assert row["time_utc"] == "2020-01-02T03:04:05+00:00" and row["kind"] == "text" and row["from_me"] == ""
+
+
+def test_the_streamed_package_has_the_same_transcript(case: Path, package, tmp_path: Path):
+    """A source that is not a vault (no indexed reads) gets its package from the report's own pass: the
+    same messages.jsonl, CSV and pages as the lean pass."""
+    path, _ = package
+    with Vault.open(case, PASS) as v:
+        streamed = export_package(_Streamed(v), tmp_path / "streamed.zip").path
+    with zipfile.ZipFile(path) as lean, zipfile.ZipFile(streamed) as other:
+        names = [n for n in lean.namelist() if n == "messages.jsonl" or n.startswith("transcript/")]
+        assert len(names) > 3 and names == [n for n in other.namelist() if n in set(names)]
+        for name in names:
+            assert lean.read(name) == other.read(name), name

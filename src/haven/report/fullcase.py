@@ -77,9 +77,10 @@ class Background:
 
 
 class DeflatedJsonl:
-    """``messages.jsonl`` deflated in memory as it comes, by the helper thread, in order."""
+    """``messages.jsonl`` deflated in memory as it comes, by the helper thread, in order (``pool`` None:
+    here, at once)."""
 
-    def __init__(self, pool: ThreadPoolExecutor) -> None:
+    def __init__(self, pool: ThreadPoolExecutor | None) -> None:
         self.pool = pool
         self._c = zlib.compressobj(1, zlib.DEFLATED, -15)
         self._sha = hashlib.sha256()
@@ -94,6 +95,9 @@ class DeflatedJsonl:
             self.out.parts.append(part)
 
     def write(self, data: bytes) -> None:
+        if self.pool is None:
+            self._take(data)
+            return
         self.waiting.append(self.pool.submit(self._take, data))
         while len(self.waiting) > 4:
             self.waiting.popleft().result()

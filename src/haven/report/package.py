@@ -26,7 +26,6 @@ hidden ``.haven-export-*.zip`` is used and any such leftover of an earlier kille
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
@@ -145,26 +144,6 @@ class _Writer:
         self.members.append({"path": name, "sha256": digest, "size": len(data)})
         return digest
 
-    @contextmanager
-    def open(self, name: str) -> Iterator[Callable[[bytes], None]]:
-        """Write a member piece by piece (``write(bytes)``), hashing as it goes."""
-        sha, size = hashlib.sha256(), 0
-        info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
-        info.compress_type = zipfile.ZIP_DEFLATED
-        for attr in ("_compresslevel", "compress_level"):  # deflate level 1 (the name differs by Python)
-            with contextlib.suppress(AttributeError):
-                setattr(info, attr, 1)
-        with self.zf.open(info, "w", force_zip64=True) as dst:
-
-            def write(block: bytes) -> None:
-                nonlocal size
-                sha.update(block)
-                size += len(block)
-                dst.write(block)
-
-            yield write
-        self.members.append({"path": name, "sha256": sha.hexdigest(), "size": size})
-
     def add_stream(self, name: str, stream: Any) -> str:
         sha, size = hashlib.sha256(), 0
         with self.zf.open(name, "w", force_zip64=True) as dst:
@@ -175,32 +154,6 @@ class _Writer:
         digest = sha.hexdigest()
         self.members.append({"path": name, "sha256": digest, "size": size})
         return digest
-
-
-class _DeflatedBuffer:
-    """Bytes kept deflated in memory and read back in blocks (a member that must wait its turn)."""
-
-    def __init__(self) -> None:
-        import zlib
-
-        self._zlib = zlib
-        self._c = zlib.compressobj(1)
-        self._parts: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        if out := self._c.compress(data):
-            self._parts.append(out)
-
-    def blocks(self) -> Iterator[bytes]:
-        self._parts.append(self._c.flush())
-        d = self._zlib.decompressobj()
-        parts, self._parts = self._parts, []
-        for i, part in enumerate(parts):
-            parts[i] = b""  # free each part as it is read back
-            if out := d.decompress(part):
-                yield out
-        if tail := d.flush():
-            yield tail
 
 
 STALE_AFTER = 24 * 3600
@@ -302,7 +255,7 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
     from haven.report.continuity import statement_text
     from haven.report.drafts import drafts_text, platform_drafts
     from haven.report.exhibits import acquisition
-    from haven.report.fullcase import add_deflated, write_case
+    from haven.report.fullcase import DeflatedJsonl, add_deflated, write_case
     from haven.report.misp import build_event
     from haven.report.pdf import render_pdf
     from haven.report.reads import supported
@@ -336,7 +289,7 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
             # size): a zip member must be finished before the next starts, so the JSONL member is written
             # from that buffer after.
             total = vault.message_count() if hasattr(vault, "message_count") else 0
-            jsonl = _DeflatedBuffer()
+            jsonl = DeflatedJsonl(None)  # the engines' own pass (no derived data): filled as it goes
             written = False
 
             def counted(messages: Iterator[Any]) -> Iterator[Any]:
@@ -383,12 +336,7 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
             w.add_bytes("report.pdf", pdf.getvalue())
             w.add_bytes("ledger.jsonl", "".join(e.model_dump_json() + "\n" for e in ledger).encode())
             tick("writing messages.jsonl", 0, 0)
-            if lean is not None:
-                add_deflated(zf, "messages.jsonl", lean, w.members)
-            else:
-                with w.open("messages.jsonl") as write_jsonl:
-                    for block in jsonl.blocks():
-                        write_jsonl(block)
+            add_deflated(zf, "messages.jsonl", lean if lean is not None else jsonl.close(), w.members)
             w.add_bytes("indicators.csv", indicators_csv(data))
             w.add_bytes("exhibits.csv", exhibits_csv(data, withheld_by_id))
             moments = [{"time": k.time.isoformat() if k.time else None, "what": k.what,
