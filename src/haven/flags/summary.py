@@ -84,8 +84,11 @@ def _stage(
         for m in messages:
             if m.id in asked:
                 seen_ask.add(m.conversation)
-            is_victim = roles.get(m.conversation, Roles()).side(m) == "me"
-            if m.conversation in seen_ask and is_victim and (m.kind == MessageKind.MEDIA or m.attachments):
+            if (
+                m.conversation in seen_ask
+                and (m.kind == MessageKind.MEDIA or m.attachments)
+                and roles.get(m.conversation, Roles()).side(m) == "me"  # the victim sent it
+            ):
                 reached.add("capture")
     if not reached:
         return None, []
@@ -135,16 +138,15 @@ def build_summary(
         if m.kind == MessageKind.SYSTEM:
             continue
         key = sender_key(m)
-        side = roles.get(m.conversation, Roles()).side(m)
-        entry = who.setdefault(
-            key,
-            {
+        entry = who.get(key)
+        if entry is None:  # a sender's role is the side of their first message
+            side = roles.get(m.conversation, Roles()).side(m)
+            entry = who[key] = {
                 "role": {"me": "you", "them": "other side"}.get(side, "unknown"),
                 "messages": 0,
                 "media": 0,
                 "flags": Counter(),
-            },
-        )
+            }
         entry["messages"] += 1
         if m.kind == MessageKind.MEDIA or m.attachments:
             entry["media"] += 1
