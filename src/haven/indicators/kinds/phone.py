@@ -56,6 +56,8 @@ _NOT_PHONE = re.compile(
     r"product|meter|contract|subscription|loan|mortgage|application|quote|dossier|expediente|processo|"
     r"protocolo|aktenzeichen|vorgang\w*|mitglieds\w*|adhérent|socio|matr[ií]cula|carnet|"
     r"bank|banking|acct|compte|cuenta|conta|konto\w*|rib|blz|clabe|nuban|details|sécu|siret|siren|"
+    r"documento|cartão|cartao|tarjeta|carte|karte|ausweis|pasaporte|passaporte|passeport|identité|"
+    r"identidad|identidade|"
     # German compounds in -nummer (Rechnungs-, Vertrags-, Versicherungsnummer), except the phone ones
     r"\w+(?<!handy)(?<!telefon)(?<!ruf)(?<!mobil)(?<!kontakt)(?<!whatsapp)nummer)\b"
     r"\W{0,4}(?:(?:no\.?|number|num|#|ref\.?|reference)\W{0,3})?"
@@ -143,6 +145,9 @@ def _trunk(region: str) -> str:
         Example("meine Handynummer 0151 23456789", ("+4915123456789",), region="DE"),
         Example("numéro de sécu 06 12 34 56 78", region="FR"),
         Example("order ref 07911 123456"),
+        Example("número de documento 612 34 56 78", region="ES"),
+        Example("número do cartão 11 96123 4567", region="BR"),
+        Example("numéro de carte 06 12 34 56 78", region="FR"),
         Example("i said 07911 123456 is my number", ("+447911123456",)),
         Example("send it to gtbank 0123456789 name emeka", region="NG"),
         # wallets whose account is a phone number
