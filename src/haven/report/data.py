@@ -2,9 +2,10 @@
 
 The PDF, the STIX bundle, the MISP event, the CSV, the continuity statement and the package all render this
 one ``ReportData``; none of them reads the vault itself, so they cannot disagree about what the case
-contains. It scales: messages are streamed from the vault, and only what the PDF shows is kept — the first
-``transcript_limit`` messages and a few messages either side of each key moment. The full transcript goes
-into the package straight from the vault (``transcript.py``).
+contains. It scales: from a vault whose offender details and red flags are current, only what the PDF shows
+is read, by indexed queries (``reads.py``); any other source is streamed once, keeping only the first
+``transcript_limit`` messages and a few either side of each key moment. The full transcript goes into the
+package straight from the vault (``fullcase.py``, ``transcript.py``).
 """
 
 from __future__ import annotations
@@ -221,19 +222,11 @@ def _details(source: Any) -> list[dict[str, Any]]:
 
 def _derived(source: Any) -> tuple[list[dict[str, Any]], list[Flag], dict[str, Message], dict] | None:
     """The vault's stored offender details and red flags, read page by page, when they are current."""
-    state_fn, details_fn, flags_fn = (getattr(source, n, None) for n in ("derived_state", "details_page",
-                                                                          "flags_page"))
-    if not (callable(state_fn) and callable(details_fn) and callable(flags_fn)):
+    flags_fn = getattr(source, "flags_page", None)
+    state = _current(source)
+    if state is None or not callable(getattr(source, "details_page", None)) or not callable(flags_fn):
         return None
-    state = state_fn()
-    if state.get("stale") or state.get("failed") or "summary" not in state:
-        return None
-    rows: list[dict[str, Any]] = []
-    while True:
-        page = details_fn(offset=len(rows), limit=1000)
-        rows += page.rows
-        if not page.rows or not page.more:
-            break
+    rows = _details(source)
     flags: list[Flag] = []
     flagged: dict[str, Message] = {}
     while True:
