@@ -10,11 +10,14 @@ In the same run, each step in its own child process (so its peak memory, ru_maxr
 3. **Large case** (``--messages``, default 20,000; the issue's size is 500,000): a WhatsApp export made
    deterministically (day-first dates, a few thousand lines with offender details and threats), imported
    (timed apart: that is the import benchmark's business), then ``build_pdf`` and ``export_package``.
+   A kept case (``--keep``) whose offender details and red flags were made by other engine code is brought
+   up to date first (timed apart: the derive job's time), or, with ``--trust-derived``, taken as it is.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_report.py                       # about 2 minutes
     .venv/bin/python benchmarks/bench_report.py --messages 500000     # the issue's size
+    .venv/bin/python benchmarks/bench_report.py --messages 500000 --large-only --keep /tmp/k --trust-derived
 
 The last line is ``ratio (ours / anchor): X``: Typst seconds / WeasyPrint seconds on the same document.
 """
