@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from haven.core.models import Message, MessageKind, is_own_sender
+from haven.vault.sink import ts_key
 
 SenderHit = tuple[str | None, str, str | None, str]
 """(message id, sender key, time key, indicator JSON): a sender's own detail."""
@@ -41,10 +42,7 @@ class BatchResult:
     error: str | None = None
 
 
-def _ts(msg: Message) -> str | None:
-    from haven.vault.sink import ts_key
-
-    return ts_key(msg)
+_ts = ts_key
 
 
 def own(msg: Message, me: list[str]) -> Message:

@@ -50,6 +50,7 @@ from haven.vault.derive_work import (
     helpers,
     own,
 )
+from haven.vault.sink import ts_key
 from haven.vault.txn import WriteTxn, dumps
 
 if TYPE_CHECKING:
@@ -429,10 +430,7 @@ class Deriver:
         return summary
 
 
-def _ts(msg: Message) -> str | None:
-    from haven.vault.sink import ts_key
-
-    return ts_key(msg)
+_ts = ts_key
 
 
 def rebuild_in(txn: WriteTxn, deriver: Deriver, *, reason: str, progress: Any = None) -> None:
