@@ -252,3 +252,17 @@ def test_an_unwritable_cache_dir_only_costs_the_compile(
     monkeypatch.setenv("HAVEN_CACHE_DIR", str(blocker / "cache"))
     assert prefilter._hyperscan([[r"\bpay\b"]]) is not None
     assert not list(tmp_path.glob("**/hyperscan-*"))
+
+
+def test_grouped_hyperscan_reads_give_each_texts_own_candidates() -> None:
+    """``candidates_many`` scans texts in groups and rescans a group with any match text by text; a
+    group with no match must mean no text of it has one."""
+    pytest.importorskip("hyperscan")
+    lex = load_lexicon("en")
+    pf = lex._prefilter[0]
+    texts = [t for t in _texts() if t.strip()]
+    texts += [m.text for m in _generated_chat(2000)]
+    texts = [detector.normalise(t) for t in texts]
+    assert pf._hs is not None and pf._groupable
+    assert pf.candidates_many(texts) == [pf.candidates(t) for t in texts]
+    assert pf.candidates_many(texts[::-1]) == [pf.candidates(t) for t in texts[::-1]]

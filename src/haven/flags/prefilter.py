@@ -131,6 +131,10 @@ def loosen(source: str) -> str:
     return "".join(out)
 
 
+GROUP = 8
+"""ASCII texts per Hyperscan scan in :meth:`Prefilter.candidates_many` (most chat lines match nothing)."""
+_BUFFER_ANCHOR = re.compile(r"\\[AZzG]")
+
 _UNSAFE_TEXT = re.compile(r"[^\x00-\x1b\x20-\x7f]")
 """Text the Hyperscan set may read: ASCII without \\x1c-\\x1f (Python's ``\\s`` has them, PCRE's not)."""
 
@@ -312,6 +316,7 @@ class Prefilter:
         self._hs_db: tuple[object, list[int], set[int]] | None = None
         self._hs_tried = False
         self._reads = 0
+        self._grouping: bool | None = None
         if _re2 is None:
             self.always = set(range(len(rules)))
             return
@@ -343,16 +348,22 @@ class Prefilter:
         return self._hs_db
 
     def candidates_many(self, texts: list[str]) -> list[set[int] | None]:
-        """``[candidates(t) for t in texts]``, with the Hyperscan scan of ASCII text in one tight loop."""
-        out: list[set[int] | None] = []
+        """``[candidates(t) for t in texts]``, faster: ASCII texts are scanned by Hyperscan in groups of
+        :data:`GROUP` joined by newlines, and only a group with any match is scanned text by text. A
+        group with no match proves each of its texts has none: a pattern's match inside one text is a
+        match inside the group, since a newline next to a text reads as the text's edge to ``\\b``,
+        ``^`` and ``$`` (multiline), and databases whose patterns use ``\\A``, ``\\Z``, ``\\z`` or
+        ``\\G`` (which do see the group's edges) are not grouped."""
+        out: list[set[int] | None] = [None] * len(texts)
         k = 0
         while k < len(texts) and not (self._hs_tried and self._hs_db is not None):
-            out.append(self.candidates(texts[k]))  # the first reads decide the engine (see candidates)
+            out[k] = self.candidates(texts[k])  # the first reads decide the engine (see candidates)
             k += 1
             if not self._hs_tried and self._reads > HYPERSCAN_AFTER and self._set is not None:
                 break
         if k == len(texts) or self._hs is None:
-            return out + [self.candidates(t) for t in texts[k:]]
+            out[k:] = [self.candidates(t) for t in texts[k:]]
+            return out
         db, owner, always = self._hs
         found: list[int] = []
         scan, unsafe, get = db.scan, _UNSAFE_TEXT.search, owner.__getitem__  # type: ignore[attr-defined]
@@ -360,19 +371,45 @@ class Prefilter:
         def handler(k: int, *_: object) -> None:
             found.append(k)
 
-        for text in texts[k:]:
-            if not text.isascii() or unsafe(text):
-                out.append(self.candidates(text))
-                continue
-            self._reads += 1
-            scan(text.encode("ascii"), match_event_handler=handler)
+        def one(i: int, data: bytes) -> None:
+            scan(data, match_event_handler=handler)
             if found:
                 hits = set(map(get, found))
                 found.clear()
-                out.append(hits | always if always else hits)
+                out[i] = hits | always if always else hits
             else:
-                out.append(set(always))
+                out[i] = set(always)
+
+        safe: list[int] = []
+        for i in range(k, len(texts)):
+            text = texts[i]
+            if text.isascii() and not unsafe(text):
+                safe.append(i)
+            else:
+                out[i] = self.candidates(text)
+        self._reads += len(safe)
+        group = GROUP if self._groupable else 1
+        for lo in range(0, len(safe), group):
+            block = safe[lo : lo + group]
+            data = [texts[i].encode("ascii") for i in block]
+            if len(block) > 1:
+                scan(b"\n".join(data), match_event_handler=handler)
+                if not found:
+                    for i in block:
+                        out[i] = set(always)
+                    continue
+                found.clear()
+            for i, d in zip(block, data, strict=True):
+                one(i, d)
         return out
+
+    @property
+    def _groupable(self) -> bool:
+        """No pattern of the Hyperscan database sees a buffer's own edges (see candidates_many)."""
+        if self._grouping is None:
+            forms = (_ascii_form(s) or "" for patterns in self._rules for s in patterns)
+            self._grouping = not any(_BUFFER_ANCHOR.search(f) for f in forms)
+        return self._grouping
 
     def candidates(self, text: str) -> set[int] | None:
         self._reads += 1
