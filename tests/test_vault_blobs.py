@@ -137,3 +137,55 @@ def test_batched_blobs_appear_only_when_flushed(store: BlobStore) -> None:
     pending.discard()
     assert not store.exists(gone[0].sha256) and list(store.tmp_dir.iterdir()) == []
     assert store.put(io.BytesIO(datas[0]))[1] is False  # the plain store sees the flushed blob
+
+
+@pytest.mark.parametrize("way", ["direct", "cached", "refused-mid-file"])
+@pytest.mark.parametrize("size", [1, 4096 - HEADER_SIZE - TAG, CHUNK - 1, 2 * CHUNK + 4096, 3 * CHUNK + 5])
+def test_written_around_the_page_cache_or_through_it_alike(
+    store: BlobStore, monkeypatch: pytest.MonkeyPatch, size: int, way: str
+) -> None:
+    """``O_DIRECT`` writes (staged, padded, cut back), the page cache where the file system refuses
+    ``O_DIRECT``, and a refusal in the middle of a file all give the same, exact, readable blob."""
+    from haven.vault import direct
+
+    went_direct: list[bool] = []
+    real_on = direct._direct_on
+
+    def direct_on(fd: int) -> bool:
+        went_direct.append(way != "cached" and real_on(fd))
+        return went_direct[-1]
+
+    monkeypatch.setattr(direct, "_direct_on", direct_on)
+    real_write, calls = os.write, [0]
+
+    def write(fd: int, data) -> int:  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        if way == "refused-mid-file" and went_direct[-1] and calls[0] == 2:
+            raise OSError(22, "Invalid argument")  # as a file system that takes O_DIRECT only sometimes
+        return real_write(fd, data)
+
+    monkeypatch.setattr(direct.os, "write", write)
+    data = random.Random(size).randbytes(size)
+    digest, created = store.put(io.BytesIO(data))
+    assert created and went_direct
+    chunks = max(1, -(-size // CHUNK))
+    assert store.path_for(digest.sha256).stat().st_size == HEADER_SIZE + size + chunks * TAG
+    with store.open(digest.sha256, size) as fh:
+        assert fh.read() == data
+
+
+def test_a_failing_write_leaves_nothing(store: BlobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from haven.vault import direct
+
+    real_write, calls = os.write, [0]
+
+    def write(fd: int, data) -> int:  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        if calls[0] == 2:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(direct.os, "write", write)
+    with pytest.raises(OSError, match="No space"):
+        store.put(io.BytesIO(os.urandom(4 * CHUNK)))
+    assert list(store.tmp_dir.iterdir()) == [] and list(store.blob_dir.iterdir()) == []

@@ -20,6 +20,7 @@ from typing import BinaryIO
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from haven.core.hashing import FileDigest
+from haven.vault.direct import StagedWriter, staging_buffers
 
 CHUNK = 1 << 20
 TAG = 16
@@ -67,34 +68,33 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_helper)
 
 
-def _write_all(fd: int, data: memoryview) -> None:
-    while data:
-        data = data[os.write(fd, data) :]
-
-
 class _Sealer:
-    """Seals a block of whole chunks into one reused ciphertext buffer and writes it with one call."""
+    """Seals chunks straight into the file's staging buffers (``direct.StagedWriter``: written around
+    the page cache, by a helper thread, where the file system allows it)."""
 
     def __init__(self, fd: int, aead: AESGCM, header: bytes) -> None:
-        self.fd = fd
         self.aead = aead
         self.header = header
         self.index = 0
-        self.out = _buffers().out
-        _write_all(fd, memoryview(header))
+        self.out = StagedWriter(fd, _buffers().stages, lambda: _pool("haven-write"))
+        self.out.reserve(len(header))[:] = header
+        self.out.push(len(header))
 
     def seal_and_write(self, plain: memoryview, final: bool) -> None:
         """``plain`` is whole CHUNKs (the last may be short only when ``final``)."""
-        out = memoryview(self.out)
-        pos = 0
         for start in range(0, max(len(plain), 1), CHUNK):
             part = plain[start : start + CHUNK]
             last = final and start + CHUNK >= len(plain)
             n = len(part) + TAG
-            self.aead.encrypt_into(_nonce(self.index, last), part, self.header, out[pos : pos + n])
+            self.aead.encrypt_into(_nonce(self.index, last), part, self.header, self.out.reserve(n))
+            self.out.push(n)
             self.index += 1
-            pos += n
-        _write_all(self.fd, out[:pos])
+        if final:
+            self.out.finish()
+
+    def drain(self) -> None:
+        """Wait for the helper's writes (before the file is closed on the way out of an error)."""
+        self.out.drain()
 
 
 class _Buffers(threading.local):
@@ -103,7 +103,7 @@ class _Buffers(threading.local):
 
     def __init__(self) -> None:
         self.plain = [bytearray(BLOCK) for _ in range(RING)]
-        self.out = bytearray(BLOCK // CHUNK * (CHUNK + TAG))
+        self.stages = staging_buffers(BLOCK // CHUNK * (CHUNK + TAG))
 
 
 _local: _Buffers | None = None
@@ -174,8 +174,10 @@ def _pump(stream: BinaryIO, sink: _Sealer | None, progress: Callable[[int], None
             if nxt == 0:
                 break
             n, k = nxt, k + 1
-    finally:  # never return (or raise) while a helper still reads a buffer
+    finally:  # never return (or raise) while a helper still reads a buffer or writes the file
         for pair in hashing:
             for done in pair:
                 done.result()
+        if sink is not None:
+            sink.drain()
     return FileDigest(sha.hexdigest(), md5.hexdigest(), size)
