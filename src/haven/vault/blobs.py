@@ -108,7 +108,8 @@ class BlobStore:
 
         One pass over reused buffers (flat memory, read ``BLOCK`` at a time straight into them): while
         two helper threads compute MD5 and SHA-256 of a block (hashlib releases the GIL), this thread
-        reads the next block, and seals and writes this one (see ``_pump``). One ``fdatasync``
+        reads the next block and seals this one, which a third writes around the page cache where the
+        file system allows (see ``pump`` and ``direct``). One ``fdatasync``
         before the rename makes the blob durable; in a store from ``deferring`` that fsync and the
         rename wait for ``PendingBlobs.flush`` (batched).
         (Starting writeback early with ``sync_file_range`` was tried: no faster here, more CPU.)"""
