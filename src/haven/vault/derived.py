@@ -26,6 +26,7 @@ messages' SHA-256; a rebuild is logged (``derive``).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 from collections import deque
@@ -100,12 +101,12 @@ CREATE INDEX IF NOT EXISTS messages_in_order ON messages (ts IS NULL, ts);
 def engine_version() -> str:
     """A hash over the code and data of ``haven.indicators`` and ``haven.flags`` (and Haven's version):
     any change to either engine makes stored derived data stale."""
-    import haven.flags
-    import haven.indicators
-
     digest = hashlib.sha256(__version__.encode())
-    for pkg in (haven.indicators, haven.flags):
-        root = Path(pkg.__file__).parent  # type: ignore[arg-type]
+    for name in ("haven.indicators", "haven.flags"):  # found, not imported: the engines stay unloaded here
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError(f"{name} is missing")
+        root = Path(next(iter(spec.submodule_search_locations)))
         for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             digest.update(str(path.relative_to(root)).encode() + b"\0")
             digest.update(path.read_bytes())
