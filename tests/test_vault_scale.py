@@ -269,3 +269,18 @@ def test_import_memory_stays_flat(tmp_path: Path):
     assert out["ok"] and out["messages"] == 6000
     # 160 MB of media and 6,000 messages went through; holding either would add far more than this
     assert out["peak"] - out["warm"] < 60, out
+
+
+def test_final_read_in_parts_gives_the_same_flags_as_in_one_call(tmp_path: Path):
+    from haven.importers import MemorySink, get_importer
+    from haven.vault.derive_work import final_end, final_flags, final_part
+
+    sink = MemorySink()
+    get_importer("whatsapp").run(_chat(tmp_path / "WhatsApp Chat with Sam.txt", 200), sink)
+    data = [m.model_dump_json() for m in sink.messages]
+    whole = final_flags(list(data), [])
+    for start in range(0, len(data), 37):
+        final_part("t", data[start : start + 37], [])
+    parts = final_end("t")
+    assert whole[0] and parts == whole
+    assert final_end("t") == ([], final_flags([], [])[1])  # the parts were let go
