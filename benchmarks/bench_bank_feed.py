@@ -25,7 +25,7 @@ import numpy as np
 
 from haven.bank.db import make_engine
 from haven.bank.keys import create_key
-from haven.bank.mirror import mirror
+from haven.bank.mirror import GROUP, mirror
 
 
 def fill(path: str, size: int) -> None:
@@ -75,6 +75,7 @@ def free_port() -> int:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=int, default=1_000_000)
+    ap.add_argument("--group", type=int, default=GROUP, help="changes per mirror transaction (1: one a page)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         src = str(Path(tmp) / "source.sqlite")
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
 
             local = make_engine(str(Path(tmp) / "mirror.sqlite"))
             w0, c0, s0 = time.perf_counter(), time.process_time(), cpu_of(proc.pid)
-            res = mirror(local, url, key)
+            res = mirror(local, url, key, group=args.group)
             wall, cpu = time.perf_counter() - w0, time.process_time() - c0
             server_cpu = cpu_of(proc.pid) - s0
             with local.connect() as conn:

@@ -157,7 +157,8 @@ def mirror(
     """Fetch and apply every page after the stored checkpoint (or ``max_pages`` of them). Verified pages
     are stored together, one transaction per ``group`` changes or so with the checkpoint of the last
     (measured: ~25% less CPU than a transaction per 10,000-change page, mostly in withdrawals, whose
-    rows are spread over the whole table: a page rewritten once per group instead of once per page)."""
+    rows are spread over the whole table: a page rewritten once per group instead of once per page).
+    A writer thread stores each group while the next pages download and are verified."""
     base = url.rstrip("/")
     own = client is None
     http = client or httpx.Client(timeout=60, headers={"Authorization": f"Bearer {key}"})
@@ -187,20 +188,33 @@ def mirror(
         def fetch(since: int) -> httpx.Response:
             return http.get(f"{base}/v1/feed", params={"since": since, **params})
 
-        kept: list[dict[str, Any]] = []  # verified pages not stored yet
+        kept: list[dict[str, Any]] = []  # verified pages not handed to the writer yet
         expected = result.checkpoint  # the ``since`` of the next page
+        storing: Future[None] | None = None
 
-        def store() -> None:
-            if not kept:
-                return
-            pages = kept[:]
-            kept.clear()
+        def write(pages: list[dict[str, Any]]) -> None:
             added, removed = apply_pages(engine, pages, holders)
             result.added += added
             result.removed += removed
             result.checkpoint = int(pages[-1]["next"])
 
-        with ThreadPoolExecutor(1, thread_name_prefix="haven-mirror-fetch") as pool:
+        def stored() -> None:
+            nonlocal storing
+            if storing is not None:
+                done, storing = storing, None
+                done.result()
+
+        def store() -> None:  # groups are written one at a time, in order, on the writer thread
+            nonlocal storing
+            stored()
+            if kept:
+                storing = writer.submit(write, kept[:])
+                kept.clear()
+
+        with (
+            ThreadPoolExecutor(1, thread_name_prefix="haven-mirror-fetch") as pool,
+            ThreadPoolExecutor(1, thread_name_prefix="haven-mirror-store") as writer,
+        ):
             pending: Future[httpx.Response] | None = pool.submit(fetch, expected)
             try:
                 while pending is not None and (max_pages is None or result.pages < max_pages):
@@ -225,6 +239,7 @@ def mirror(
                         store()
             finally:
                 store()  # what was verified is kept, even when a later page fails
+                stored()
         return result
     finally:
         if own:
