@@ -25,18 +25,13 @@ messages' SHA-256; a rebuild is logged (``derive``).
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import json
 import os
 from collections import deque
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from haven import __version__
 from haven.core.models import Flag, Indicator, Item, Message
+from haven.vault.derive_state import META_KEY, engine_version, is_stale, read_state, wanted_state
 from haven.vault.derive_work import (
     FINAL_FIELDS,
     BatchResult,
@@ -61,7 +56,6 @@ CONTEXT_MESSAGES = 60
 """Earlier key messages of a conversation read again with each new batch (context for the flags)."""
 TAIL = 40
 """Last messages of a batch still in flight read with the next batch (its key messages are not known yet)."""
-META_KEY = "derived"
 HELPERS_FROM = 10_000
 """After this many new messages in one transaction, helper processes are started (they load the engines
 while the import goes on) ..."""
@@ -97,44 +91,8 @@ CREATE INDEX IF NOT EXISTS messages_in_order ON messages (ts IS NULL, ts);
 """
 
 
-@cache
-def engine_version() -> str:
-    """A hash over the code and data of ``haven.indicators`` and ``haven.flags`` (and Haven's version):
-    any change to either engine makes stored derived data stale."""
-    digest = hashlib.sha256(__version__.encode())
-    for name in ("haven.indicators", "haven.flags"):  # found, not imported: the engines stay unloaded here
-        spec = importlib.util.find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
-            raise RuntimeError(f"{name} is missing")
-        root = Path(next(iter(spec.submodule_search_locations)))
-        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            digest.update(str(path.relative_to(root)).encode() + b"\0")
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def _sender_name(msg: Message) -> str:
     return msg.sender or msg.sender_id or "unknown"
-
-
-def wanted_state(vault: Vault) -> dict[str, Any]:
-    case = vault.case
-    return {"version": engine_version(), "me": list(case.me), "region": case.phone_region}
-
-
-def read_state(get_meta: Any) -> dict[str, Any] | None:
-    raw = get_meta(META_KEY)
-    if raw is None:
-        return None
-    try:
-        state = json.loads(raw)
-    except ValueError:
-        return None
-    return state if isinstance(state, dict) else None
-
-
-def is_stale(state: dict[str, Any] | None, wanted: dict[str, Any]) -> bool:
-    return state is None or any(state.get(k) != v for k, v in wanted.items())
 
 
 class Deriver:
