@@ -266,3 +266,12 @@ def test_grouped_hyperscan_reads_give_each_texts_own_candidates() -> None:
     assert pf._hs is not None and pf._groupable
     assert pf.candidates_many(texts) == [pf.candidates(t) for t in texts]
     assert pf.candidates_many(texts[::-1]) == [pf.candidates(t) for t in texts[::-1]]
+
+
+def test_words_read_in_one_pass_are_each_texts_own_words() -> None:
+    texts = [*TRICKY, "a\x00b c", "", "ünïcödé wörds, 123", "tab\tseparated\nlines"]
+    for chosen in (texts, [t for t in texts if t.isascii() and "\x00" not in t], [], [""]):
+        flat, lengths = features.tokens(chosen)
+        per_text = [re.findall(r"\w+", t) for t in chosen]
+        assert flat == [w for ws in per_text for w in ws]
+        assert lengths.tolist() == [len(ws) for ws in per_text]

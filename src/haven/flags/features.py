@@ -98,6 +98,29 @@ def grams(text: str) -> list[str]:
     return out
 
 
+_WORD_OR_GAP = re.compile(r"\w+|\x00")
+_WORD_OR_GAP_ASCII = re.compile(r"\w+|\x00", re.ASCII)
+_GAP = np.array("\x00", dtype=object)
+
+
+def tokens(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """The ``\\w+`` words of every text in a row, and each text's word count: one regular-expression
+    pass over the texts joined by NUL (never part of a word; texts holding one are read one by one).
+    On ASCII text ``re.ASCII`` reads the same words, faster."""
+    if not texts:
+        return [], np.zeros(0, dtype=np.intp)
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != max(len(texts) - 1, 0):
+        per_text = [_WORD.findall(t) for t in texts]
+        return list(chain.from_iterable(per_text)), np.fromiter(map(len, per_text), np.intp, len(texts))
+    found = (_WORD_OR_GAP_ASCII if joined.isascii() else _WORD_OR_GAP).findall(joined)
+    words = np.array(found, dtype=object)
+    gap = np.equal(words, _GAP)
+    cuts = np.flatnonzero(gap)
+    bounds = np.concatenate([[-1], cuts, [len(found)]])
+    return words[~gap].tolist(), np.diff(bounds) - 1
+
+
 class Vocabulary:
     """Feature name -> column, with a per-word cache of (known columns, number of features)."""
 
@@ -165,7 +188,7 @@ class Vocabulary:
         sums = self._sums_for(weights)
         for lo in range(0, len(texts), chunk):
             part = texts[lo : lo + chunk]
-            out[lo : lo + len(part)] = sums.scores([_WORD.findall(normalise(t)) for t in part])
+            out[lo : lo + len(part)] = sums.scores(*tokens([normalise(t) for t in part]))
         return out
 
     def _sums_for(self, weights: np.ndarray) -> _WordSums:
@@ -218,11 +241,10 @@ class _WordSums:
         self.ids[word] = k
         return k
 
-    def scores(self, tokens: list[list[str]]) -> np.ndarray:
-        m, width = len(tokens), self.weights.shape[1]
+    def scores(self, flat: list[str], lengths: np.ndarray) -> np.ndarray:
+        """Scores of texts given as their words in a row (``flat``) and each text's word count."""
+        m, width = len(lengths), self.weights.shape[1]
         out = np.zeros((m, width), dtype=np.float64)
-        lengths = np.fromiter(map(len, tokens), dtype=np.intp, count=m)
-        flat = list(chain.from_iterable(tokens))
         if not flat:
             return out
         ids = self.ids
