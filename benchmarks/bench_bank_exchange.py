@@ -157,9 +157,10 @@ def run(args: argparse.Namespace) -> None:
                 + f", {got.added / wall:,.0f} hashes/s"
             )
             print(
-                f"  of which the writer thread (bulk.BankWriter, {db} in-process for SQLite): "
+                f"  of which the writer thread (bulk.BankWriter{'; SQLite runs in it' * (db == 'SQLite')}): "
                 f"{got.store_wall:.2f} s wall, {got.store_cpu:.2f} s CPU; the rest of the client CPU is "
-                f"download + page reading + grouping ({cpu - got.store_cpu:.2f} s)"
+                f"download + page reading + grouping ({cpu - got.store_cpu:.2f} s); peak client RSS so far "
+                f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
             )
 
             withdrawn.value = int(args.size * args.withdraw)
