@@ -273,7 +273,7 @@ def _contexts(messages: Iterator[Message], moments: list[KeyMoment],
 def collect(source: CaseSource, progress: Progress | None = None,
             transcript_limit: int = TRANSCRIPT_LIMIT,
             consume: Callable[[Iterator[Message], Callable[[str | None], str]], object] | None = None,
-            ) -> ReportData:
+            overview: Any = None) -> ReportData:
     """Gather the report from ``source``: the vault's stored offender details and red flags when they are
     current (else they are worked out here), and two streaming passes over the messages. ``consume`` (the
     package's transcript writer) reads the first pass's stream itself (with the exhibit reference of an
@@ -305,7 +305,7 @@ def collect(source: CaseSource, progress: Progress | None = None,
         state = _current(source)
     if state is not None and supported(source):
         return collect_indexed(source, items, exhibits, _details(source), dict(state.get("summary") or {}),
-                               transcript_limit, tick, consume)
+                               transcript_limit, tick, consume, overview)
     stored = _derived(source)
     shown: list[Message] = []
     conv_counts: Counter[str] = Counter()

@@ -20,12 +20,13 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from haven.core.models import is_own_sender
-from haven.report.reads import Reads
+from haven.report.reads import Overview, Reads
 from haven.report.transcript import write_rows
 
 JSONL_BATCH = 2000
@@ -188,25 +189,41 @@ def prefetched(vault: Any, batch: int = 1000, ahead: int = 8) -> Iterator[str]:
 
 def write_case(vault: Any, zf: zipfile.ZipFile, members: list[dict[str, Any]],
                exhibit: Callable[[str | None], str], case_ref: str, total: int,
-               tick: Callable[[str, int, int], None]) -> Deflated:
+               tick: Callable[[str, int, int], None]) -> tuple[Deflated, Overview]:
     """The one pass: transcript pages and CSV into ``zf`` (recorded in ``members``); returns
-    ``messages.jsonl``, deflated, for ``add_deflated`` when its turn comes."""
+    ``messages.jsonl``, deflated, for ``add_deflated`` when its turn comes, and the case's counts (what
+    ``Reads.overview`` would read again)."""
     me = list(vault.case.me)
     own: dict[tuple[Any, Any], bool] = {}
     background = Background(zf, members)
     jsonl = background.jsonl
     chunk: list[str] = []
     null = '"from_me":null'
+    convs: dict[str, int] = {}
+    keys: dict[tuple[Any, Any, Any], list[int]] = {}
+    times: list[str] = []
 
     def rows() -> Iterator[dict[str, Any]]:
         n = 0
         for n, data in enumerate(prefetched(vault), start=1):
             row = orjson.loads(data)
+            conv = row.get("conversation")
+            convs[conv] = convs.get(conv, 0) + 1
+            key = (row.get("source_item_id"), row.get("timestamp_basis"), row.get("source_format"))
+            if (acc := keys.get(key)) is None:
+                acc = keys[key] = [0, 0]
+            acc[0] += 1
+            if row.get("timestamp_ambiguous"):
+                acc[1] += 1
+            if ts := row.get("timestamp_utc"):  # in time order: the first is the earliest, the last latest
+                if not times:
+                    times.append(ts)
+                last = ts
             if me and row.get("from_me") is None:
-                key = (row.get("sender"), row.get("sender_id"))
-                mine = own.get(key)
+                who = (row.get("sender"), row.get("sender_id"))
+                mine = own.get(who)
                 if mine is None:
-                    mine = own[key] = is_own_sender(me, *key)
+                    mine = own[who] = is_own_sender(me, *who)
                 row["from_me"] = mine
                 data = data.replace(null, '"from_me":true' if mine else '"from_me":false', 1)
             chunk.append(data)
@@ -218,10 +235,22 @@ def write_case(vault: Any, zf: zipfile.ZipFile, members: list[dict[str, Any]],
             yield row
         if chunk:
             jsonl.write(("\n".join(chunk) + "\n").encode())
+        if times:
+            times.append(last)
         tick("writing the transcript", n, max(n, total))
 
     try:
         write_rows(rows(), exhibit, background.add, case_ref, total=total)
     finally:
         out = background.finish()
-    return out
+    view = Overview(conversation_counts=convs, formats={k[2] for k in keys if k[2]})
+    bases: dict[tuple[str, str], list[int]] = {}
+    for (item, basis, _fmt), (count, unsure) in keys.items():
+        if basis:
+            acc = bases.setdefault((item or "", basis), [0, 0])
+            acc[0] += count
+            acc[1] += unsure
+    view.bases = [(item, basis, count, unsure) for (item, basis), (count, unsure) in bases.items()]
+    if times:
+        view.first_time, view.last_time = datetime.fromisoformat(times[0]), datetime.fromisoformat(times[-1])
+    return out, view

@@ -242,7 +242,7 @@ def age_band(age: int | None, minor: bool) -> str | None:
     return next((band for below, band in AGE_BANDS if age < below), "35 and over")
 
 
-PACKAGE_STAGES = ("reading the case", "key moments", "writing the transcript", "writing the PDF",
+PACKAGE_STAGES = ("writing the transcript", "reading the case", "key moments", "writing the PDF",
                   "writing messages.jsonl", "copying the evidence files", "checking the package")
 """The stages ``export_package`` reports, in order (as ``pdf.PDF_STAGES``, more may come before them)."""
 
@@ -254,7 +254,7 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
     ``progress(stage, done, total)`` reports the work as it goes (the web app's background job)."""
     from haven.report.continuity import statement_text
     from haven.report.drafts import drafts_text, platform_drafts
-    from haven.report.exhibits import acquisition
+    from haven.report.exhibits import acquisition, exhibit_refs, initials_of
     from haven.report.fullcase import DeflatedJsonl, add_deflated, write_case
     from haven.report.misp import build_event
     from haven.report.pdf import render_pdf
@@ -314,20 +314,24 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
                                  case.reference or case.id, total=total)
                 written = True
 
-            # after logging, so the package's ledger includes this export
-            data = collect(vault, progress=progress, consume=transcript)
+            # A vault: the one lean pass first; its counts are the report's, which then reads only what it
+            # shows. Else the report's own pass writes the transcript (``consume``). After logging, so the
+            # package's ledger includes this export.
+            lean = view = None
+            if supported(vault):
+                tick("writing the transcript", 0, total)
+                exhibits = exhibit_refs(items, initials_of(case))
+                lean, view = write_case(vault, zf, w.members, lambda i: exhibits.get(i or "", ""),
+                                        case.reference or case.id, total, tick)
+            data = collect(vault, progress=progress, consume=None if lean is not None else transcript,
+                           overview=view)
             data.tlp = tlp
             ledger = data.ledger
             integrity = Integrity(items_root(items), ledger[-1].entry_hash if ledger else "", len(ledger),
                                   public_key_hex(key))
             withheld_by_id = {i.id: withheld_reason(i, minor=minor, include_intimate=include_intimate)
                               for i in items}
-            lean = None
-            if not written and supported(vault):  # the report read only what it shows: one pass here
-                tick("writing the transcript", 0, data.message_count)
-                lean = write_case(vault, zf, w.members, data.exhibit, case.reference or case.id,
-                                  data.message_count, tick)
-            elif not written:  # the engines read the report's pass: the transcript needs its own
+            if lean is None and not written:  # the engines read the report pass: the transcript needs its own
                 tick("writing the transcript", 0, data.message_count)
                 transcript(iter(vault.messages()), data.exhibit)
             tick("writing the PDF")

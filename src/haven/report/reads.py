@@ -186,9 +186,10 @@ class Reads:
 
 def collect_indexed(source: Any, items: list[Any], exhibits: dict[str, str], details: list[dict[str, Any]],
                     flag_summary: dict[str, Any], transcript_limit: int, tick: Any,
-                    consume: Any = None) -> Any:
+                    consume: Any = None, view: Overview | None = None) -> Any:
     """``data.collect`` for a vault whose derived data is current: indexed reads only (see the module
-    docstring). ``consume`` is not called: the package reads every message itself (``fullcase``)."""
+    docstring). ``consume`` is not called: the package reads every message itself (``fullcase``), and
+    hands its counts in as ``view``."""
     from collections import defaultdict
 
     from haven import __version__
@@ -205,7 +206,7 @@ def collect_indexed(source: Any, items: list[Any], exhibits: dict[str, str], det
 
     reads = Reads(source)
     tick("reading the case", 0, 0)
-    view = reads.overview()
+    view = view if view is not None else reads.overview()
     item_by_id = {i.id: i for i in items}
     bases = [TimeBasis(exhibits.get(item_id, ""), getattr(item_by_id.get(item_id), "filename", ""), basis, n, unsure)
              for item_id, basis, n, unsure in view.bases]
