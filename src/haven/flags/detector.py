@@ -13,8 +13,11 @@ How a conversation is read (every step explainable from the lexicon data files):
 4. ``repeat-demand`` is raised on a payment demand that comes after a payment (the victim says they paid,
    or the other side says it was received).
 
-Speed: per message, one RE2 pass (:mod:`haven.flags.prefilter`) rules out the rules that cannot match;
-the rest run once per distinct text and their matches are shared by both readings of a conversation.
+Speed: one prepass reads every distinct text with the prefilter (:mod:`haven.flags.prefilter`: Hyperscan
+over groups of ASCII texts, RE2 otherwise) and marks the texts no rule or signal can touch (most chat
+lines); both readings skip those. The other rules run once per distinct text and their matches are shared
+by every conversation and both readings. ``tests/test_flags_speed_equivalence.py`` checks that all of
+this gives the answers of the plain path (``SKIP_SILENT = False``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from haven.core.models import Flag, Message, MessageKind
+from haven.flags.features import held_forms
 from haven.flags.features import normalise as respell
 from haven.flags.lexicon import FLAG_NAMES, Lexicon, Rule, fold, load_lexicon, normalise
 from haven.flags.roles import Roles, given_roles, infer_roles, sender_key
@@ -431,6 +435,11 @@ def detect(
     """
     if mode not in ("hybrid", "lexicon"):
         raise ValueError(f"unknown flags mode {mode!r} (hybrid or lexicon)")
+    with held_forms():  # each text normalised once for the rules and the model, however long the chat
+        return _detect(messages, me, languages, mode)
+
+
+def _detect(messages: list[Message], me: str | None, languages: tuple[str, ...], mode: str) -> FlagReport:
     model = None
     if mode == "hybrid":
         from haven.flags.model import load_model

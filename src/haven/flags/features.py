@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from itertools import chain, pairwise, repeat
 
@@ -60,10 +62,35 @@ _LEET_CHAR = re.compile(r"[0-9@$]")
 """Leetspeak needs one of these (``_LEET_WORD`` does): text without any is left as it is, unscanned."""
 
 
-@lru_cache(maxsize=1 << 16)
+_HELD: ContextVar[dict[str, str] | None] = ContextVar("haven_flags_held_forms", default=None)
+
+
+@contextmanager
+def held_forms() -> Iterator[None]:
+    """Inside this block every text's normalised form is kept (not only the last 65,536), so one
+    ``detect`` over a chat of 500,000 messages normalises each text once, for the detector and the
+    model both; the forms are dropped when the block ends."""
+    token = _HELD.set({} if _HELD.get() is None else _HELD.get())
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+
+
 def normalise(text: str) -> str:
     """The form the model reads (see the module doc). Cached: the detector's respelled self-harm reading,
     the meaning cues and the n-grams each ask for the same text's form."""
+    held = _HELD.get()
+    if held is None:
+        return _normalise_cached(text)
+    got = held.get(text)
+    if got is None:
+        got = held[text] = _normalise_cached(text)
+    return got
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalise_cached(text: str) -> str:
     t = _deaccent(text.lower())
     if not _ODD.search(t):
         return t
