@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from haven.cli.case_common import QUIET
 from haven.cli.common import (
     PASSPHRASE_ENV_HELP,
     OutputFormat,
@@ -24,14 +25,17 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         directory: Path = typer.Argument(..., help="The case folder."),
         out: Path = typer.Option(..., "--out", help="Where to write the PDF."),
         tlp: str = typer.Option("amber", "--tlp", help="TLP marking: clear, green, amber or red."),
+        quiet: bool = QUIET,
         passphrase_env: str | None = typer.Option(None, help=PASSPHRASE_ENV_HELP),
     ) -> None:
         """Write a PDF report a police officer can read. Intimate images are never shown in it."""
-        from haven.report.pdf import build_pdf
+        from haven.cli.progress import report_bar
+        from haven.report.pdf import PDF_STAGES, build_pdf
         from haven.vault import Vault
 
-        with Vault.open(directory, get_passphrase(passphrase_env)) as vault:
-            path = build_pdf(vault, out, tlp=tlp)
+        with Vault.open(directory, get_passphrase(passphrase_env)) as vault, \
+                report_bar("Report", len(PDF_STAGES), quiet) as bar:
+            path = build_pdf(vault, out, tlp=tlp, progress=bar)
         console.print(f"Report written to [bold]{path}[/].")
 
     @case_app.command("export")
@@ -46,15 +50,18 @@ def register(app: typer.Typer, case_app: typer.Typer) -> None:
         tlp: str = typer.Option(
             "amber", "--tlp", help="TLP marking of the STIX and MISP content: clear, green, amber or red."
         ),
+        quiet: bool = QUIET,
         passphrase_env: str | None = typer.Option(None, help=PASSPHRASE_ENV_HELP),
     ) -> None:
         """Write an evidence package (zip) that anyone can check with 'haven verify'."""
-        from haven.report.package import export_package
+        from haven.cli.progress import report_bar
+        from haven.report.package import PACKAGE_STAGES, export_package
         from haven.report.signing import fingerprint
         from haven.vault import Vault
 
-        with Vault.open(directory, get_passphrase(passphrase_env)) as vault:
-            res = export_package(vault, out, include_intimate=include_intimate, tlp=tlp)
+        with Vault.open(directory, get_passphrase(passphrase_env)) as vault, \
+                report_bar("Package", len(PACKAGE_STAGES), quiet) as bar:
+            res = export_package(vault, out, include_intimate=include_intimate, tlp=tlp, progress=bar)
         console.print(f"Package written to [bold]{res.path}[/] ({res.members} files, "
                       f"{res.items_included} evidence items included, "
                       f"{res.items_withheld} kept by hash only).")
