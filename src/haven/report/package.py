@@ -44,6 +44,7 @@ from haven import __version__
 from haven.core.errors import HavenError
 from haven.core.models import Item
 from haven.report.data import ReportData, collect
+from haven.report.fullcase import fast_member
 from haven.report.merkle import merkle_root
 from haven.report.signing import load_or_create_key, public_key_hex
 
@@ -138,15 +139,19 @@ class _Writer:
         self.members: list[dict[str, Any]] = []
 
     def add_bytes(self, name: str, data: bytes, fast: bool = False) -> str:
-        """``fast``: deflate at level 1 (the transcript: large, plain text, written under time pressure)."""
-        self.zf.writestr(name, data, compresslevel=1 if fast else None)
+        """``fast``: deflated by ``compressor()`` (ISA-L: large members, written under time pressure)."""
+        if fast:
+            with fast_member(self.zf, name) as dst:
+                dst.write(data)
+        else:
+            self.zf.writestr(name, data)
         digest = hashlib.sha256(data).hexdigest()
         self.members.append({"path": name, "sha256": digest, "size": len(data)})
         return digest
 
     def add_stream(self, name: str, stream: Any) -> str:
         sha, size = hashlib.sha256(), 0
-        with self.zf.open(name, "w", force_zip64=True) as dst:
+        with fast_member(self.zf, name) as dst:  # evidence files: often large, often already compressed
             while block := stream.read(CHUNK):
                 sha.update(block)
                 size += len(block)
@@ -337,7 +342,7 @@ def export_package(vault: Any, out_path: str | Path, include_intimate: bool = Fa
             tick("writing the PDF")
             pdf = io.BytesIO()
             render_pdf(data, integrity, pdf)
-            w.add_bytes("report.pdf", pdf.getvalue())
+            w.add_bytes("report.pdf", pdf.getvalue(), fast=True)
             w.add_bytes("ledger.jsonl", "".join(e.model_dump_json() + "\n" for e in ledger).encode())
             tick("writing messages.jsonl", 0, 0)
             add_deflated(zf, "messages.jsonl", lean if lean is not None else jsonl.close(), w.members)
