@@ -31,7 +31,10 @@ def _stopncii() -> tuple[srv.Protocol, str, dict[str, Any], dict[str, Any]]:
     url = proto.start()
     proto.records[:] = [srv.stopncii_record(100 + i, h) for i, h in enumerate(PDQS)]
     proto.stall_if = lambda q: q.get("nextPageToken") == "4"
-    return proto, "stop_ncii", {"url": f"{url}/v1"}, {"fetch_key": "fk", "subscription_key": "sk"}
+    # the configured fetch stores StopNCII pages in groups (one transaction and checkpoint per ~group
+    # records): a group of 2 records is one 2-record page here, so the checkpoint moves page by page
+    config = {"url": f"{url}/v1", "group": 2}
+    return proto, "stop_ncii", config, {"fetch_key": "fk", "subscription_key": "sk"}
 
 
 def _ncmec() -> tuple[srv.Protocol, str, dict[str, Any], dict[str, Any]]:

@@ -68,6 +68,7 @@ def _fbte(name: str, config: dict[str, t.Any], creds: dict[str, t.Any]) -> Signa
 
 
 def _stopncii(name: str, config: dict[str, t.Any], creds: dict[str, t.Any]) -> SignalExchangeAPI:
+    stopncii.group_size(config)  # refused when stored, not at the first fetch
     ex = stopncii.exchange(
         config.get("url") or sapi.StopNCIIAPI.BASE_URL, creds["fetch_key"], creds["subscription_key"], name
     )
@@ -168,13 +169,20 @@ class Kind:
     keyed: bool = False  # deletes name a record, not a hash: remember each record's hashes
     snapshot: bool = False  # every fetch is the whole list: what is missing was deleted
     target: Callable[[t.Any, t.Any], Target | None] | None = None  # remember what feedback names
+    # the kind's own fetch, used by ``runner.fetch`` instead of the generic page-per-transaction loop:
+    # (engine, api, config, bank, checkpoint key, max_pages, stop, source) -> pages/added/withdrawn/complete
+    fast_fetch: Callable[..., t.Any] | None = None
     needs: tuple[str, ...] = ()  # configuration keys that must be given
     secrets: tuple[str, ...] = ()  # credential keys that must be given
 
 
 KINDS: dict[str, Kind] = {
     "stop_ncii": Kind(
-        _stopncii, _pair_signals, StopNCIICheckpoint, secrets=("fetch_key", "subscription_key")
+        _stopncii,
+        _pair_signals,
+        StopNCIICheckpoint,
+        fast_fetch=stopncii.fast_fetch,  # grouped transactions, pages read ahead (stopncii.fetch_into_bank)
+        secrets=("fetch_key", "subscription_key"),
     ),
     "ncmec": Kind(
         _ncmec,

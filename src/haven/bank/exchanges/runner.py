@@ -1,7 +1,9 @@
 """Fetching configured exchanges into their banks, on a schedule, and pushing feedback back.
 
 ``fetch`` runs one exchange's python-threatexchange ``fetch_iter`` from the checkpoint stored in the bank
-database. Each page (a ``FetchDelta``) is applied in ONE transaction with its checkpoint
+database (a kind with its own ``fast_fetch``, StopNCII, runs that instead: pages read ahead and stored in
+groups of records, one transaction and checkpoint per group, same checkpoint key; see
+``stopncii.fetch_into_bank``). Each page (a ``FetchDelta``) is applied in ONE transaction with its checkpoint
 (``haven.bank.bulk.BankWriter``): new hashes go live, deleted or withdrawn records are withdrawn at once
 (StopNCII's withdrawn hashes included), and a fetch that is stopped or killed resumes after the last page
 it stored, never adding a hash twice. For exchanges whose deletes name a record rather than a hash
@@ -93,64 +95,83 @@ def fetch(
     api = kind.build(ex.name, ex.config, ex.credentials)
     if store.get_bank(engine, ex.bank) is None:
         store.create_bank(engine, {"name": ex.bank})
-    writer = bulk.BankWriter(engine, ex.bank, f"exchange:{ex.name}")
     out = FetchResult(ex.name)
-    listed: set[tuple[str, str]] = set()
     started = time.time()
     try:
-        for delta in api.fetch_iter([], stored_checkpoint(engine, ex)):
-            adds: list[tuple[str, str]] = []
-            deletes: list[tuple[str, str]] = []
-            meta: dict[str, str] = {}
-            before = _meta(engine, [_record_key(ex.name, k) for k in delta.updates]) if kind.keyed else {}
-            for key, record in delta.updates.items():
-                is_gone = gone(record)
-                now_holds = [] if is_gone and kind.keyed else kind.signals(key, record)
-                if kind.keyed:
-                    rk = _record_key(ex.name, key)
-                    held = [tuple(p) for p in json.loads(before.get(rk, "[]"))]
-                    deletes.extend(p for p in held if p not in now_holds)  # type: ignore[misc]
-                    meta[rk] = json.dumps(now_holds)
-                if is_gone:
-                    if not kind.keyed:
-                        deletes.extend(now_holds)
-                    continue
-                adds.extend(now_holds)
-                if kind.target is not None:
-                    target = kind.target(key, record)
-                    if target:
-                        for stype, value in now_holds:
-                            meta[_target_key(ex.name, stype, value)] = json.dumps(target)
-            if kind.snapshot:
-                listed.update(adds)
-            meta[checkpoint_key(ex.name)] = json.dumps(dump_checkpoint(delta.checkpoint))
-            done = writer.apply(adds, deletes, meta)
-            out.pages += 1
-            out.added += done.added
-            out.withdrawn += done.withdrawn
-            if (max_pages is not None and out.pages >= max_pages) or (stop is not None and stop.is_set()):
-                break
+        if kind.fast_fetch is not None:  # the kind's own grouped fetch, same checkpoint key and source
+            key, source = checkpoint_key(ex.name), f"exchange:{ex.name}"
+            got = kind.fast_fetch(engine, api, ex.config, ex.bank, key, max_pages, stop, source)
+            out.pages, out.added, out.withdrawn = got.pages, got.added, got.withdrawn
+            out.complete = got.complete
         else:
-            out.complete = True
-            if kind.snapshot and out.pages:  # the whole list was read: what it no longer has is withdrawn
-                with engine.connect() as conn:
-                    live = {
-                        (str(stype), str(value))
-                        for stype, value in conn.execute(
-                            select(signals.c.signal_type, signals.c.value).where(
-                                signals.c.bank == ex.bank, signals.c.active.is_(True)
-                            )
-                        )
-                    }
-                missing = sorted(live - listed)
-                if missing:
-                    out.withdrawn += writer.apply([], missing).withdrawn
+            _fetch_pages(engine, ex, api, out, max_pages, stop)
     except Exception as exc:  # the service's own errors vary by client (requests, httpx, XML, JSON)
         message = f"{type(exc).__name__}: {exc}"[:500]
         configs.set_fields(engine, ex.name, last_error=message, last_fetch_at=started)
         raise FetchError(f"Fetching {ex.name} stopped after {out.pages} pages: {message}") from None
     configs.set_fields(engine, ex.name, last_error=None, last_fetch_at=started)
     return out
+
+
+def _fetch_pages(
+    engine: Engine,
+    ex: configs.Exchange,
+    api: t.Any,
+    out: FetchResult,
+    max_pages: int | None,
+    stop: threading.Event | None,
+) -> None:
+    """The generic loop: each pytx ``FetchDelta`` in one transaction with its checkpoint."""
+    kind = KINDS[ex.api]
+    writer = bulk.BankWriter(engine, ex.bank, f"exchange:{ex.name}")
+    listed: set[tuple[str, str]] = set()
+    for delta in api.fetch_iter([], stored_checkpoint(engine, ex)):
+        adds: list[tuple[str, str]] = []
+        deletes: list[tuple[str, str]] = []
+        meta: dict[str, str] = {}
+        before = _meta(engine, [_record_key(ex.name, k) for k in delta.updates]) if kind.keyed else {}
+        for key, record in delta.updates.items():
+            is_gone = gone(record)
+            now_holds = [] if is_gone and kind.keyed else kind.signals(key, record)
+            if kind.keyed:
+                rk = _record_key(ex.name, key)
+                held = [tuple(p) for p in json.loads(before.get(rk, "[]"))]
+                deletes.extend(p for p in held if p not in now_holds)  # type: ignore[misc]
+                meta[rk] = json.dumps(now_holds)
+            if is_gone:
+                if not kind.keyed:
+                    deletes.extend(now_holds)
+                continue
+            adds.extend(now_holds)
+            if kind.target is not None:
+                target = kind.target(key, record)
+                if target:
+                    for stype, value in now_holds:
+                        meta[_target_key(ex.name, stype, value)] = json.dumps(target)
+        if kind.snapshot:
+            listed.update(adds)
+        meta[checkpoint_key(ex.name)] = json.dumps(dump_checkpoint(delta.checkpoint))
+        done = writer.apply(adds, deletes, meta)
+        out.pages += 1
+        out.added += done.added
+        out.withdrawn += done.withdrawn
+        if (max_pages is not None and out.pages >= max_pages) or (stop is not None and stop.is_set()):
+            break
+    else:
+        out.complete = True
+        if kind.snapshot and out.pages:  # the whole list was read: what it no longer has is withdrawn
+            with engine.connect() as conn:
+                live = {
+                    (str(stype), str(value))
+                    for stype, value in conn.execute(
+                        select(signals.c.signal_type, signals.c.value).where(
+                            signals.c.bank == ex.bank, signals.c.active.is_(True)
+                        )
+                    )
+                }
+            missing = sorted(live - listed)
+            if missing:
+                out.withdrawn += writer.apply([], missing).withdrawn
 
 
 # -- feedback back to the exchange --------------------------------------------------------------------

@@ -8,6 +8,7 @@ stores the checkpoint in the bank database with it, so a fetch that is stopped o
 """
 
 import json
+import threading
 import time
 import typing as t
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -83,27 +84,39 @@ class FetchResult:
     withdrawn: int = 0
     store_wall: float = 0.0  # seconds the writer thread spent storing groups (wall, then its own CPU)
     store_cpu: float = 0.0
+    complete: bool = False  # the exchange had no more records (not stopped by max_pages or stop)
 
 
 def _key(bank: str) -> str:
     return f"exchange_checkpoint:{bank}"
 
 
-def checkpoint(engine: Engine, bank: str) -> impl.StopNCIICheckpoint | None:
+def checkpoint(engine: Engine, bank: str, key: str | None = None) -> impl.StopNCIICheckpoint | None:
+    """The stored checkpoint under ``key`` (default: this module's own key for ``bank``; a configured
+    exchange's fetch passes ``runner.checkpoint_key(name)``, the same JSON as the runner's)."""
+    key = key or _key(bank)
     with engine.connect() as conn:
-        raw = conn.execute(select(bank_meta.c.value).where(bank_meta.c.key == _key(bank))).scalar()
+        raw = conn.execute(select(bank_meta.c.value).where(bank_meta.c.key == key)).scalar()
     return impl.StopNCIICheckpoint(**json.loads(raw)) if raw else None
 
 
-def _checkpoint_meta(bank: str, cp: impl.StopNCIICheckpoint) -> dict[str, str]:
-    return {_key(bank): json.dumps({"update_time": cp.update_time, "last_fetch_time": cp.last_fetch_time})}
+def _checkpoint_meta(key: str, cp: impl.StopNCIICheckpoint) -> dict[str, str]:
+    return {key: json.dumps({"update_time": cp.update_time, "last_fetch_time": cp.last_fetch_time})}
 
 
 GROUP = 10_000  # records per transaction: pages are stored together until this many are waiting
 
 
 def fetch_into_bank(
-    engine: Engine, ex: StopNCIIExchange, bank: str, max_pages: int | None = None, group: int = GROUP
+    engine: Engine,
+    ex: StopNCIIExchange,
+    bank: str,
+    max_pages: int | None = None,
+    group: int = GROUP,
+    *,
+    key: str | None = None,
+    stop: threading.Event | None = None,
+    source: str = "exchange:stopncii",
 ) -> FetchResult:
     """Fetch from the stored checkpoint and apply adds and withdrawals to ``bank``.
 
@@ -115,11 +128,15 @@ def fetch_into_bank(
 
     Three things run at once: the helper thread of ``FastStopNCIIAPI.fetch_pages`` downloads and parses
     pages, this thread gathers them into groups, and a writer thread stores the group before (groups are
-    stored one at a time, in order, so checkpoints only move forward)."""
+    stored one at a time, in order, so checkpoints only move forward).
+
+    ``key`` names where the checkpoint is kept (default ``exchange_checkpoint:<bank>``); ``stop``, once
+    set, ends the fetch after the page being read, like ``max_pages``, with what was read stored."""
+    key = key or _key(bank)
     if store.get_bank(engine, bank) is None:
         store.create_bank(engine, {"name": bank})
     out = FetchResult()
-    writer = bulk.BankWriter(engine, bank, "exchange:stopncii")
+    writer = bulk.BankWriter(engine, bank, source)
     waiting: dict[tuple[str, str], bool] = {}  # (type, value) -> True add / False withdraw
     last: impl.StopNCIICheckpoint | None = None
     storing: Future[bulk.Applied] | None = None
@@ -151,25 +168,53 @@ def fetch_into_bank(
             adds = [k for k, add in waiting.items() if add]
             deletes = [k for k, add in waiting.items() if not add]
             stored()  # the group before is in the database before this one is sent
-            storing = pool.submit(timed, adds, deletes, _checkpoint_meta(bank, last))
+            storing = pool.submit(timed, adds, deletes, _checkpoint_meta(key, last))
             waiting = {}
 
         try:
-            for records, cp in ex.pages(checkpoint(engine, bank)):
+            for records, cp in ex.pages(checkpoint(engine, bank, key)):
                 for name, value, live, _feedbacks in records:
                     stype = TYPES.get(name)
                     if stype is not None:
-                        key = (stype, value.lower())
-                        waiting.pop(key, None)  # re-inserted: the group keeps the exchange's order
-                        waiting[key] = live
+                        pair = (stype, value.lower())
+                        waiting.pop(pair, None)  # re-inserted: the group keeps the exchange's order
+                        waiting[pair] = live
                 last = cp
                 out.pages += 1
                 if len(waiting) >= group:
                     store_group()
                     last = None
-                if max_pages is not None and out.pages >= max_pages:
+                if (max_pages is not None and out.pages >= max_pages) or (stop is not None and stop.is_set()):
                     break
+            else:
+                out.complete = True
             store_group()
         finally:
             stored()
     return out
+
+
+def fast_fetch(
+    engine: Engine,
+    api: t.Any,
+    config: dict[str, t.Any],
+    bank: str,
+    key: str,
+    max_pages: int | None,
+    stop: threading.Event | None,
+    source: str,
+) -> FetchResult:
+    """``kinds.Kind.fast_fetch`` for a configured StopNCII exchange (``runner.fetch``): the grouped
+    :func:`fetch_into_bank` under the runner's checkpoint key; ``group`` in the exchange's configuration
+    sets the records per transaction (default :data:`GROUP`)."""
+    return fetch_into_bank(
+        engine, api, bank, max_pages, group_size(config), key=key, stop=stop, source=source
+    )
+
+
+def group_size(config: dict[str, t.Any]) -> int:
+    """The configured records per transaction (a plain ValueError when it is not a positive number)."""
+    raw = config.get("group", GROUP)
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit() or int(raw) < 1:
+        raise ValueError(f"group must be a positive whole number of records, not {raw!r}.")
+    return int(raw)
