@@ -423,3 +423,31 @@ def test_the_streamed_package_has_the_same_transcript(case: Path, package, tmp_p
         assert len(names) > 3 and names == [n for n in other.namelist() if n in set(names)]
         for name in names:
             assert lean.read(name) == other.read(name), name
+
+
+@pytest.mark.parametrize("text", ["plain words", "a, b", 'she said "now"', "two\nlines", "cr\rhere", "",
+                                  'all, of "them"\r\n', "  spaced  "])
+def test_the_transcript_csv_rows_are_what_csv_writer_writes(text: str):
+    """Rows that need no quoting are built in one piece; every row must still read as csv.writer's."""
+    from haven.report.transcript import CSV_HEADER, write_rows
+
+    out: dict[str, bytes] = {}
+    rows = [{"id": f"msg-{k}", "source_item_id": "item-1", "source_format": "whatsapp", "conversation": conv,
+             "sender": sender, "sender_id": sid, "timestamp_utc": "2020-01-02T03:04:05Z",
+             "timestamp_original": "02/01/2020, 03:04", "timestamp_basis": "Europe/London, day first",
+             "timestamp_ambiguous": bool(k % 2), "from_me": fm, "kind": kind, "text": text,
+             "attachments": atts}
+            for k, (conv, sender, sid, fm, kind, atts) in enumerate([
+                ("Jess", "Jess", None, None, "text", None),
+                ("Jess, Sam", 'Sam "S"', "+44 7700", True, "image", [{"filename": "a,b.jpg"}]),
+                ("Jess", "Me", "", False, "text", [{"filename": "x.jpg"}, {"filename": None}])])]
+    write_rows(rows, lambda _i: "SJ/1", out.__setitem__, "R-1")
+    expected = io.StringIO()
+    writer = csv.writer(expected)
+    writer.writerow(CSV_HEADER)
+    for m in rows:
+        names = "; ".join(a.get("filename") or "" for a in m["attachments"] or ())
+        writer.writerow([m["id"], "SJ/1", m["conversation"], "2020-01-02T03:04:05+00:00",
+                         m["timestamp_original"], m["timestamp_basis"], m["timestamp_ambiguous"], m["sender"],
+                         m["sender_id"] or "", m["from_me"], m["kind"], m["text"], names])
+    assert out["transcript/messages.csv"].decode() == expected.getvalue()

@@ -127,6 +127,10 @@ def csv_rows(messages: Iterable[Message], exhibit: Callable[[str | None], str], 
     return n
 
 
+CSV_COMMAS = len(CSV_HEADER) - 1
+"""Commas in a CSV row none of whose fields needs quoting (``csv.writer``'s excel dialect quotes a field
+only for a comma, a double quote, CR or LF in it)."""
+
 CSV_PART = 100_000
 """Rows per CSV file (spreadsheets open about a million rows; smaller parts open quicker)."""
 
@@ -213,8 +217,14 @@ def write_rows(messages: Iterable[dict[str, Any]], exhibit: Callable[[str | None
         rows_append(f"<tr><td>{ts[:19].replace('T', ' ') if ts else '—'}<br><small>{text(original)}</small>"
                     f"{_UNSURE if unsure else ''}</td><td>{conv_html}</td><td>{text(sender)}</td>"
                     f'<td>{extra[0]}{text(body)}{extra[1]}</td><td class="m">{ex}<br>{m["id"]}</td></tr>')
-        writer.writerow([m["id"], ex, conv, _csv_time(ts), original, basis or "", bool(unsure), sender,
-                         m["sender_id"] or "", m["from_me"], kind, body, extra[2]])
+        fm = m["from_me"]
+        line = (f'{m["id"]},{ex},{conv},{_csv_time(ts)},{original},{basis or ""},{"True" if unsure else "False"},'
+                f'{sender},{m["sender_id"] or ""},{"" if fm is None else fm},{kind},{body},{extra[2]}')
+        if line.count(",") == CSV_COMMAS and '"' not in line and "\n" not in line and "\r" not in line:
+            csv_buf.write(line + "\r\n")  # nothing to quote: the row as csv.writer writes it, built at once
+        else:
+            writer.writerow([m["id"], ex, conv, _csv_time(ts), original, basis or "", bool(unsure), sender,
+                             m["sender_id"] or "", fm, kind, body, extra[2]])
         csv_rows_in_part += 1
         if csv_rows_in_part >= csv_part and parts:
             flush_csv()
