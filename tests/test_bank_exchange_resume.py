@@ -1,6 +1,6 @@
 """A fetch killed midway resumes from its stored checkpoint, without duplicates (issue 18): for StopNCII,
 NCMEC and ThreatExchange, ``haven bank exchange fetch`` runs as its own process against the loopback
-protocol server, which stalls on the third page; the process is killed there (SIGKILL: nothing is
+protocol server, which stalls on a later page; the process is killed there (SIGKILL: nothing is
 tidied up). The next ``haven bank exchange fetch`` starts where the stored checkpoint says — not from the
 beginning — and the bank ends with every hash live exactly once."""
 
@@ -37,6 +37,15 @@ def _stopncii() -> tuple[srv.Protocol, str, dict[str, Any], dict[str, Any]]:
     return proto, "stop_ncii", config, {"fetch_key": "fk", "subscription_key": "sk"}
 
 
+def _stopncii_mid_group() -> tuple[srv.Protocol, str, dict[str, Any], dict[str, Any]]:
+    """Groups of 4 records over pages of 2: killed while the third page waits unstored in its group (the
+    fourth hangs), the checkpoint is the second page's, and the resumed fetch reads the third again."""
+    proto, api, config, creds = _stopncii()
+    config["group"] = 4
+    proto.stall_if = lambda q: q.get("nextPageToken") == "6"
+    return proto, api, config, creds
+
+
 def _ncmec() -> tuple[srv.Protocol, str, dict[str, Any], dict[str, Any]]:
     proto = srv.NCMEC(page=2)
     url = proto.start()
@@ -58,7 +67,11 @@ def _fetch_cmd(database: str) -> list[str]:
     return [*haven_cmd(), "bank", "exchange", "fetch", "EX", "--database", database, "--format", "json"]
 
 
-@pytest.mark.parametrize("make", [_stopncii, _ncmec, _te], ids=["stopncii", "ncmec", "threatexchange"])
+@pytest.mark.parametrize(
+    "make",
+    [_stopncii, _stopncii_mid_group, _ncmec, _te],
+    ids=["stopncii", "stopncii-mid-group", "ncmec", "threatexchange"],
+)
 def test_killed_fetch_resumes_from_checkpoint_without_duplicates(tmp_path: Path, make: Any) -> None:
     database = str(tmp_path / "bank.sqlite")
     proto, api, config, creds = make()
@@ -70,7 +83,7 @@ def test_killed_fetch_resumes_from_checkpoint_without_duplicates(tmp_path: Path,
             _fetch_cmd(database), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
-            # two pages stored (with their checkpoint), the third one hanging: kill the fetch there
+            # two pages stored (with their checkpoint), a later one hanging: kill the fetch there
             srv.wait_for(lambda: proto.stall_if is not None and _stalled(proto))
             srv.wait_for(lambda: _live(engine) == 4)
             os.killpg(proc.pid, signal.SIGKILL)
@@ -93,7 +106,7 @@ def test_killed_fetch_resumes_from_checkpoint_without_duplicates(tmp_path: Path,
         result = json.loads(done.stdout)[0]
         assert result["complete"] and result["added"] == 6  # only what the killed run had not stored
         first = next(e["query"] for e in proto.log[seen_before:] if e["method"] == "GET")
-        if api == "stop_ncii":
+        if api == "stop_ncii":  # both StopNCII cases: the second page's checkpoint
             assert first["startTimestamp"] == str(saved["update_time"]) == "103"
         elif api == "ncmec":
             assert first.get("start") == "4" and saved["paging_info"]  # resumed mid-page, by its link

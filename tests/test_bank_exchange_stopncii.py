@@ -127,3 +127,58 @@ def test_fast_page_reader_agrees_with_pytx_records() -> None:
         assert [r[:3] for r in page.records] == want
         assert (page.more, page.token, page.next_set_timestamp) == (True, "7", 11)
         assert page.records[2][3] == [{"feedbackValue": "Blocked", "tags": ["t"], "source": "p"}]
+
+
+def test_configured_exchange_runs_the_grouped_fetch_under_the_runners_checkpoint(tmp_path: Path) -> None:
+    """``runner.fetch`` (what ``haven bank exchange fetch`` and the schedule run) takes the StopNCII kind's
+    grouped fetch: one checkpoint under the runner's key (``stored_checkpoint`` reads it), ``max_pages``
+    and ``stop`` obeyed with what was read stored, withdrawals applied, ``last_error``/``last_fetch_at``
+    kept, and a bad address a plain FetchError."""
+    import pytest
+    from sqlalchemy import select
+
+    from haven.bank.db import bank_meta
+    from haven.bank.exchanges import configs, runner
+    from haven.bank.exchanges.kinds import KINDS
+
+    assert KINDS["stop_ncii"].fast_fetch is not None
+    hashes = [f"{i:02x}" * 32 for i in range(1, 8)]
+    RECORDS[:] = [record(100 + i, h) for i, h in enumerate(hashes)]
+    server = stopncii_server(lambda: sorted(RECORDS, key=lambda r: r["lastModtimestamp"]), PAGE)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    engine = make_engine(str(tmp_path / "bank.sqlite"))
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/v1"
+        creds = {"fetch_key": "fk", "subscription_key": "sk"}
+        configs.add(engine, "SNC", "stop_ncii", {"url": url, "group": 3}, creds, bank="B")
+        first = runner.fetch(engine, "SNC", max_pages=2)  # 4 records: one group of 4 (>= 3)
+        assert (first.pages, first.added, first.complete) == (2, 4, False)
+        cp = runner.stored_checkpoint(engine, configs.get(engine, "SNC"))  # type: ignore[arg-type]
+        assert isinstance(cp, StopNCIICheckpoint) and cp.update_time == 103  # its second page's
+        assert checkpoint(engine, "B", runner.checkpoint_key("SNC")) == cp  # one storage, one key
+        with engine.connect() as conn:
+            keys = {k for (k,) in conn.execute(select(bank_meta.c.key)) if "checkpoint" in k or "xcp" in k}
+        assert keys == {runner.checkpoint_key("SNC")}
+        stop = threading.Event()
+        stop.set()
+        one = runner.fetch(engine, "SNC", stop=stop)  # stopped after the page being read, and it is stored
+        # the page starts AT the checkpoint's timestamp (record 103 again: already live, not added twice)
+        assert (one.pages, one.added, one.complete) == (1, 1, False)
+        RECORDS.append(record(200, hashes[0].upper(), "Withdrawn"))
+        rest = runner.fetch(engine, "SNC")
+        assert (rest.added, rest.withdrawn, rest.complete) == (2, 1, True)
+        matcher = Matcher(engine)
+        matcher.load()
+        assert [len(matcher.match("pdq", h, 0)) for h in hashes] == [0] + [1] * 6
+        ex = configs.get(engine, "SNC")
+        assert ex is not None and ex.last_error is None and ex.last_fetch_at > 0
+        configs.add(engine, "DEAD", "stop_ncii", {"url": "http://127.0.0.1:9/v1"}, creds, bank="B")
+        with pytest.raises(runner.FetchError, match="Fetching DEAD stopped"):
+            runner.fetch(engine, "DEAD")
+        dead = configs.get(engine, "DEAD")
+        assert dead is not None and dead.last_error
+        with pytest.raises(Exception, match="group must be a positive"):
+            configs.add(engine, "BAD", "stop_ncii", {"url": url, "group": 0}, creds)
+    finally:
+        engine.dispose()
+        server.shutdown()
