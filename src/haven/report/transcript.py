@@ -127,9 +127,16 @@ def csv_rows(messages: Iterable[Message], exhibit: Callable[[str | None], str], 
     return n
 
 
-CSV_COMMAS = len(CSV_HEADER) - 1
-"""Commas in a CSV row none of whose fields needs quoting (``csv.writer``'s excel dialect quotes a field
-only for a comma, a double quote, CR or LF in it)."""
+
+
+def _csv_field(value: str) -> str:
+    """``value`` as ``csv.writer``'s excel dialect writes it: quoted only for a comma, a double quote (then
+    doubled), CR or LF in it."""
+    if '"' in value:
+        return '"' + value.replace('"', '""') + '"'
+    if "," in value or "\n" in value or "\r" in value:
+        return '"' + value + '"'
+    return value
 
 CSV_PART = 100_000
 """Rows per CSV file (spreadsheets open about a million rows; smaller parts open quicker)."""
@@ -194,6 +201,10 @@ def write_rows(messages: Iterable[dict[str, Any]], exhibit: Callable[[str | None
     conv_name, conv_html = None, ""
     item_id: str | None = ""
     ex = _ESC(exhibit(None))
+    ex_csv = _csv_field(ex)
+    conv_csv = basis_csv = ""
+    basis_name: str | None = ""
+    said: dict[str, str] = {}
     rows_append, text = rows.append, _text
     for m in messages:
         if len(m) < len(FIELDS):  # stored by an older Haven: the fields it did not have take their default
@@ -201,9 +212,10 @@ def write_rows(messages: Iterable[dict[str, Any]], exhibit: Callable[[str | None
         if m["source_item_id"] != item_id:
             item_id = m["source_item_id"]
             ex = _ESC(exhibit(item_id))
+            ex_csv = _csv_field(ex)
         conv = m["conversation"] or ""
         if conv != conv_name:
-            conv_name, conv_html = conv, text(conv)
+            conv_name, conv_html, conv_csv = conv, text(conv), _csv_field(conv)
         convs[conv] = None
         ts, original, sender, body = m["timestamp_utc"], m["timestamp_original"] or "", m["sender"] or "", m["text"] or ""
         unsure, kind, atts, basis = m["timestamp_ambiguous"], m["kind"] or "text", m["attachments"], m["timestamp_basis"]
@@ -218,13 +230,14 @@ def write_rows(messages: Iterable[dict[str, Any]], exhibit: Callable[[str | None
                     f"{_UNSURE if unsure else ''}</td><td>{conv_html}</td><td>{text(sender)}</td>"
                     f'<td>{extra[0]}{text(body)}{extra[1]}</td><td class="m">{ex}<br>{m["id"]}</td></tr>')
         fm = m["from_me"]
-        line = (f'{m["id"]},{ex},{conv},{_csv_time(ts)},{original},{basis or ""},{"True" if unsure else "False"},'
-                f'{sender},{m["sender_id"] or ""},{"" if fm is None else fm},{kind},{body},{extra[2]}')
-        if line.count(",") == CSV_COMMAS and '"' not in line and "\n" not in line and "\r" not in line:
-            csv_buf.write(line + "\r\n")  # nothing to quote: the row as csv.writer writes it, built at once
-        else:
-            writer.writerow([m["id"], ex, conv, _csv_time(ts), original, basis or "", bool(unsure), sender,
-                             m["sender_id"] or "", fm, kind, body, extra[2]])
+        if (sender_csv := said.get(sender)) is None:
+            sender_csv = said[sender] = _csv_field(sender)
+        if basis != basis_name:
+            basis_name, basis_csv = basis, _csv_field(basis or "")
+        # the row as csv.writer (excel dialect) writes it, built at once; fields that repeat are quoted once
+        csv_buf.write(f'{m["id"]},{ex_csv},{conv_csv},{_csv_time(ts)},{_csv_field(original)},{basis_csv},'
+                      f'{"True" if unsure else "False"},{sender_csv},{_csv_field(m["sender_id"] or "")},'
+                      f'{"" if fm is None else fm},{_csv_field(kind)},{_csv_field(body)},{_csv_field(extra[2])}\r\n')
         csv_rows_in_part += 1
         if csv_rows_in_part >= csv_part and parts:
             flush_csv()
