@@ -220,22 +220,17 @@ def write_case(vault: Any, zf: zipfile.ZipFile, members: list[dict[str, Any]],
     jsonl = background.jsonl
     chunk: list[str] = []
     null = '"from_me":null'
-    convs: dict[str, int] = {}
-    keys: dict[tuple[Any, Any, Any], list[int]] = {}
+    counts: dict[tuple[Any, Any, Any, Any, bool], int] = {}  # (conversation, item, basis, format, unsure)
     times: list[str] = []
 
     def rows() -> Iterator[dict[str, Any]]:
         n = 0
         for n, data in enumerate(prefetched(vault), start=1):
             row = orjson.loads(data)
-            conv = row.get("conversation")
-            convs[conv] = convs.get(conv, 0) + 1
-            key = (row.get("source_item_id"), row.get("timestamp_basis"), row.get("source_format"))
-            if (acc := keys.get(key)) is None:
-                acc = keys[key] = [0, 0]
-            acc[0] += 1
-            if row.get("timestamp_ambiguous"):
-                acc[1] += 1
+            g = row.get
+            key = (g("conversation"), g("source_item_id"), g("timestamp_basis"), g("source_format"),
+                   bool(g("timestamp_ambiguous")))
+            counts[key] = counts.get(key, 0) + 1
             if ts := row.get("timestamp_utc"):  # in time order: the first is the earliest, the last latest
                 if not times:
                     times.append(ts)
@@ -264,6 +259,14 @@ def write_case(vault: Any, zf: zipfile.ZipFile, members: list[dict[str, Any]],
         write_rows(rows(), exhibit, background.add, case_ref, total=total)
     finally:
         out = background.finish()
+    convs: dict[str, int] = {}
+    keys: dict[tuple[Any, Any, Any], list[int]] = {}
+    for (conv, item, basis, fmt, doubt), count in counts.items():  # first seen first, as the pass met them
+        convs[conv] = convs.get(conv, 0) + count
+        acc = keys.setdefault((item, basis, fmt), [0, 0])
+        acc[0] += count
+        if doubt:
+            acc[1] += count
     view = Overview(conversation_counts=convs, formats={k[2] for k in keys if k[2]})
     bases: dict[tuple[str, str], list[int]] = {}
     for (item, basis, _fmt), (count, unsure) in keys.items():

@@ -230,14 +230,19 @@ def write_rows(messages: Iterable[dict[str, Any]], exhibit: Callable[[str | None
                     f"{_UNSURE if unsure else ''}</td><td>{conv_html}</td><td>{text(sender)}</td>"
                     f'<td>{extra[0]}{text(body)}{extra[1]}</td><td class="m">{ex}<br>{m["id"]}</td></tr>')
         fm = m["from_me"]
+        sid = m["sender_id"] or ""
         if (sender_csv := said.get(sender)) is None:
             sender_csv = said[sender] = _csv_field(sender)
+        if (sid_csv := said.get(sid)) is None:
+            sid_csv = said[sid] = _csv_field(sid)
+        if (kind_csv := said.get(kind)) is None:
+            kind_csv = said[kind] = _csv_field(kind)
         if basis != basis_name:
             basis_name, basis_csv = basis, _csv_field(basis or "")
         # the row as csv.writer (excel dialect) writes it, built at once; fields that repeat are quoted once
         csv_buf.write(f'{m["id"]},{ex_csv},{conv_csv},{_csv_time(ts)},{_csv_field(original)},{basis_csv},'
-                      f'{"True" if unsure else "False"},{sender_csv},{_csv_field(m["sender_id"] or "")},'
-                      f'{"" if fm is None else fm},{_csv_field(kind)},{_csv_field(body)},{_csv_field(extra[2])}\r\n')
+                      f'{"True" if unsure else "False"},{sender_csv},{sid_csv},'
+                      f'{"" if fm is None else fm},{kind_csv},{_csv_field(body)},{_csv_field(extra[2]) if atts else ""}\r\n')
         csv_rows_in_part += 1
         if csv_rows_in_part >= csv_part and parts:
             flush_csv()
