@@ -47,6 +47,7 @@ def fast_member(zf: zipfile.ZipFile, name: str) -> Any:
     zip stays standard, only the compressor is quicker than zipfile's own zlib."""
     info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
     info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16  # as ZipFile.writestr marks a member: the owner may read and write it
     dst = zf.open(info, "w", force_zip64=True)
     if hasattr(dst, "_compressor"):
         dst._compressor = compressor()
