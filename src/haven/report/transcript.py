@@ -204,7 +204,8 @@ def write_rows(messages: Iterable[dict[str, Any]], exhibit: Callable[[str | None
     ex_csv = _csv_field(ex)
     conv_csv = basis_csv = ""
     basis_name: str | None = ""
-    said: dict[str, str] = {}
+    said: dict[str, str] = {}  # a repeating field's CSV form
+    shown: dict[str, str] = {}  # a sender's HTML form
     rows_append, text = rows.append, _text
     for m in messages:
         if len(m) < len(FIELDS):  # stored by an older Haven: the fields it did not have take their default
@@ -225,9 +226,11 @@ def write_rows(messages: Iterable[dict[str, Any]], exhibit: Callable[[str | None
             last = ts[:16].replace("T", " ")
             first = first or last
         extra = _kind_and_attachments(kind, atts) if atts or kind != "text" else ("", "", "")
+        if (sender_html := shown.get(sender)) is None:
+            sender_html = shown[sender] = text(sender)
         # ids and exhibit references are Haven's own (hex digits, letters, a slash): nothing to escape
         rows_append(f"<tr><td>{ts[:19].replace('T', ' ') if ts else '—'}<br><small>{text(original)}</small>"
-                    f"{_UNSURE if unsure else ''}</td><td>{conv_html}</td><td>{text(sender)}</td>"
+                    f"{_UNSURE if unsure else ''}</td><td>{conv_html}</td><td>{sender_html}</td>"
                     f'<td>{extra[0]}{text(body)}{extra[1]}</td><td class="m">{ex}<br>{m["id"]}</td></tr>')
         fm = m["from_me"]
         sid = m["sender_id"] or ""
