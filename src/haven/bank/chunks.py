@@ -46,8 +46,9 @@ class Layout:
         return Layout(word, shift, bits, radius)
 
     @staticmethod
-    def for_size(n: int) -> Layout:
-        return Layout.small() if n <= SMALL_LAYOUT_MAX else Layout.large()
+    def for_size(n: int, small_max: int = SMALL_LAYOUT_MAX) -> Layout:
+        """The layout for a bank of ``n`` hashes: the small one up to ``small_max``."""
+        return Layout.small() if n <= small_max else Layout.large()
 
     def covers(self, radius: int) -> bool:
         return sum(t + 1 for t in self.radius) > radius

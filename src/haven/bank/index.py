@@ -49,7 +49,7 @@ HEADROOM = 4 * BUFFER_LIMIT  # free rows kept ahead of adds
 def _layout_for(n: int) -> Layout:
     """``Layout.for_size``, read through this module's ``SMALL_LAYOUT_MAX`` (tests set it to 0 to run the
     large layout)."""
-    return Layout.small() if n <= SMALL_LAYOUT_MAX else Layout.large()
+    return Layout.for_size(n, SMALL_LAYOUT_MAX)
 
 
 class HammingIndex:
