@@ -75,3 +75,21 @@ def test_is_own_sender_matches_names_and_numbers():
     assert is_own_sender(me, None, "+447911123456")
     assert not is_own_sender(me, "Jess", "+447700900123")
     assert not is_own_sender([], "Sam Jones", None)
+
+
+def test_put_until_stopped_waits_for_room_and_gives_up_when_stopped():
+    import queue
+    import threading
+
+    from haven.core.queues import put_until_stopped
+
+    q: queue.Queue[int] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    assert put_until_stopped(q, 1, stop, wait=0.01)
+    threading.Timer(0.05, q.get).start()  # the reader makes room
+    assert put_until_stopped(q, 2, stop, wait=0.01)
+    assert q.get() == 2
+    q.put(3)
+    threading.Timer(0.05, stop.set).start()  # the reader stops instead
+    assert not put_until_stopped(q, 4, stop, wait=0.01)
+    assert q.get() == 3 and q.empty()

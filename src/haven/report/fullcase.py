@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover - isal is a dependency; zlib gives the s
     _fast = zlib  # type: ignore[assignment, misc]
 
 from haven.core.models import is_own_sender
+from haven.core.queues import put_until_stopped
 from haven.report.reads import Overview, Reads
 from haven.report.transcript import write_rows
 
@@ -174,13 +175,7 @@ def prefetched(vault: Any, batch: int = 1000, ahead: int = 8) -> Iterator[str]:
     stop = threading.Event()
 
     def put(value: list[str] | BaseException | None) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(value, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return put_until_stopped(q, value, stop)
 
     def produce() -> None:
         try:

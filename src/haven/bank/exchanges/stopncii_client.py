@@ -19,6 +19,8 @@ import requests
 from threatexchange.exchanges.clients.stopncii import api as sapi
 from threatexchange.exchanges.impl import stop_ncii_api as impl
 
+from haven.core.queues import put_until_stopped
+
 _TYPES = {m.value: m for m in sapi.StopNCIISignalType}
 _STATUS = {m.value: m for m in sapi.StopNCIICaseStatus}
 _FEEDBACK = {m.value: m for m in sapi.StopNCIICSPFeedbackValue}
@@ -119,13 +121,7 @@ class FastStopNCIIAPI(sapi.StopNCIIAPI):
         stop = threading.Event()
 
         def put(item: tuple[P | None, BaseException | None]) -> bool:
-            while not stop.is_set():
-                try:
-                    out.put(item, timeout=0.2)
-                    return True
-                except queue.Full:
-                    continue
-            return False
+            return put_until_stopped(out, item, stop)
 
         def produce() -> None:
             token = ""
